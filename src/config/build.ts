@@ -1,0 +1,93 @@
+// Parsed YAML tree → Config. Every section is validated on its own so one mistake does not hide
+// the next: all problems are collected and thrown together as one ConfigError.
+
+import { DEMO_NAME, builtinDemoModel, builtinDemoProvider } from './demo.ts';
+import { type Env, substituteEnv } from './env.ts';
+import { ConfigError, type ConfigPath, ProblemList } from './errors.ts';
+import { parseSection } from './issues.ts';
+import { resolveProvider } from './provider.ts';
+import { collectSecrets, scrub } from './redact.ts';
+import { type KeyEntry, resolveKeys, resolveModel } from './routing.ts';
+import {
+  authSchema,
+  breakerSchema,
+  keySchema,
+  loggingSchema,
+  modelSchema,
+  providerSchema,
+  retriesSchema,
+  rootSchema,
+  serverSchema,
+  urlSchema,
+} from './schema.ts';
+import { resolveBreaker, resolveLogging, resolveRedis, resolveRetries, resolveServer, resolveStore } from './sections.ts';
+import type { Config, ModelConfig, ProviderConfig } from './types.ts';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// `key:` with nothing after it is YAML null; treat it as "not given" so an emptied section
+// (`server:` with every line commented out) falls back to defaults instead of failing.
+function dropNulls(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropNulls);
+  if (!isRecord(node)) return node;
+  return Object.fromEntries(Object.entries(node).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+}
+
+export function buildConfig(tree: unknown, source: string, env: Env): Config {
+  const problems = new ProblemList();
+  const { value, failedPaths: skip } = substituteEnv(dropNulls(tree), env, problems);
+  const root = value ?? {};
+  if (!isRecord(root)) throw new ConfigError([`(root): expected a mapping of sections (server, providers, models, …)`]);
+  const section = <T>(schema: Parameters<typeof parseSection>[0], key: string): T | undefined =>
+    parseSection(schema, root[key] ?? {}, [key], problems, skip) as T | undefined;
+
+  parseSection(rootSchema, root, [], problems, skip);
+  const server = resolveServer(section(serverSchema, 'server'), problems);
+
+  const rawProviders = isRecord(root.providers) ? root.providers : {};
+  const providerNames = new Set([...Object.keys(rawProviders), DEMO_NAME]);
+  const providers: Record<string, ProviderConfig> = {};
+  for (const [name, entry] of Object.entries(rawProviders)) {
+    const path: ConfigPath = ['providers', name];
+    const raw = parseSection(providerSchema, entry, path, problems, skip);
+    const provider = raw === undefined ? undefined : resolveProvider(name, raw, path, problems);
+    if (provider !== undefined) providers[name] = provider;
+  }
+
+  const rawModels = isRecord(root.models) ? root.models : {};
+  const models: Record<string, ModelConfig> = {};
+  for (const [name, entry] of Object.entries(rawModels)) {
+    const path: ConfigPath = ['models', name];
+    const raw = parseSection(modelSchema, entry, path, problems, skip);
+    if (raw !== undefined) models[name] = resolveModel(name, raw, providerNames, path, problems);
+  }
+  // Without any configured model, the demo model is there so the gateway answers something.
+  const modelNames = new Set(Object.keys(rawModels).length > 0 ? Object.keys(rawModels) : [DEMO_NAME]);
+
+  const auth = section<{ keys?: unknown[] }>(authSchema, 'auth');
+  const keyEntries: KeyEntry[] = [];
+  auth?.keys?.forEach((entry, index) => {
+    const raw = parseSection(keySchema, entry, ['auth', 'keys', index], problems, skip);
+    if (raw !== undefined) keyEntries.push({ index, raw });
+  });
+  const keys = resolveKeys(keyEntries, modelNames, providerNames, problems);
+
+  const retries = resolveRetries(section(retriesSchema, 'retries'), problems);
+  const breaker = resolveBreaker(section(breakerSchema, 'breaker'), problems);
+  const logging = resolveLogging(section(loggingSchema, 'logging'));
+  const store = resolveStore(parseSection(urlSchema, root.store, ['store'], problems, skip), problems);
+  const redis = resolveRedis(parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
+
+  if (!problems.empty) {
+    const secrets = collectSecrets(root);
+    throw new ConfigError(problems.items.map((line) => scrub(line, secrets)));
+  }
+
+  // SPEC §1: `demo/anything` works with every config.
+  if (!Object.hasOwn(providers, DEMO_NAME)) providers[DEMO_NAME] = builtinDemoProvider();
+  if (Object.keys(models).length === 0) models[DEMO_NAME] = builtinDemoModel();
+
+  const config: Config = { server, providers, models, retries, breaker, auth: { keys }, store, logging, source };
+  if (redis !== undefined) config.redis = redis;
+  return config;
+}

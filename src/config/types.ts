@@ -1,0 +1,97 @@
+// The resolved, typed configuration the rest of sluice consumes (SPEC §2). Every default is already
+// applied and every duration/size is a number of milliseconds/bytes, so consumers never re-parse.
+// The YAML shape (snake_case) lives in schema.ts; this file is the camelCase result.
+
+export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'demo';
+export type StreamingMode = 'native' | 'simulate' | 'always';
+export type Strategy = 'weighted' | 'fallback' | 'least-busy' | 'latency';
+
+/** Per-provider time limits in milliseconds (SPEC §4.4). */
+export interface Timeouts {
+  connectMs: number;
+  firstByteMs: number;
+  idleMs: number;
+  totalMs: number;
+}
+
+/** Upstream quirks are configuration, never `if (provider === 'x')` (STYLE.md). */
+export interface ProviderQuirks {
+  inlineThinkTags?: boolean; // Q-20: strip <think>…</think> from content into reasoning (MiniMax /v1)
+  bufferToolCalls?: boolean; // translation.md §5: hold tool fragments until finish
+  supportsPrefill?: boolean; // translation.md §1
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  authHeader?: 'authorization' | 'x-api-key' | 'api-key' | 'x-goog-api-key'; // override the type's default
+  stripStrict?: boolean; // strip `strict` from tool defs (MiniMax)
+  temperatureRange?: [number, number];
+}
+
+export interface ProviderConfig {
+  name: string;
+  type: ProviderType;
+  baseUrl: string;
+  apiKey?: string;
+  headers: Record<string, string>;
+  timeouts: Timeouts;
+  streaming: StreamingMode;
+  quirks: ProviderQuirks;
+  defaultMaxTokens?: number;
+  models?: string[];
+  preset?: string; // name of the preset it was built from, if any
+  /** True for the demo provider sluice adds by itself (not written in the config file). */
+  builtin?: boolean;
+}
+
+export interface TargetConfig {
+  provider: string;
+  model: string;
+  weight: number;
+}
+
+export interface ModelConfig {
+  name: string;
+  strategy: Strategy;
+  targets: TargetConfig[];
+  /** True for the demo model sluice adds by itself (zero-config, or a file with no models). */
+  builtin?: boolean;
+}
+
+export interface StaticKeyConfig {
+  name: string;
+  key: string;
+  models?: string[];
+  rpm?: number;
+  tpm?: number;
+  concurrency?: number;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  keepaliveMs: number;
+  maxBodyBytes: number;
+}
+
+/** `attempts` counts retries after the first try: 2 means at most 3 tries in all. */
+export interface RetryConfig {
+  attempts: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface BreakerConfig {
+  failureThreshold: number;
+  cooldownMs: number;
+}
+
+export interface Config {
+  server: ServerConfig;
+  providers: Record<string, ProviderConfig>;
+  models: Record<string, ModelConfig>;
+  retries: RetryConfig;
+  breaker: BreakerConfig;
+  auth: { keys: StaticKeyConfig[] };
+  store: string; // default 'sqlite:./sluice.db'
+  redis?: string;
+  logging: { level: string; tap: number };
+  source: string; // file path, or '(zero-config)'
+}

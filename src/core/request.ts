@@ -1,0 +1,91 @@
+// The canonical request: every front decodes into it, every upstream encodes from it (STYLE.md:
+// N + M translations, never N x M). It imports nothing else from sluice.
+
+export type ProtocolName = 'openai' | 'anthropic' | 'gemini';
+
+export type ImageSource =
+  | { kind: 'base64'; mediaType: string; data: string }
+  | { kind: 'url'; url: string };
+
+export interface TextPart { type: 'text'; text: string }
+export interface ImagePart { type: 'image'; source: ImageSource; detail?: 'auto' | 'low' | 'high' }
+/** A document (PDF or plain text) as base64 data. */
+export interface DocumentPart { type: 'document'; mediaType: string; data: string; filename?: string }
+/** Model reasoning carried in history. `signature` is opaque provider state that must round-trip. */
+export interface ReasoningPart { type: 'reasoning'; text: string; signature?: string; redactedData?: string }
+/** A tool call made by the assistant. `arguments` is JSON text (it may be invalid JSON: Q-25). */
+export interface ToolCallPart { type: 'tool-call'; id: string; name: string; arguments: string; signature?: string }
+/** The result of a tool call, sent back by the client. */
+export interface ToolResultPart {
+  type: 'tool-result';
+  toolCallId: string;
+  /** The called tool's name when known (Gemini needs it; OpenAI messages only carry the id). */
+  name?: string;
+  content: Array<TextPart | ImagePart>;
+  isError?: boolean;
+}
+
+export type ContentPart = TextPart | ImagePart | DocumentPart | ReasoningPart | ToolCallPart | ToolResultPart;
+
+/**
+ * Roles: `system` may appear anywhere (OpenAI allows it; Claude Code sends a trailing one); encoders
+ * for dialects with a single system field gather them in order. Tool results travel in `tool` messages.
+ */
+export interface Message {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  content: ContentPart[];
+  name?: string;
+}
+
+export interface ToolDef { name: string; description?: string; parameters: Record<string, unknown>; strict?: boolean }
+
+export type ToolChoice =
+  | { type: 'auto' }
+  | { type: 'none' }
+  | { type: 'required' }
+  | { type: 'tool'; name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema?: Record<string, unknown>; strict?: boolean };
+
+export interface ReasoningConfig {
+  /** OpenAI-style effort: none | minimal | low | medium | high | xhigh | max. */
+  effort?: string;
+  /** Anthropic-style budget. */
+  budgetTokens?: number;
+  /** Anthropic `thinking: {type:"adaptive"}`. */
+  adaptive?: boolean;
+  /** Whether the client wants reasoning text streamed back (OpenAI `reasoning_content`). */
+  include?: boolean;
+}
+
+export interface ChatRequest {
+  /** The model name exactly as the client asked for it (echoed back in responses). */
+  model: string;
+  messages: Message[];
+  stream: boolean;
+  /** OpenAI `stream_options.include_usage`: the client wants the usage chunk. */
+  includeUsage: boolean;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  n?: number;
+  tools?: ToolDef[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  reasoning?: ReasoningConfig;
+  user?: string;
+  /** The dialect the client spoke, and its parsed body: a same-dialect upstream passes unknown fields through. */
+  front: ProtocolName;
+  raw: Record<string, unknown>;
+  /** Anthropic `anthropic-beta` header values from the client, forwarded to Anthropic-family upstreams. */
+  anthropicBeta?: string;
+}

@@ -1,0 +1,388 @@
+// One try at one target: build the upstream request, send it, turn whatever comes back into
+// normalized canonical events. Whatever the upstream does — an error status, JSON under
+// text/event-stream (Q-2), a body that ignores stream:true (Q-3), SSE without its content type (Q-4),
+// silence, a dropped connection — ends as exactly one of: the 'done' event, or a rejected GatewayError.
+
+import type { ChatRequest } from '../core/request.ts';
+import type { StreamEvent } from '../core/events.ts';
+import { GatewayError } from '../core/errors.ts';
+import { createNormalizer } from '../core/normalize.ts';
+import { ResponseCollector, responseToEvents, type ChatResponse } from '../core/response.ts';
+import type { DecodeContext, UpstreamCodec } from '../core/protocol.ts';
+import type { ProviderConfig } from '../config/types.ts';
+import { upstreamCodec } from '../protocols/index.ts';
+import { SseDecoder } from '../sse/decoder.ts';
+import { sendUpstream, type UpstreamResponseHead } from '../transport/http.ts';
+import { runDemo, DEMO_DEFAULTS } from '../providers/demo.ts';
+import { EventWatch } from './watch.ts';
+
+export interface ResolvedTarget {
+  provider: ProviderConfig;
+  /** The model name sent upstream. */
+  model: string;
+  /** `provider/model`, for logs, metrics and health. */
+  key: string;
+}
+
+export interface AttemptHooks {
+  /** Normalized events ('error' never: failures reject instead). */
+  onEvent(ev: StreamEvent): void;
+  /** Brackets the events produced from one upstream network chunk (the server corks around it). */
+  onChunkStart?(): void;
+  onChunkEnd?(): void;
+  /** Raw upstream SSE lines for `--tap`. */
+  onTap?(line: string): void;
+}
+
+export interface AttemptStats {
+  status: number;
+  /** ms from sending the request to the first upstream event (-1 if none). */
+  firstEventMs: number;
+  upstreamEvents: number;
+}
+
+/** Simulated streams split text into pieces of about this many characters (`streaming: simulate`). */
+const SIMULATE_PIECE = 16;
+/** Error bodies are read up to this size; the message only needs the start. */
+const MAX_ERROR_BODY = 64 * 1024;
+/** A JSON body (non-streaming answer, or Q-2) may be large but not unbounded. */
+const MAX_JSON_BODY = 64 * 1024 * 1024;
+
+export function runStreamAttempt(
+  target: ResolvedTarget,
+  req: ChatRequest,
+  hooks: AttemptHooks,
+  signal: AbortSignal,
+): Promise<AttemptStats> {
+  return new Promise<AttemptStats>((resolve, reject) => {
+    const provider = target.provider;
+    const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
+    const local = new AbortController();
+    let settled = false;
+    let cancelLocal: (() => void) | undefined;
+
+    const settle = (err?: GatewayError): void => {
+      if (settled) return;
+      settled = true;
+      watch.stop();
+      signal.removeEventListener('abort', onOuterAbort);
+      stats.firstEventMs = watch.firstEventMs;
+      if (err) {
+        const named = err.withTarget(provider.name);
+        cancelLocal?.();
+        if (!local.signal.aborted) local.abort(named);
+        reject(named);
+      } else {
+        resolve(stats);
+      }
+    };
+    const onOuterAbort = (): void => {
+      const reason = signal.reason instanceof GatewayError ? signal.reason : new GatewayError('internal', 'client closed the request');
+      settle(reason);
+    };
+    if (signal.aborted) {
+      onOuterAbort();
+      return;
+    }
+    signal.addEventListener('abort', onOuterAbort, { once: true });
+
+    const watch = new EventWatch(
+      {
+        firstByteMs: provider.streaming === 'simulate' ? provider.timeouts.totalMs : provider.timeouts.firstByteMs,
+        idleMs: provider.timeouts.idleMs,
+        totalMs: provider.timeouts.totalMs,
+      },
+      (err) => settle(err),
+    );
+
+    const normalized = createNormalizer((ev) => {
+      if (settled) return;
+      if (ev.type === 'error') {
+        settle(ev.error);
+        return;
+      }
+      hooks.onEvent(ev);
+      if (ev.type === 'done') settle();
+    });
+    const emit = (ev: StreamEvent): void => {
+      if (settled) return;
+      watch.touch();
+      stats.upstreamEvents++;
+      normalized(ev);
+    };
+
+    if (provider.type === 'demo') {
+      // A non-streaming client waits for the whole answer: the demo then needs no token pacing.
+      const run = runDemo(req, emit, req.stream ? DEMO_DEFAULTS : { firstTokenMs: 0, tokenMs: 0 });
+      cancelLocal = () => run.cancel();
+      return;
+    }
+
+    const codec = upstreamCodec(provider.type);
+    if (!codec) {
+      settle(new GatewayError('internal', `no upstream codec for provider type ${provider.type}`));
+      return;
+    }
+    const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
+
+    if (provider.streaming === 'simulate') {
+      fetchComplete(codec, target, req, ctx, local.signal).then(
+        (resp) => responseToEvents(resp, emit, SIMULATE_PIECE),
+        (err: GatewayError) => settle(err),
+      );
+      return;
+    }
+
+    let httpReq;
+    try {
+      httpReq = codec.buildRequest(req, target.model, provider, true);
+    } catch (err) {
+      settle(asGatewayError(err));
+      return;
+    }
+
+    const decoder = codec.createStreamDecoder(emit, ctx);
+    const sse = new SseDecoder({
+      onEvent(data, event) {
+        if (hooks.onTap) hooks.onTap(event ? `event: ${event} data: ${data}` : `data: ${data}`);
+        decoder.onEvent(data, event);
+      },
+      onError(err) {
+        settle(new GatewayError('upstream_malformed', `upstream stream could not be parsed: ${err.message}`));
+      },
+    });
+    const body = new BodySniffer(MAX_JSON_BODY);
+    let head: UpstreamResponseHead | undefined;
+    let mode: 'sniff' | 'sse' | 'json' | 'error' = 'sniff';
+
+    sendUpstream(httpReq, { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal: local.signal }, {
+      onHead(h) {
+        head = h;
+        stats.status = h.status;
+        if (h.status < 200 || h.status >= 300) mode = 'error';
+      },
+      onData(chunk) {
+        if (settled) return;
+        if (mode === 'sse') {
+          hooks.onChunkStart?.();
+          sse.push(chunk);
+          hooks.onChunkEnd?.();
+          return;
+        }
+        if (mode === 'error') {
+          if (body.size < MAX_ERROR_BODY) body.add(chunk);
+          return;
+        }
+        if (!body.add(chunk)) {
+          settle(new GatewayError('upstream_malformed', 'upstream body exceeded the size limit'));
+          return;
+        }
+        if (mode === 'sniff') {
+          const kind = body.sniff();
+          if (kind === 'json') mode = 'json';
+          else if (kind === 'sse') {
+            mode = 'sse';
+            hooks.onChunkStart?.();
+            for (const c of body.take()) sse.push(c);
+            hooks.onChunkEnd?.();
+          }
+        }
+      },
+      onEnd() {
+        if (settled) return;
+        const status = head?.status ?? 0;
+        if (mode === 'error') {
+          settle(codec.decodeError(status, body.text(), head?.headers ?? {}, ctx));
+          return;
+        }
+        if (mode === 'json' || (mode === 'sniff' && body.size > 0 && body.sniff() !== 'sse')) {
+          // Q-2 / Q-3: one JSON body where a stream was expected: a completion to re-stream, or an error.
+          let resp: ChatResponse;
+          try {
+            resp = decodeJsonBody(codec, status, body.text(), head?.headers ?? {}, ctx);
+          } catch (err) {
+            settle(asGatewayError(err));
+            return;
+          }
+          responseToEvents(resp, emit, 0);
+          return;
+        }
+        if (mode === 'sniff') for (const c of body.take()) sse.push(c);
+        sse.end();
+        decoder.end();
+        if (!settled) {
+          // The decoder neither finished nor failed: treat as truncation (Q-14).
+          settle(new GatewayError('stream_truncated', 'upstream stream ended without a terminal event'));
+        }
+      },
+      onError(err) {
+        if (settled) return;
+        if (head && err.code === 'upstream_unreachable') {
+          settle(new GatewayError('stream_truncated', `upstream connection closed mid-response: ${err.message}`, { cause: err }));
+        } else {
+          settle(err);
+        }
+      },
+    });
+  });
+}
+
+/**
+ * A complete answer from one target, for non-streaming clients: a non-streaming upstream call, or
+ * (`streaming: always`) a stream folded into a response.
+ */
+export async function runCompleteAttempt(target: ResolvedTarget, req: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+  const provider = target.provider;
+  if (provider.type === 'demo' || provider.streaming === 'always') {
+    const collector = new ResponseCollector();
+    await runStreamAttempt(target, req, { onEvent: collector.push }, signal);
+    return collector.result();
+  }
+  const codec = upstreamCodec(provider.type);
+  if (!codec) throw new GatewayError('internal', `no upstream codec for provider type ${provider.type}`);
+  const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
+  const local = new AbortController();
+  const onAbort = (): void => local.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(
+    () => local.abort(new GatewayError('total_timeout', `upstream exceeded the total time limit`)),
+    provider.timeouts.totalMs,
+  );
+  timer.unref?.();
+  try {
+    return await fetchComplete(codec, target, req, ctx, local.signal);
+  } catch (err) {
+    throw asGatewayError(err).withTarget(provider.name);
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A non-streaming upstream call, tolerant of an upstream that streams anyway. */
+function fetchComplete(
+  codec: UpstreamCodec,
+  target: ResolvedTarget,
+  req: ChatRequest,
+  ctx: DecodeContext,
+  signal: AbortSignal,
+): Promise<ChatResponse> {
+  return new Promise<ChatResponse>((resolve, reject) => {
+    let httpReq;
+    try {
+      httpReq = codec.buildRequest({ ...req, stream: false }, target.model, target.provider, false);
+    } catch (err) {
+      reject(asGatewayError(err));
+      return;
+    }
+    const body = new BodySniffer(MAX_JSON_BODY);
+    let head: UpstreamResponseHead | undefined;
+    let overflow = false;
+    sendUpstream(httpReq, { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal }, {
+      onHead(h) {
+        head = h;
+      },
+      onData(chunk) {
+        if (!body.add(chunk)) overflow = true;
+      },
+      onEnd() {
+        const status = head?.status ?? 0;
+        if (status < 200 || status >= 300) {
+          reject(codec.decodeError(status, body.text(), head?.headers ?? {}, ctx));
+          return;
+        }
+        if (overflow) {
+          reject(new GatewayError('upstream_malformed', 'upstream body exceeded the size limit'));
+          return;
+        }
+        try {
+          if (body.sniff() === 'sse') resolve(collectSse(codec, body.take(), ctx));
+          else resolve(decodeJsonBody(codec, status, body.text(), head?.headers ?? {}, ctx));
+        } catch (err) {
+          reject(asGatewayError(err));
+        }
+      },
+      onError(err) {
+        reject(err);
+      },
+    });
+  });
+}
+
+function collectSse(codec: UpstreamCodec, chunks: Buffer[], ctx: DecodeContext): ChatResponse {
+  const collector = new ResponseCollector();
+  const normalized = createNormalizer(collector.push);
+  const decoder = codec.createStreamDecoder(normalized, ctx);
+  const sse = new SseDecoder({ onEvent: (data, event) => decoder.onEvent(data, event) });
+  for (const c of chunks) sse.push(c);
+  sse.end();
+  decoder.end();
+  return collector.result();
+}
+
+function decodeJsonBody(
+  codec: UpstreamCodec,
+  status: number,
+  text: string,
+  headers: Record<string, string | string[] | undefined>,
+  ctx: DecodeContext,
+): ChatResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new GatewayError('upstream_malformed', `upstream sent a body that is neither SSE nor JSON: ${text.slice(0, 120)}`);
+  }
+  if (json === null || typeof json !== 'object' || 'error' in (json as object)) {
+    // An error body under a 2xx status: let the dialect read its status and message.
+    throw codec.decodeError(errorStatusOf(json) ?? (status >= 400 ? status : 502), text, headers, ctx);
+  }
+  return codec.decodeResponse(json, ctx);
+}
+
+function errorStatusOf(json: unknown): number | undefined {
+  const code = (json as { error?: { code?: unknown } } | null)?.error?.code;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
+}
+
+function asGatewayError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError('internal', err instanceof Error ? err.message : String(err), { cause: err });
+}
+
+/**
+ * Holds the first bytes of a body until its first non-whitespace byte says what it is: `{`/`[` is
+ * JSON (Q-2, Q-3), anything else is SSE (`data:`, `event:`, `:`, `id:`…; Q-4), whatever the
+ * Content-Type claims. Chunks are kept as a list and joined once.
+ */
+class BodySniffer {
+  private chunks: Buffer[] = [];
+  size = 0;
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  add(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return this.size <= this.limit;
+  }
+  sniff(): 'json' | 'sse' | undefined {
+    for (const c of this.chunks) {
+      for (let i = 0; i < c.length; i++) {
+        const b = c[i]!;
+        if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
+        return b === 0x7b || b === 0x5b ? 'json' : 'sse';
+      }
+    }
+    return undefined;
+  }
+  take(): Buffer[] {
+    const out = this.chunks;
+    this.chunks = [];
+    return out;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}

@@ -1,0 +1,394 @@
+// The one place that wires the stages in order (STYLE.md):
+//   client body -> front decode -> ChatRequest -> router -> attempt (upstream encode, transport,
+//   SSE decode, upstream decode, normalize) -> commit gate -> front encode -> SSE responder -> client
+// Before the commit point (the first content-bearing event, SPEC §4.4) a failure moves on to the
+// next target invisibly; after it, the client gets a protocol-native error event and a clean end.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ChatRequest, ProtocolName } from '../core/request.ts';
+import { isContentEvent, type StreamEvent, type Usage } from '../core/events.ts';
+import { GatewayError } from '../core/errors.ts';
+import type { FrontCodec, FrontContext } from '../core/protocol.ts';
+import type { Config } from '../config/types.ts';
+import type { Router, RoutePlan } from '../router/index.ts';
+import { frontCodec } from '../protocols/index.ts';
+import { SseResponder } from '../server/sse-responder.ts';
+import { runCompleteAttempt, runStreamAttempt, type ResolvedTarget } from './attempt.ts';
+import { estimateUsage } from './usage.ts';
+
+export type EndReason =
+  | 'completed'
+  | 'client_abort'
+  | 'upstream_error'
+  | 'first_byte_timeout'
+  | 'idle_timeout'
+  | 'total_timeout'
+  | 'rejected';
+
+/** Everything known about a request when it ends: one log line, metrics, usage records. */
+export interface RequestRecord {
+  requestId: string;
+  keyName?: string;
+  front: ProtocolName;
+  model: string;
+  stream: boolean;
+  target?: string;
+  provider?: string;
+  attempts: number;
+  status: number;
+  endReason: EndReason;
+  errorCode?: string;
+  /** ms from request arrival to the first event sent to the client (-1: none). */
+  firstEventMs: number;
+  totalMs: number;
+  events: number;
+  usage?: Usage;
+  retries: number;
+  failovers: number;
+}
+
+export interface PipelineHooks {
+  /** Called once per request when it ends. */
+  onRecord?(record: RequestRecord): void;
+  /** Per upstream attempt outcome (metrics: upstream errors by kind). */
+  onAttemptError?(target: ResolvedTarget, error: GatewayError): void;
+  /** Raw upstream lines for --tap. */
+  tap?: number;
+  onTap?(requestId: string, line: string): void;
+  /** Stream lifecycle for the active-streams gauge and gap histogram. */
+  onStreamOpen?(): void;
+  onStreamClose?(): void;
+  onClientEvent?(gapMs: number, first: boolean): void;
+}
+
+export interface ChatContext {
+  requestId: string;
+  keyName?: string;
+  startedAt: number;
+  /** Extra response headers (rate-limit info, request id). */
+  headers: Record<string, string>;
+}
+
+export class Pipeline {
+  private readonly config: Config;
+  private readonly router: Router;
+  private readonly hooks: PipelineHooks;
+
+  constructor(config: Config, router: Router, hooks: PipelineHooks = {}) {
+    this.config = config;
+    this.router = router;
+    this.hooks = hooks;
+  }
+
+  /** Decodes the client's body. Throws GatewayError (400) with a message naming what is wrong. */
+  decode(frontName: ProtocolName, body: Buffer, req: IncomingMessage): ChatRequest {
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
+    }
+    return frontCodec(frontName).decodeRequest(json, req.headers);
+  }
+
+  plan(chat: ChatRequest): RoutePlan {
+    return this.router.plan(chat.model);
+  }
+
+  /** Serves a decoded request (auth and limits already passed). Never throws. */
+  async serve(chat: ChatRequest, plan: RoutePlan, res: ServerResponse, ctx: ChatContext): Promise<RequestRecord> {
+    const front = frontCodec(chat.front);
+    const fctx: FrontContext = {
+      requestId: ctx.requestId,
+      model: chat.model,
+      created: Math.floor(Date.now() / 1000),
+      includeUsage: chat.includeUsage,
+      includeReasoning: chat.reasoning?.include === true,
+    };
+    const record: RequestRecord = {
+      requestId: ctx.requestId,
+      keyName: ctx.keyName,
+      front: chat.front,
+      model: chat.model,
+      stream: chat.stream,
+      attempts: 0,
+      status: 0,
+      endReason: 'completed',
+      firstEventMs: -1,
+      totalMs: 0,
+      events: 0,
+      retries: 0,
+      failovers: 0,
+    };
+    try {
+      if (chat.stream) await this.serveStream(chat, plan, front, fctx, res, ctx, record);
+      else await this.serveComplete(chat, plan, front, fctx, res, ctx, record);
+    } catch (err) {
+      // A bug, not an upstream failure: answer if we still can, never crash the server.
+      const e = err instanceof GatewayError ? err : new GatewayError('internal', `internal error: ${(err as Error)?.message}`);
+      record.endReason = 'upstream_error';
+      record.errorCode = e.code;
+      if (!res.headersSent) sendError(res, front, e, ctx.headers);
+      else if (!res.writableEnded) res.end();
+    }
+    record.totalMs = performance.now() - ctx.startedAt;
+    if (!record.usage) record.usage = estimateUsage(chat, undefined);
+    this.hooks.onRecord?.(record);
+    return record;
+  }
+
+  private async serveStream(
+    chat: ChatRequest,
+    plan: RoutePlan,
+    front: FrontCodec,
+    fctx: FrontContext,
+    res: ServerResponse,
+    ctx: ChatContext,
+    record: RequestRecord,
+  ): Promise<void> {
+    const responder = new SseResponder(res, this.config.server.keepaliveMs, ctx.headers);
+    const encode = front.createStreamEncoder(fctx, responder);
+    const abort = new AbortController();
+    let clientGone = false;
+    const onClose = (): void => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      responder.stop();
+      abort.abort(new GatewayError('internal', 'client closed the connection'));
+    };
+    res.on('close', onClose);
+    this.hooks.onStreamOpen?.();
+
+    let committed = false;
+    let held: StreamEvent[] = [];
+    let lastClientEvent = 0;
+    let outputChars = 0;
+    let usage: Usage | undefined;
+    const deliver = (ev: StreamEvent): void => {
+      if (ev.type === 'usage') usage = ev.usage;
+      else if (ev.type === 'text-delta' || ev.type === 'reasoning-delta') outputChars += ev.text.length;
+      else if (ev.type === 'tool-args-delta') outputChars += ev.json.length;
+      encode(ev);
+      record.events++;
+      if (this.hooks.onClientEvent) {
+        const now = performance.now();
+        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0);
+        lastClientEvent = now;
+      }
+      if (record.firstEventMs < 0) record.firstEventMs = performance.now() - ctx.startedAt;
+    };
+    const onEvent = (ev: StreamEvent): void => {
+      if (committed) {
+        deliver(ev);
+        return;
+      }
+      // Lifecycle frames wait for the commit point, never longer (SPEC §4.4).
+      if (isContentEvent(ev) || ev.type === 'finish' || ev.type === 'done') {
+        committed = true;
+        responder.cork();
+        for (const h of held) deliver(h);
+        held = [];
+        deliver(ev);
+        responder.uncork();
+      } else {
+        held.push(ev);
+      }
+    };
+
+    let lastError: GatewayError | undefined;
+    let previous: ResolvedTarget | undefined;
+    try {
+      for (let target = plan.next(); target; target = plan.next()) {
+        if (previous) {
+          record.retries++;
+          if (previous.key !== target.key) record.failovers++;
+          await backoff(this.config, record.attempts, lastError, abort.signal);
+          if (clientGone) break;
+        }
+        previous = target;
+        record.attempts++;
+        record.target = target.key;
+        record.provider = target.provider.name;
+        held = [];
+        try {
+          const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
+          const stats = await runStreamAttempt(
+            target,
+            chat,
+            { onEvent, onChunkStart: () => responder.cork(), onChunkEnd: () => responder.uncork(), onTap: tap },
+            abort.signal,
+          );
+          plan.report(target, { ok: true, firstEventMs: stats.firstEventMs });
+          record.status = 200;
+          record.endReason = 'completed';
+          record.usage = usage ?? estimateUsage(chat, outputChars);
+          responder.end();
+          return;
+        } catch (err) {
+          const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
+          if (clientGone) {
+            record.endReason = 'client_abort';
+            record.status = 499;
+            record.usage = usage ?? estimateUsage(chat, outputChars);
+            return;
+          }
+          plan.report(target, { ok: false, error });
+          this.hooks.onAttemptError?.(target, error);
+          lastError = error;
+          if (committed) {
+            // After the commit point nothing is retried: a native error event, then a clean end.
+            record.status = 200;
+            record.endReason = endReasonFor(error);
+            record.errorCode = error.code;
+            record.usage = usage ?? estimateUsage(chat, outputChars);
+            responder.cork();
+            deliver({ type: 'error', error });
+            responder.uncork();
+            responder.end();
+            return;
+          }
+          if (!error.retryable) break;
+        }
+      }
+      const error = lastError ?? new GatewayError('no_targets', `no target of model "${chat.model}" is available`);
+      record.endReason = endReasonFor(error);
+      record.errorCode = error.code;
+      record.status = responder.headersSent ? 200 : error.status;
+      if (clientGone) {
+        record.endReason = 'client_abort';
+        return;
+      }
+      if (responder.headersSent) {
+        // Keepalives already committed a 200: the error can only be an event now (SPEC §4.2).
+        deliver({ type: 'error', error });
+        responder.end();
+      } else {
+        responder.stop();
+        sendError(res, front, error, ctx.headers);
+      }
+    } finally {
+      res.off('close', onClose);
+      this.hooks.onStreamClose?.();
+    }
+  }
+
+  private async serveComplete(
+    chat: ChatRequest,
+    plan: RoutePlan,
+    front: FrontCodec,
+    fctx: FrontContext,
+    res: ServerResponse,
+    ctx: ChatContext,
+    record: RequestRecord,
+  ): Promise<void> {
+    const abort = new AbortController();
+    let clientGone = false;
+    const onClose = (): void => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      abort.abort(new GatewayError('internal', 'client closed the connection'));
+    };
+    res.on('close', onClose);
+    let lastError: GatewayError | undefined;
+    let previous: ResolvedTarget | undefined;
+    try {
+      for (let target = plan.next(); target; target = plan.next()) {
+        if (previous) {
+          record.retries++;
+          if (previous.key !== target.key) record.failovers++;
+          await backoff(this.config, record.attempts, lastError, abort.signal);
+          if (clientGone) break;
+        }
+        previous = target;
+        record.attempts++;
+        record.target = target.key;
+        record.provider = target.provider.name;
+        const started = performance.now();
+        try {
+          const resp = await runCompleteAttempt(target, chat, abort.signal);
+          plan.report(target, { ok: true, firstEventMs: performance.now() - started });
+          const body = front.encodeResponse(resp, fctx);
+          record.status = 200;
+          record.usage = resp.usage ?? estimateUsage(chat, textLength(resp.blocks));
+          record.firstEventMs = performance.now() - ctx.startedAt;
+          res.writeHead(200, { 'content-type': 'application/json', ...ctx.headers });
+          res.end(body);
+          return;
+        } catch (err) {
+          const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
+          if (clientGone) break;
+          plan.report(target, { ok: false, error });
+          this.hooks.onAttemptError?.(target, error);
+          lastError = error;
+          if (!error.retryable) break;
+        }
+      }
+      if (clientGone) {
+        record.endReason = 'client_abort';
+        record.status = 499;
+        return;
+      }
+      const error = lastError ?? new GatewayError('no_targets', `no target of model "${chat.model}" is available`);
+      record.endReason = endReasonFor(error);
+      record.errorCode = error.code;
+      record.status = error.status;
+      sendError(res, front, error, ctx.headers);
+    } finally {
+      res.off('close', onClose);
+    }
+  }
+
+  private tapper(requestId: string): (line: string) => void {
+    let left = this.hooks.tap ?? 0;
+    return (line) => {
+      if (left-- > 0) this.hooks.onTap?.(requestId, line);
+    };
+  }
+}
+
+export function sendError(res: ServerResponse, front: FrontCodec, error: GatewayError, headers: Record<string, string>): void {
+  if (res.headersSent || res.destroyed) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const rendered = front.encodeError(error);
+  res.writeHead(rendered.status, { 'content-type': 'application/json', ...headers, ...rendered.headers });
+  res.end(rendered.body);
+}
+
+function endReasonFor(error: GatewayError): EndReason {
+  switch (error.code) {
+    case 'first_byte_timeout':
+    case 'idle_timeout':
+    case 'total_timeout':
+      return error.code;
+    default:
+      return 'upstream_error';
+  }
+}
+
+/** Exponential backoff with full jitter; an upstream's retry-after wins when it asks for longer. */
+async function backoff(config: Config, attempt: number, error: GatewayError | undefined, signal: AbortSignal): Promise<void> {
+  const base = config.retries.backoffMs * 2 ** Math.max(0, attempt - 1);
+  let wait = Math.min(config.retries.maxBackoffMs, base) * (0.5 + Math.random() / 2);
+  if (error?.retryAfterMs !== undefined) wait = Math.max(wait, Math.min(error.retryAfterMs, config.retries.maxBackoffMs));
+  if (wait <= 0 || signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, wait);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function textLength(blocks: import('../core/response.ts').ResponseBlock[]): number {
+  let n = 0;
+  for (const b of blocks) {
+    if (b.kind === 'text' || b.kind === 'reasoning') n += b.text.length;
+    else if (b.kind === 'tool-call') n += b.arguments.length;
+  }
+  return n;
+}

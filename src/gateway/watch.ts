@@ -1,0 +1,82 @@
+// Time limits of one upstream attempt (SPEC §4.4): first_byte until the first upstream *event*,
+// then idle between events, and total for the whole attempt. Comments and pings from the upstream
+// produce no canonical event, so they never reset these clocks (Q-1). One timer, re-armed lazily:
+// touch() on the per-event path only stores a timestamp.
+
+import { GatewayError, type ErrorCode } from '../core/errors.ts';
+
+export class EventWatch {
+  private readonly firstByteMs: number;
+  private readonly idleMs: number;
+  private readonly deadline: number;
+  private readonly onExpire: (err: GatewayError) => void;
+  private readonly startedAt: number;
+  private lastEvent = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(limits: { firstByteMs: number; idleMs: number; totalMs: number }, onExpire: (err: GatewayError) => void) {
+    this.firstByteMs = limits.firstByteMs;
+    this.idleMs = limits.idleMs;
+    this.onExpire = onExpire;
+    this.startedAt = performance.now();
+    this.deadline = this.startedAt + limits.totalMs;
+    this.schedule();
+  }
+
+  /** Milliseconds from the start to the first event, or -1. */
+  get firstEventMs(): number {
+    return this.lastEvent < 0 ? -1 : this.firstEventAt - this.startedAt;
+  }
+
+  private firstEventAt = 0;
+
+  touch(): void {
+    const now = performance.now();
+    if (this.lastEvent < 0) this.firstEventAt = now;
+    this.lastEvent = now;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    const phaseEnd = this.lastEvent < 0 ? this.startedAt + this.firstByteMs : this.lastEvent + this.idleMs;
+    const next = Math.min(phaseEnd, this.deadline);
+    this.timer = setTimeout(this.check, Math.max(1, next - now));
+    this.timer.unref?.();
+  }
+
+  private check = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    const now = performance.now();
+    let code: ErrorCode | undefined;
+    let message = '';
+    if (now >= this.deadline) {
+      code = 'total_timeout';
+      message = `upstream exceeded the total time limit of ${fmt(this.deadline - this.startedAt)}`;
+    } else if (this.lastEvent < 0 && now >= this.startedAt + this.firstByteMs) {
+      code = 'first_byte_timeout';
+      message = `upstream sent no event within the first_byte limit of ${fmt(this.firstByteMs)}`;
+    } else if (this.lastEvent >= 0 && now >= this.lastEvent + this.idleMs) {
+      code = 'idle_timeout';
+      message = `upstream sent no event for ${fmt(this.idleMs)} (idle limit)`;
+    }
+    if (code) {
+      this.stopped = true;
+      this.onExpire(new GatewayError(code, message));
+    } else {
+      this.schedule();
+    }
+  };
+}
+
+function fmt(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 100) / 10}s` : `${Math.round(ms)}ms`;
+}

@@ -1,0 +1,86 @@
+// The contract each wire dialect of the mock fulfils. Dialects build payload strings; framing.ts
+// turns them into bytes (with framing faults) and player.ts writes them with timing.
+
+import type { Answer } from './content.ts';
+import type { Plan } from './directives.ts';
+
+export type DialectName = 'openai' | 'anthropic' | 'gemini';
+
+/** One SSE event before framing. `data` is the exact payload text (already JSON). */
+export interface SseEvent {
+  name?: string;
+  data?: string;
+  comment?: string;
+  /** The first event that carries the finish reason; early endings happen before it (Q-14). */
+  final?: boolean;
+}
+
+/** What the mock needs to know about a request body. */
+export interface Inspected {
+  model: string;
+  stream: boolean;
+  includeUsage: boolean;
+  messageCount: number;
+  lastUserText: string;
+  toolNames: string[];
+}
+
+export interface StreamContext {
+  requestId: number;
+  model: string;
+  /** JSON string literal of `model`. */
+  modelJson: string;
+  created: number;
+  includeUsage: boolean;
+  plan: Plan;
+  answer: Answer;
+}
+
+export interface RouteInfo {
+  /** Gemini: model from the path and whether the method streams. */
+  pathModel?: string;
+  pathStream?: boolean;
+}
+
+export interface Dialect {
+  name: DialectName;
+  /** Returns the request facts, or a message for a 400 when the body has the wrong shape. */
+  inspect(body: unknown, route: RouteInfo): Inspected | string;
+  streamEvents(ctx: StreamContext): SseEvent[];
+  responseJson(ctx: StreamContext): string;
+  errorJson(status: number, message: string): string;
+  midStreamError(ctx: StreamContext): SseEvent;
+  /** An event whose data is not valid JSON, for fault=malformed. */
+  malformedEvent(ctx: StreamContext): SseEvent;
+  keepaliveEvent: SseEvent;
+  sseContentType: string;
+  requestIdHeader: string;
+}
+
+/** Text of a message's content: a string or an array of `{type:'text', text}` / `{text}` parts. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let out = '';
+  for (const part of content) {
+    if (part !== null && typeof part === 'object' && typeof (part as { text?: unknown }).text === 'string') {
+      out += (out === '' ? '' : '\n') + (part as { text: string }).text;
+    }
+  }
+  return out;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Text of the last message whose role is `user` (or has no role, Gemini's default). */
+export function lastUserText(messages: unknown[], textOf: (m: Record<string, unknown>) => unknown, roleDefault?: string): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!isObject(m)) continue;
+    const role = m.role ?? roleDefault;
+    if (role === 'user') return contentText(textOf(m));
+  }
+  return '';
+}

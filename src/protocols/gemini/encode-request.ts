@@ -1,0 +1,150 @@
+// Canonical ChatRequest -> Gemini `generateContent` request (gemini.md §1–§2, §6; translation.md §1–§4,
+// §10). Gemini is never a front, so the body is always built from the canonical fields: fields only
+// OpenAI or Anthropic understand (user, metadata, parallel_tool_calls, cache_control, …) never reach
+// Google (Q-31).
+
+import type { ChatRequest, ToolDef, ToolChoice } from '../../core/request.ts';
+import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
+import { encodeGeminiContents } from './encode-contents.ts';
+import type {
+  GeminiFunctionCallingConfig,
+  GeminiFunctionDeclaration,
+  GeminiGenerationConfig,
+  GeminiRequest,
+  GeminiThinkingConfig,
+} from './wire.ts';
+
+/** Gemini accepts at most five stop sequences (gemini.md §2); extra ones are dropped (translation.md §10). */
+const MAX_STOP_SEQUENCES = 5;
+
+/** Suggested Gemini 2.5 thinking budgets per OpenAI-style effort (translation.md §10). */
+const THINKING_BUDGET_BY_EFFORT: ReadonlyMap<string, number> = new Map([
+  ['none', 0],
+  ['minimal', 0],
+  ['low', 1024],
+  ['medium', 8192],
+  ['high', 24576],
+  // 24576 is the largest budget every 2.5 model accepts (Flash caps there).
+  ['xhigh', 24576],
+  ['max', 24576],
+]);
+
+/** Dynamic thinking: the model picks its own budget (gemini.md §2 `thinkingBudget: -1`). */
+const DYNAMIC_THINKING = -1;
+
+export function buildGeminiRequest(
+  req: ChatRequest,
+  model: string,
+  endpoint: UpstreamEndpoint,
+  stream: boolean,
+): UpstreamHttpRequest {
+  return {
+    url: geminiUrl(endpoint.baseUrl, model, stream),
+    headers: geminiHeaders(endpoint),
+    body: JSON.stringify(encodeGeminiBody(req, endpoint)),
+  };
+}
+
+/**
+ * `{base}/v1beta/models/{model}:streamGenerateContent?alt=sse` or `…:generateContent`. Always alt=sse
+ * when streaming: without it Google streams one JSON array, not SSE (gemini.md §1).
+ */
+export function geminiUrl(baseUrl: string, model: string, stream: boolean): string {
+  let base = baseUrl.replace(/\/+$/, '');
+  // A configured base that already names the API version must not get it twice.
+  if (!/\/v1(?:beta|alpha)?$/.test(base)) base += '/v1beta';
+  // Google's own docs write model names as resource names ("models/gemini-2.5-flash").
+  const name = model.startsWith('models/') ? model.slice('models/'.length) : model;
+  const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
+  return `${base}/models/${encodeURIComponent(name)}:${method}`;
+}
+
+/** The key travels in a header, never as `?key=`, so it cannot land in access logs (gemini.md §1). */
+function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...endpoint.headers };
+  const key = endpoint.apiKey;
+  if (key !== undefined && key !== '') {
+    const header = endpoint.quirks.authHeader ?? 'x-goog-api-key';
+    headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
+  }
+  return headers;
+}
+
+export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): GeminiRequest {
+  const { system, contents } = encodeGeminiContents(req.messages, {
+    // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
+    rejectPrefill: req.front === 'anthropic' && endpoint.quirks.supportsPrefill !== true,
+  });
+  const body: GeminiRequest = { contents };
+  if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] };
+  if (req.tools !== undefined && req.tools.length > 0) {
+    body.tools = [{ functionDeclarations: req.tools.map(functionDeclaration) }];
+    if (req.toolChoice !== undefined) body.toolConfig = { functionCallingConfig: functionCallingConfig(req.toolChoice) };
+  }
+  const generationConfig = encodeGenerationConfig(req, endpoint);
+  if (generationConfig !== undefined) body.generationConfig = generationConfig;
+  return body;
+}
+
+function functionDeclaration(tool: ToolDef): GeminiFunctionDeclaration {
+  const decl: GeminiFunctionDeclaration = { name: tool.name };
+  if (tool.description !== undefined && tool.description !== '') decl.description = tool.description;
+  // parametersJsonSchema takes JSON Schema as is (gemini.md §2); `strict` is OpenAI-only and dropped.
+  if (Object.keys(tool.parameters).length > 0) decl.parametersJsonSchema = tool.parameters;
+  return decl;
+}
+
+/** translation.md §3. */
+function functionCallingConfig(choice: ToolChoice): GeminiFunctionCallingConfig {
+  switch (choice.type) {
+    case 'auto':
+      return { mode: 'AUTO' };
+    case 'none':
+      return { mode: 'NONE' };
+    case 'required':
+      return { mode: 'ANY' };
+    case 'tool':
+      return { mode: 'ANY', allowedFunctionNames: [choice.name] };
+  }
+}
+
+function encodeGenerationConfig(req: ChatRequest, endpoint: UpstreamEndpoint): GeminiGenerationConfig | undefined {
+  const config: GeminiGenerationConfig = {};
+  const maxTokens = req.maxTokens ?? endpoint.defaultMaxTokens;
+  if (maxTokens !== undefined) config.maxOutputTokens = maxTokens;
+  if (req.temperature !== undefined) config.temperature = clampTemperature(req.temperature, endpoint);
+  if (req.topP !== undefined) config.topP = req.topP;
+  if (req.topK !== undefined) config.topK = req.topK;
+  if (req.stop !== undefined && req.stop.length > 0) config.stopSequences = req.stop.slice(0, MAX_STOP_SEQUENCES);
+  if (req.seed !== undefined) config.seed = req.seed;
+  if (req.presencePenalty !== undefined) config.presencePenalty = req.presencePenalty;
+  if (req.frequencyPenalty !== undefined) config.frequencyPenalty = req.frequencyPenalty;
+  if (req.n !== undefined && req.n > 1) config.candidateCount = req.n;
+  const format = req.responseFormat;
+  if (format !== undefined && format.type !== 'text') {
+    config.responseMimeType = 'application/json';
+    if (format.type === 'json_schema' && format.schema !== undefined) config.responseJsonSchema = format.schema;
+  }
+  const thinking = thinkingConfig(req);
+  if (thinking !== undefined) config.thinkingConfig = thinking;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+function clampTemperature(value: number, endpoint: UpstreamEndpoint): number {
+  const range = endpoint.quirks.temperatureRange;
+  return range === undefined ? value : Math.min(range[1], Math.max(range[0], value));
+}
+
+/** Effort or an explicit budget -> thinkingBudget (translation.md §10); includeThoughts streams summaries. */
+function thinkingConfig(req: ChatRequest): GeminiThinkingConfig | undefined {
+  const reasoning = req.reasoning;
+  if (reasoning === undefined) return undefined;
+  const config: GeminiThinkingConfig = {};
+  if (reasoning.include === true) config.includeThoughts = true;
+  const budget =
+    reasoning.budgetTokens ??
+    (reasoning.effort !== undefined ? THINKING_BUDGET_BY_EFFORT.get(reasoning.effort) : undefined) ??
+    (reasoning.adaptive === true ? DYNAMIC_THINKING : undefined);
+  if (budget !== undefined) config.thinkingBudget = budget;
+  return Object.keys(config).length > 0 ? config : undefined;
+}

@@ -1,0 +1,5 @@
+// Server-Sent Events framing only; no LLM knowledge (STYLE.md layout).
+export { SseDecoder, SseEventTooLargeError, DEFAULT_MAX_EVENT_BYTES } from './decoder.ts';
+export type { SseHandler, SseDecoderOptions } from './decoder.ts';
+export { encodeData, encodeEvent, encodeComment, KEEPALIVE } from './encoder.ts';
+export { splitGluedJson } from './glued.ts';

@@ -1,0 +1,136 @@
+// Upstream HTTP over undici: one keep-alive Agent per provider (its own connect timeout), raw
+// callbacks for the body so each network chunk reaches the SSE decoder without a stream adapter.
+// Timeouts other than connect are enforced by the pipeline on *events*, not bytes (SPEC §4.4), so
+// undici's own header/body timeouts are disabled here.
+
+import { Agent, type Dispatcher } from 'undici';
+import { GatewayError } from '../core/errors.ts';
+import type { UpstreamHttpRequest } from '../core/protocol.ts';
+
+export interface UpstreamResponseHead {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export interface UpstreamBodyHandler {
+  /** Response headers arrived. */
+  onHead(head: UpstreamResponseHead): void;
+  /** A chunk of the body, as the network delivered it. */
+  onData(chunk: Buffer): void;
+  /** The body ended normally. */
+  onEnd(): void;
+  /** The connection failed or was aborted; `error` is already classified. */
+  onError(error: GatewayError): void;
+}
+
+const agents = new Map<string, Agent>();
+
+/** The shared Agent for a provider; agents are reused so connections stay warm across requests. */
+export function agentFor(provider: string, connectTimeoutMs: number): Agent {
+  const key = `${provider}\u0000${connectTimeoutMs}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      connect: { timeout: connectTimeoutMs },
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 1024,
+      pipelining: 1,
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+export async function closeAgents(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.allSettled(all.map((a) => a.close()));
+}
+
+/**
+ * Sends one upstream request and delivers the response through `handler`. Resolves nothing: the
+ * handler sees exactly one of onEnd / onError after onHead (or onError alone).
+ */
+export function sendUpstream(
+  req: UpstreamHttpRequest,
+  opts: { provider: string; connectTimeoutMs: number; signal: AbortSignal },
+  handler: UpstreamBodyHandler,
+): void {
+  const url = new URL(req.url);
+  const dispatcher = agentFor(opts.provider, opts.connectTimeoutMs);
+  let finished = false;
+  const fail = (err: unknown): void => {
+    if (finished) return;
+    finished = true;
+    handler.onError(classifyTransportError(err, opts.provider, opts.signal));
+  };
+  if (opts.signal.aborted) {
+    fail(opts.signal.reason);
+    return;
+  }
+  let controller: { abort(reason?: Error): void } | undefined;
+  const onAbort = (): void => {
+    controller?.abort(new Error('aborted'));
+    fail(opts.signal.reason);
+  };
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  const dispatchHandler: Dispatcher.DispatchHandler = {
+    onRequestStart(c) {
+      controller = c;
+      if (opts.signal.aborted) c.abort(new Error('aborted'));
+    },
+    onResponseStart(_c, statusCode, headers) {
+      if (finished) return;
+      handler.onHead({ status: statusCode, headers: headers as Record<string, string | string[] | undefined> });
+    },
+    onResponseData(_c, chunk) {
+      if (!finished) handler.onData(chunk);
+    },
+    onResponseEnd() {
+      opts.signal.removeEventListener('abort', onAbort);
+      if (finished) return;
+      finished = true;
+      handler.onEnd();
+    },
+    onResponseError(_c, err) {
+      opts.signal.removeEventListener('abort', onAbort);
+      fail(err);
+    },
+  };
+
+  try {
+    dispatcher.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
+        body: req.body,
+      },
+      dispatchHandler,
+    );
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function classifyTransportError(err: unknown, provider: string, signal: AbortSignal): GatewayError {
+  if (err instanceof GatewayError) return err;
+  if (signal.aborted && signal.reason instanceof GatewayError) return signal.reason;
+  const code = (err as { code?: string } | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new GatewayError('connect_timeout', `could not connect to upstream within the connect timeout`, { target: provider, cause: err });
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return new GatewayError('upstream_unreachable', `upstream unreachable (${code})`, { target: provider, cause: err });
+  }
+  if (signal.aborted) {
+    return new GatewayError('internal', 'request aborted', { target: provider, cause: err });
+  }
+  return new GatewayError('upstream_unreachable', `upstream connection failed: ${message}`, { target: provider, cause: err });
+}
