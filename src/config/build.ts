@@ -1,13 +1,14 @@
 // Parsed YAML tree → Config. Every section is validated on its own so one mistake does not hide
 // the next: all problems are collected and thrown together as one ConfigError.
 
+import type { z } from 'zod';
 import { DEMO_NAME, builtinDemoModel, builtinDemoProvider } from './demo.ts';
 import { type Env, substituteEnv } from './env.ts';
 import { ConfigError, type ConfigPath, ProblemList } from './errors.ts';
 import { parseSection } from './issues.ts';
 import { resolveProvider } from './provider.ts';
 import { collectSecrets, scrub } from './redact.ts';
-import { type KeyEntry, resolveKeys, resolveModel } from './routing.ts';
+import { checkKeyRefs, checkTargetRefs, resolveKey, resolveModel } from './routing.ts';
 import {
   authSchema,
   breakerSchema,
@@ -21,7 +22,7 @@ import {
   urlSchema,
 } from './schema.ts';
 import { resolveBreaker, resolveLogging, resolveRedis, resolveRetries, resolveServer, resolveStore } from './sections.ts';
-import type { Config, ModelConfig, ProviderConfig } from './types.ts';
+import type { Config, ModelConfig, ProviderConfig, StaticKeyConfig } from './types.ts';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -33,13 +34,20 @@ function dropNulls(node: unknown): unknown {
   return Object.fromEntries(Object.entries(node).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
 }
 
+// Provider and model names become keys of plain objects in Config; this one would set the prototype.
+function isReservedName(name: string, path: ConfigPath, problems: ProblemList): boolean {
+  if (name !== '__proto__') return false;
+  problems.add(path, 'reserved name');
+  return true;
+}
+
 export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const problems = new ProblemList();
   const { value, failedPaths: skip } = substituteEnv(dropNulls(tree), env, problems);
   const root = value ?? {};
   if (!isRecord(root)) throw new ConfigError([`(root): expected a mapping of sections (server, providers, models, …)`]);
-  const section = <T>(schema: Parameters<typeof parseSection>[0], key: string): T | undefined =>
-    parseSection(schema, root[key] ?? {}, [key], problems, skip) as T | undefined;
+  const section = <S extends z.ZodType>(schema: S, key: string): z.output<S> | undefined =>
+    parseSection(schema, root[key] ?? {}, [key], problems, skip);
 
   parseSection(rootSchema, root, [], problems, skip);
   const server = resolveServer(section(serverSchema, 'server'), problems);
@@ -49,6 +57,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const providers: Record<string, ProviderConfig> = {};
   for (const [name, entry] of Object.entries(rawProviders)) {
     const path: ConfigPath = ['providers', name];
+    if (isReservedName(name, path, problems)) continue;
     const raw = parseSection(providerSchema, entry, path, problems, skip);
     const provider = raw === undefined ? undefined : resolveProvider(name, raw, path, problems);
     if (provider !== undefined) providers[name] = provider;
@@ -58,19 +67,21 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const models: Record<string, ModelConfig> = {};
   for (const [name, entry] of Object.entries(rawModels)) {
     const path: ConfigPath = ['models', name];
+    if (isReservedName(name, path, problems)) continue;
     const raw = parseSection(modelSchema, entry, path, problems, skip);
-    if (raw !== undefined) models[name] = resolveModel(name, raw, providerNames, path, problems);
+    if (raw !== undefined) models[name] = resolveModel(name, raw, path, problems);
+    checkTargetRefs(entry, providerNames, path, problems);
   }
   // Without any configured model, the demo model is there so the gateway answers something.
   const modelNames = new Set(Object.keys(rawModels).length > 0 ? Object.keys(rawModels) : [DEMO_NAME]);
 
-  const auth = section<{ keys?: unknown[] }>(authSchema, 'auth');
-  const keyEntries: KeyEntry[] = [];
-  auth?.keys?.forEach((entry, index) => {
+  const rawKeys = section(authSchema, 'auth')?.keys ?? [];
+  const keys: StaticKeyConfig[] = [];
+  rawKeys.forEach((entry, index) => {
     const raw = parseSection(keySchema, entry, ['auth', 'keys', index], problems, skip);
-    if (raw !== undefined) keyEntries.push({ index, raw });
+    if (raw !== undefined) keys.push(resolveKey(raw));
   });
-  const keys = resolveKeys(keyEntries, modelNames, providerNames, problems);
+  checkKeyRefs(rawKeys, modelNames, providerNames, problems);
 
   const retries = resolveRetries(section(retriesSchema, 'retries'), problems);
   const breaker = resolveBreaker(section(breakerSchema, 'breaker'), problems);

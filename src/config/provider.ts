@@ -47,6 +47,7 @@ function ownQuirks(raw: RawProvider): ProviderQuirks {
   return quirks;
 }
 
+/** undefined: no preset asked for; null: an unknown one (reported). */
 function lookUpPreset(raw: RawProvider, path: ConfigPath, problems: ProblemList): ProviderPreset | undefined | null {
   if (raw.preset === undefined) return undefined;
   const preset = findPreset(raw.preset);

@@ -156,6 +156,4 @@ export type RawModel = z.output<typeof modelSchema>;
 export type RawRetries = z.output<typeof retriesSchema>;
 export type RawBreaker = z.output<typeof breakerSchema>;
 export type RawKey = z.output<typeof keySchema>;
-export type RawAuth = z.output<typeof authSchema>;
 export type RawLogging = z.output<typeof loggingSchema>;
-export type RawRoot = z.output<typeof rootSchema>;

@@ -1,18 +1,23 @@
 // "did you mean" for typos in names and field names: `unknown provider "opnai" (did you mean "openai"?)`.
 
+// Optimal-string-alignment distance: Levenshtein plus adjacent transpositions, the commonest
+// typo (`hots` for `host`, `rmp` for `rpm`). Names are short, so O(|a|·|b|) is nothing.
 function editDistance(a: string, b: string): number {
-  // Two-row Levenshtein; names are short, so O(|a|·|b|) is nothing.
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  let curr = new Array<number>(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    curr[0] = i;
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    rows.push([i]);
     for (let j = 1; j <= b.length; j++) {
-      const substitution = prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      curr[j] = Math.min(prev[j] + 1, curr[j - 1] + 1, substitution);
+      if (i === 0) {
+        rows[0].push(j);
+        continue;
+      }
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2][j - 2] + 1);
+      rows[i].push(d);
     }
-    [prev, curr] = [curr, prev];
   }
-  return prev[b.length];
+  return rows[a.length][b.length];
 }
 
 /** The candidate closest to `name`, if it is close enough to be a plausible typo. */

@@ -99,7 +99,7 @@ describe('SseDecoder: EOF salvage (Q-7)', () => {
     { name: 'empty data is dropped', wire: 'data:\n', events: [] },
     { name: '[DONE] with trailing text is dropped', wire: 'data: [DONE] x', events: [] },
     { name: 'event without data is dropped', wire: 'event: ping\n', events: [] },
-    { name: 'a comment at EOF is still reported, no event', wire: 'data: {}\n\n: bye', events: [message('{}')] },
+    { name: 'a trailing comment at EOF adds no event', wire: 'data: {}\n\n: bye', events: [message('{}')] },
   ];
   for (const { name, wire, events } of cases) {
     test(name, () => {

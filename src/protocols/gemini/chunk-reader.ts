@@ -39,14 +39,6 @@ export class GeminiChunkReader {
     return this.#closed;
   }
 
-  get finished(): boolean {
-    return this.#finished;
-  }
-
-  get started(): boolean {
-    return this.#started;
-  }
-
   /** One parsed payload: a response object, or an array of them (the non-`alt=sse` form, gemini.md §1). */
   read(value: unknown): void {
     if (this.#closed) return;
@@ -111,8 +103,10 @@ export class GeminiChunkReader {
     this.#emit({ type: 'done' });
   }
 
+  /** Ends the stream with an error; an open block is closed first so the stream stays well-formed. */
   fail(error: GatewayError): void {
     if (this.#closed) return;
+    this.#close();
     this.#closed = true;
     this.#emit({ type: 'error', error });
   }

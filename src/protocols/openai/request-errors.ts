@@ -52,8 +52,11 @@ function describe(issue: Issue, param: string, value: unknown): string {
     case 'invalid_type':
       return `Invalid type for ${field}: expected ${article(issue.expected)}, but got ${kindOf(value)} instead.`;
     case 'invalid_union': {
-      if (issue.note === 'No matching discriminator') {
-        return `Invalid value for ${field}: expected one of ${(issue.options ?? []).map(quote).join(', ')}, but got ${quote(value)}.`;
+      // A discriminated union whose discriminator matched no option; zod 4 adds `options` at runtime
+      // although its issue type does not declare it.
+      const options = (issue as { options?: unknown[] }).options;
+      if (issue.errors.length === 0 && Array.isArray(options)) {
+        return `Invalid value for ${field}: expected one of ${options.map(quote).join(', ')}, but got ${quote(value)}.`;
       }
       const expected = issue.errors.flatMap((branch) => (branch[0]?.code === 'invalid_type' ? [article(branch[0].expected)] : []));
       const wanted = expected.length > 0 ? [...new Set(expected)].join(' or ') : 'a different value';

@@ -1,0 +1,319 @@
+// `sluice mock`: a fake OpenAI / Anthropic / Gemini upstream with fault injection (SPEC §8).
+// node:http only, and it writes raw bytes itself (framing.ts) so it can reproduce broken framing
+// exactly. Every request is recorded, including when the client hung up (closedAt), which is what
+// the "client abort reaches the upstream" tests assert on.
+
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Dialect, DialectName, RouteInfo } from './dialect.ts';
+import { anthropic } from './dialects/anthropic.ts';
+import { gemini } from './dialects/gemini.ts';
+import { openai } from './dialects/openai.ts';
+import { type Directives, DirectiveError, buildPlan, directivesInText, mergeDirectives, parseDirectiveList, splitMockPath } from './directives.ts';
+import { respond } from './respond.ts';
+
+export { MOCK_TOOL_ARGS, MOCK_TOOL_ARGS_JSON, MOCK_TOOL_ARGS_FRAGMENTS, mockBigText, mockReasoning, mockText } from './content.ts';
+
+export interface MockOptions {
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default `delay` directive (ms between events), default 0. */
+  chunkDelayMs?: number;
+  /** Default `first` directive (ms before the first event). */
+  firstDelayMs?: number;
+  /** Default `chunks` directive, default 12. */
+  chunks?: number;
+  /** Records kept for `requests` and GET /_mock/requests (oldest dropped first); default 10000. */
+  maxRecords?: number;
+  /** Called when a request's response finished or its connection closed. */
+  onRecord?: (r: MockRequestRecord) => void;
+}
+
+export interface MockRequestRecord {
+  id: number;
+  dialect: DialectName;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  stream: boolean;
+  directives: Record<string, string>;
+  startedAt: number;
+  finishedAt?: number;
+  outcome?: 'completed' | 'client_closed' | 'fault';
+  /** When the connection closed before the response finished (client abort, or a drop fault). */
+  closedAt?: number;
+}
+
+export interface MockServer {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  requests: MockRequestRecord[];
+  openConnections(): number;
+  waitFor(pred: (r: MockRequestRecord) => boolean, timeoutMs: number): Promise<MockRequestRecord>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const KEEP_ALIVE_TIMEOUT_MS = 30_000;
+
+interface Route {
+  dialect: Dialect;
+  info: RouteInfo;
+  /** Gemini streamGenerateContent without alt=sse. */
+  jsonArray: boolean;
+}
+
+const OPENAI_PATH = /\/chat\/completions$/;
+const ANTHROPIC_PATH = /\/messages$/;
+const GEMINI_PATH = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+
+function matchRoute(path: string, query: URLSearchParams): Route | undefined {
+  if (OPENAI_PATH.test(path)) return { dialect: openai, info: {}, jsonArray: false };
+  if (ANTHROPIC_PATH.test(path)) return { dialect: anthropic, info: {}, jsonArray: false };
+  const g = GEMINI_PATH.exec(path);
+  if (g === null) return undefined;
+  const stream = g[2] === 'streamGenerateContent';
+  let model = g[1];
+  try {
+    model = decodeURIComponent(model);
+  } catch {
+    // keep the raw segment
+  }
+  return { dialect: gemini, info: { pathModel: model, pathStream: stream }, jsonArray: stream && query.get('alt') !== 'sse' };
+}
+
+interface Waiter {
+  pred: (r: MockRequestRecord) => boolean;
+  resolve: (r: MockRequestRecord) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+function sendJson(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+  res.end(body);
+}
+
+/** Reads the body; undefined when it is too large or the client went away. */
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | undefined> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) return 'too_large';
+      parts.push(chunk);
+    }
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(parts, size);
+}
+
+function defaultDirectives(opts: MockOptions): Directives {
+  const d: Directives = {};
+  if (opts.chunks !== undefined) d.chunks = String(opts.chunks);
+  if (opts.chunkDelayMs !== undefined) d.delay = String(opts.chunkDelayMs);
+  if (opts.firstDelayMs !== undefined) d.first = String(opts.firstDelayMs);
+  return d;
+}
+
+export function startMock(opts: MockOptions = {}): Promise<MockServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const maxRecords = opts.maxRecords ?? 10_000;
+  const defaults = defaultDirectives(opts);
+  const requests: MockRequestRecord[] = [];
+  const waiters = new Set<Waiter>();
+  const sockets = new Set<Socket>();
+  const running = new Set<() => void>();
+  let nextId = 1;
+
+  const notify = (r: MockRequestRecord): void => {
+    for (const w of waiters) {
+      let hit: boolean;
+      try {
+        hit = w.pred(r);
+      } catch (e) {
+        waiters.delete(w);
+        clearTimeout(w.timer);
+        w.reject(e as Error);
+        continue;
+      }
+      if (hit) {
+        waiters.delete(w);
+        clearTimeout(w.timer);
+        w.resolve(r);
+      }
+    }
+  };
+
+  const addRecord = (r: MockRequestRecord): void => {
+    requests.push(r);
+    // Drop the oldest in batches so long benchmark runs stay bounded without O(n) work per request.
+    if (requests.length > maxRecords + (maxRecords >> 3)) requests.splice(0, requests.length - maxRecords);
+  };
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse, route: Route, pathDirectives: Directives | undefined): Promise<void> => {
+    const { dialect } = route;
+    const record: MockRequestRecord = {
+      id: nextId++,
+      dialect: dialect.name,
+      path: req.url ?? '',
+      headers: req.headers,
+      body: undefined,
+      stream: false,
+      directives: {},
+      startedAt: Date.now(),
+    };
+    addRecord(record);
+    res.once('finish', () => {
+      record.finishedAt = Date.now();
+      record.outcome ??= 'completed';
+      notify(record);
+      opts.onRecord?.(record);
+    });
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      record.closedAt = Date.now();
+      record.outcome ??= 'client_closed';
+      notify(record);
+      opts.onRecord?.(record);
+    });
+    notify(record);
+
+    const raw = await readBody(req);
+    if (raw === undefined || res.destroyed) return;
+    if (raw === 'too_large') {
+      sendJson(res, 413, dialect.errorJson(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`));
+      return;
+    }
+    const text = raw.toString('utf8');
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (e) {
+      record.body = text;
+      sendJson(res, 400, dialect.errorJson(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`));
+      return;
+    }
+    record.body = body;
+    const info = dialect.inspect(body, route.info);
+    if (typeof info === 'string') {
+      sendJson(res, 400, dialect.errorJson(400, info));
+      return;
+    }
+    record.stream = info.stream;
+    const header = req.headers['x-mock'];
+    const headerDirectives = header === undefined ? undefined : parseDirectiveList(Array.isArray(header) ? header.join(';') : header);
+    const directives = mergeDirectives(defaults, pathDirectives, headerDirectives, directivesInText(info.lastUserText));
+    record.directives = directives;
+    let plan;
+    try {
+      plan = buildPlan(directives);
+    } catch (e) {
+      if (!(e instanceof DirectiveError)) throw e;
+      sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+      return;
+    }
+    notify(record);
+    respond({
+      res,
+      dialect,
+      plan,
+      info,
+      requestId: record.id,
+      jsonArray: route.jsonArray,
+      markFault: () => {
+        record.outcome = 'fault';
+      },
+      track: (stop) => {
+        running.add(stop);
+        res.once('close', () => running.delete(stop));
+      },
+    });
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://mock.invalid');
+    const pathname = url.pathname;
+    if (req.method === 'GET' && pathname === '/healthz') return sendJson(res, 200, '{"ok":true}');
+    if (req.method === 'GET' && pathname === '/_mock/requests') return sendJson(res, 200, JSON.stringify(requests));
+    if (req.method === 'POST' && pathname === '/_mock/reset') {
+      requests.length = 0;
+      return sendJson(res, 200, '{"ok":true}');
+    }
+    const { path, directives } = splitMockPath(pathname);
+    const route = matchRoute(path, url.searchParams);
+    if (route === undefined || req.method !== 'POST') {
+      req.resume();
+      const message = `sluice mock: no route for ${req.method} ${pathname} (POST …/chat/completions, …/v1/messages, …/models/M:generateContent or :streamGenerateContent)`;
+      return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
+    }
+    handleApi(req, res, route, directives).catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`));
+      else res.destroy();
+    });
+  };
+
+  const server: Server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  // A client that sends garbage must not take the mock down.
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const urlHost = host.includes(':') ? `[${host}]` : host;
+      resolve({
+        url: `http://${urlHost}:${port}`,
+        port,
+        requests,
+        openConnections: () => sockets.size,
+        waitFor(pred, timeoutMs) {
+          for (const r of requests) if (pred(r)) return Promise.resolve(r);
+          return new Promise((res, rej) => {
+            const w: Waiter = {
+              pred,
+              resolve: res,
+              reject: rej,
+              timer: setTimeout(() => {
+                waiters.delete(w);
+                rej(new Error(`sluice mock: no matching request within ${timeoutMs} ms`));
+              }, timeoutMs),
+            };
+            waiters.add(w);
+          });
+        },
+        reset() {
+          requests.length = 0;
+        },
+        close() {
+          for (const stop of running) stop();
+          running.clear();
+          for (const w of waiters) {
+            clearTimeout(w.timer);
+            w.reject(new Error('sluice mock: closed'));
+          }
+          waiters.clear();
+          return new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+            for (const s of sockets) s.destroy();
+          });
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,368 @@
+// OpenAI-compatible upstream, streaming: `chat.completion.chunk` SSE events -> canonical events.
+// Tolerates the chunk-shape quirks of OpenAI, Azure, OpenRouter, vLLM, Ollama, llama.cpp, LiteLLM,
+// MiniMax … (upstream-quirks.md Q-13 … Q-26, Q-31). Hot path: after JSON.parse only the fields used
+// are read, with hand-written checks (no zod), and nothing is allocated per chunk beyond the events.
+
+import { GatewayError } from '../../core/errors.ts';
+import type { EventSink, FinishReason } from '../../core/events.ts';
+import { mintId } from '../../core/ids.ts';
+import type { DecodeContext, UpstreamStreamDecoder } from '../../core/protocol.ts';
+import { splitGluedJson } from '../../sse/glued.ts';
+import { errorFromPayload } from './errors.ts';
+import { thoughtSignature } from './extra-content.ts';
+import { fromOpenAIFinishReason } from './finish-reason.ts';
+import { ThinkTagSplitter, type ThinkSink } from './think-tags.ts';
+import { fromOpenAIUsage } from './usage.ts';
+
+const DONE_MARKER = '[DONE]';
+
+/** One tool call of the answer, as its fragments arrive. */
+interface ToolCallState {
+  /** The upstream's `index` for the call; -1 when it sent none (Gemini's OpenAI compatibility, Q-24). */
+  wireIndex: number;
+  /** '' until known; minted when the call starts without one (Q-23). */
+  id: string;
+  /** '' until known: a call cannot start without its name (Q-24). */
+  name: string;
+  signature: string | undefined;
+  /** Argument fragments held until the call starts (name unknown yet, or quirk buffer_tool_calls). */
+  held: string[];
+  /** Canonical block index once started, else -1. */
+  block: number;
+}
+
+/** The canonical block currently open. Tool blocks carry their call so later fragments route to it. */
+type OpenBlock =
+  | { kind: 'none' }
+  | { kind: 'text'; index: number }
+  | { kind: 'reasoning'; index: number }
+  | { kind: 'tool'; index: number };
+
+const NONE: OpenBlock = { kind: 'none' };
+
+export function createOpenAIStreamDecoder(emit: EventSink, ctx: DecodeContext): UpstreamStreamDecoder {
+  return new OpenAIStreamDecoder(emit, ctx);
+}
+
+class OpenAIStreamDecoder implements UpstreamStreamDecoder {
+  readonly #emit: EventSink;
+  readonly #ctx: DecodeContext;
+  /** Q-20: only for upstreams flagged inline_think_tags. */
+  readonly #think: ThinkTagSplitter | undefined;
+  /** translation.md §5: hold tool calls and emit each complete at finish (interleaving upstreams). */
+  readonly #bufferTools: boolean;
+  #started = false;
+  #ended = false;
+  #finish: FinishReason | undefined;
+  #open: OpenBlock = NONE;
+  #nextBlock = 0;
+  readonly #calls: ToolCallState[] = [];
+  /** The call the last fragment belonged to: fragments without index or id continue it (Q-24). */
+  #current: ToolCallState | undefined;
+
+  constructor(emit: EventSink, ctx: DecodeContext) {
+    this.#emit = emit;
+    this.#ctx = ctx;
+    this.#bufferTools = ctx.endpoint.quirks.bufferToolCalls === true;
+    if (ctx.endpoint.quirks.inlineThinkTags) {
+      const sink: ThinkSink = { text: (t) => this.#text(t), reasoning: (t) => this.#reasoning(t) };
+      this.#think = new ThinkTagSplitter(sink);
+    }
+  }
+
+  onEvent(data: string, event: string): void {
+    if (this.#ended) return;
+    if (data === DONE_MARKER) {
+      this.#complete();
+      return;
+    }
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      // Q-8: two events glued together; otherwise the stream is corrupt.
+      const pieces = splitGluedJson(data);
+      if (pieces === undefined) {
+        this.#fail(new GatewayError('upstream_malformed', `upstream sent an event that is not JSON: ${preview(data)}`, { target: this.#ctx.provider }));
+        return;
+      }
+      for (const piece of pieces) {
+        if (this.#ended) return;
+        if (piece === DONE_MARKER) this.#complete();
+        else this.#chunk(JSON.parse(piece), event);
+      }
+      return;
+    }
+    this.#chunk(chunk, event);
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    // [DONE] is the terminal marker; a finish_reason followed by EOF is accepted leniently. EOF with
+    // neither is a truncated stream, never a normal end (Q-14).
+    if (this.#finish !== undefined) this.#complete();
+    else this.#fail(new GatewayError('stream_truncated', 'upstream stream ended before it finished', { target: this.#ctx.provider }));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Chunks
+
+  #chunk(value: unknown, event: string): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.#fail(new GatewayError('upstream_malformed', 'upstream sent a chunk that is not a JSON object', { target: this.#ctx.provider }));
+      return;
+    }
+    const c = value as Record<string, unknown>;
+    if (!this.#started) {
+      this.#started = true;
+      // Q-16/Q-17: an empty id or model (Azure filter chunks) is no id at all.
+      this.#emit({ type: 'message-start', id: nonEmptyString(c.id), model: nonEmptyString(c.model) });
+    }
+    // Q-13: OpenAI's final `{"error":{…}}`, and OpenRouter's chunk with a top-level error plus
+    // finish_reason "error". Any delta in such a chunk is empty by construction.
+    if ((c.error !== undefined && c.error !== null && c.error !== false) || event === 'error') {
+      this.#fail(errorFromPayload(c.error ?? c, this.#ctx, 'upstream reported an error mid-stream'));
+      return;
+    }
+    // Q-16: chunks with empty choices (Azure prompt_filter_results, usage-only chunks) are fine.
+    const choices = c.choices;
+    if (Array.isArray(choices)) {
+      for (let i = 0; i < choices.length; i++) {
+        const choice: unknown = choices[i];
+        if (typeof choice !== 'object' || choice === null) continue;
+        const ch = choice as Record<string, unknown>;
+        // The canonical stream has one choice: n > 1 answers are relayed as their first choice only.
+        if (ch.index !== undefined && ch.index !== 0) continue;
+        this.#choice(ch);
+        if (this.#ended) return;
+      }
+    }
+    // Q-26: usage may come on every chunk (vLLM), after the finish (llama.cpp) or in a final
+    // choices:[] chunk (OpenAI); the values are cumulative, so each report replaces the last.
+    if (c.usage !== undefined && c.usage !== null) {
+      const usage = fromOpenAIUsage(c.usage);
+      if (usage !== undefined) this.#emit({ type: 'usage', usage });
+    }
+  }
+
+  #choice(ch: Record<string, unknown>): void {
+    // Q-18: the delta first, then the finish_reason carried by the same chunk. Q-16: no delta = {}.
+    const delta = ch.delta;
+    if (typeof delta === 'object' && delta !== null) this.#delta(delta as Record<string, unknown>);
+    if (this.#ended) return;
+    const finish = ch.finish_reason;
+    if (typeof finish === 'string' && finish !== '') this.#finishWith(finish);
+  }
+
+  #delta(d: Record<string, unknown>): void {
+    // Q-20: DeepSeek/vLLM/llama.cpp `reasoning_content`, Ollama/gpt-oss hosts `reasoning`. Some servers
+    // send both with the same text: one is read, never both. Q-19: empty strings are no-ops.
+    const rc = d.reasoning_content;
+    const reasoning = typeof rc === 'string' && rc !== '' ? rc : d.reasoning;
+    if (typeof reasoning === 'string' && reasoning !== '') this.#reasoning(reasoning);
+    const content = d.content;
+    if (typeof content === 'string' && content !== '') {
+      if (this.#think) this.#think.push(content);
+      else this.#text(content);
+    }
+    // A refusal is the answer's text for every other front (translation.md §2).
+    const refusal = d.refusal;
+    if (typeof refusal === 'string' && refusal !== '') this.#text(refusal);
+    const toolCalls = d.tool_calls;
+    if (Array.isArray(toolCalls)) {
+      for (let i = 0; i < toolCalls.length; i++) {
+        const f: unknown = toolCalls[i];
+        if (typeof f === 'object' && f !== null) this.#toolFragment(f as Record<string, unknown>);
+        if (this.#ended) return;
+      }
+    }
+    // Legacy functions API: one call per answer, without index or id.
+    const fc = d.function_call;
+    if (typeof fc === 'object' && fc !== null) {
+      const fn = fc as Record<string, unknown>;
+      this.#toolCall(0, '', stringField(fn.name), argumentsText(fn.arguments), undefined);
+    }
+  }
+
+  #toolFragment(f: Record<string, unknown>): void {
+    const index = typeof f.index === 'number' ? f.index : -1;
+    // Q-23: ids may be "", repeated on every fragment, or numbers.
+    const id = typeof f.id === 'string' ? f.id : typeof f.id === 'number' ? String(f.id) : '';
+    let name = '';
+    let args = '';
+    const fn = f.function;
+    if (typeof fn === 'object' && fn !== null) {
+      const fnr = fn as Record<string, unknown>;
+      name = stringField(fnr.name);
+      args = argumentsText(fnr.arguments);
+    } else if (typeof f.custom === 'object' && f.custom !== null) {
+      // OpenAI custom tools stream `custom.input`: relayed as the call's arguments text.
+      const custom = f.custom as Record<string, unknown>;
+      name = stringField(custom.name);
+      args = stringField(custom.input);
+    }
+    this.#toolCall(index, id, name, args, f.extra_content === undefined ? undefined : thoughtSignature(f.extra_content));
+  }
+
+  /** One tool-call fragment: correlate (index first, then non-empty id, else the current call), then start or continue it. */
+  #toolCall(index: number, id: string, name: string, args: string, signature: string | undefined): void {
+    let call = this.#findCall(index, id, name);
+    if (call === undefined) {
+      if (id === '' && name === '' && args === '') return; // an empty fragment (Q-19)
+      call = { wireIndex: index, id, name, signature, held: [], block: -1 };
+      this.#calls.push(call);
+    } else {
+      if (call.id === '' && id !== '') call.id = id;
+      if (call.name === '' && name !== '') call.name = name;
+      if (call.signature === undefined && signature !== undefined) call.signature = signature;
+    }
+    this.#current = call;
+    if (call.block < 0) {
+      // Q-24: arguments before the name are held; Q-21: a first fragment may carry them all.
+      if (args !== '') call.held.push(args);
+      if (!this.#bufferTools && call.name !== '') this.#startCall(call);
+      return;
+    }
+    if (args === '') return;
+    // If this call is no longer the open block the upstream interleaved two calls: the normalizer
+    // turns the stray fragment into an error (corrupt tool input must not reach the client).
+    this.#emit({ type: 'tool-args-delta', index: call.block, json: args });
+  }
+
+  #findCall(index: number, id: string, name: string): ToolCallState | undefined {
+    const calls = this.#calls;
+    if (index >= 0) {
+      for (let i = calls.length - 1; i >= 0; i--) {
+        const c = calls[i]!;
+        if (c.wireIndex !== index) continue;
+        // A different id under a known index is a new call from a server that numbers every call 0.
+        if (id !== '' && c.id !== '' && c.id !== id) return undefined;
+        return c;
+      }
+      return undefined;
+    }
+    if (id !== '') {
+      for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.id === id) return calls[i];
+      return undefined;
+    }
+    const current = this.#current;
+    // Without index or id, a new name means a new call (Q-24).
+    if (current !== undefined && name !== '' && current.name !== '' && current.name !== name) return undefined;
+    return current;
+  }
+
+  #startCall(call: ToolCallState): void {
+    if (call.id === '') call.id = mintId('call_');
+    this.#closeOpen();
+    const index = this.#nextBlock++;
+    call.block = index;
+    this.#open = { kind: 'tool', index };
+    this.#emit({
+      type: 'block-start',
+      index,
+      block: call.signature === undefined
+        ? { kind: 'tool-call', id: call.id, name: call.name }
+        : { kind: 'tool-call', id: call.id, name: call.name, signature: call.signature },
+    });
+    if (call.held.length > 0) {
+      const json = call.held.length === 1 ? call.held[0]! : call.held.join('');
+      call.held.length = 0;
+      if (json !== '') this.#emit({ type: 'tool-args-delta', index, json });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Text and reasoning blocks
+
+  #text(text: string): void {
+    // Text after a tool call (or reasoning) opens a new text block.
+    const open = this.#open;
+    const index = open.kind === 'text' ? open.index : this.#openBlock('text');
+    this.#emit({ type: 'text-delta', index, text });
+  }
+
+  #reasoning(text: string): void {
+    const open = this.#open;
+    const index = open.kind === 'reasoning' ? open.index : this.#openBlock('reasoning');
+    this.#emit({ type: 'reasoning-delta', index, text });
+  }
+
+  #openBlock(kind: 'text' | 'reasoning'): number {
+    this.#closeOpen();
+    const index = this.#nextBlock++;
+    this.#open = kind === 'text' ? { kind: 'text', index } : { kind: 'reasoning', index };
+    this.#emit({ type: 'block-start', index, block: kind === 'text' ? { kind: 'text' } : { kind: 'reasoning' } });
+    return index;
+  }
+
+  #closeOpen(): void {
+    const open = this.#open;
+    if (open.kind === 'none') return;
+    this.#open = NONE;
+    this.#emit({ type: 'block-end', index: open.index });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Endings
+
+  #finishWith(wireReason: string): void {
+    const reason = fromOpenAIFinishReason(wireReason);
+    if (reason === 'error') {
+      // OpenRouter without a top-level error object (Q-13).
+      this.#fail(errorFromPayload(undefined, this.#ctx, 'upstream ended the stream with finish_reason "error"'));
+      return;
+    }
+    if (this.#finish !== undefined) return;
+    this.#settle();
+    if (this.#ended) return;
+    this.#finish = reason;
+    this.#emit({ type: 'finish', reason });
+  }
+
+  /** Everything held is released: a think-tag tail, buffered or nameless tool calls; the open block closes. */
+  #settle(): void {
+    this.#think?.flush();
+    for (const call of this.#calls) {
+      if (call.block >= 0) continue;
+      if (call.name === '') {
+        this.#fail(new GatewayError('upstream_malformed', 'upstream sent a tool call without a function name', { target: this.#ctx.provider }));
+        return;
+      }
+      // quirk buffer_tool_calls: each call complete, one after the other (translation.md §5).
+      this.#startCall(call);
+    }
+    this.#closeOpen();
+  }
+
+  #complete(): void {
+    this.#settle();
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#emit({ type: 'done' });
+  }
+
+  #fail(error: GatewayError): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#emit({ type: 'error', error });
+  }
+}
+
+function nonEmptyString(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function stringField(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** Arguments are JSON text; a few servers send an object instead. */
+function argumentsText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
+  return '';
+}
+
+function preview(data: string): string {
+  return data.length > 80 ? `${data.slice(0, 80)}…` : data;
+}
