@@ -75,8 +75,8 @@ export class GatewayError extends Error {
 
   /** A copy naming the failing target in its message, as SPEC §4.2 asks. */
   withTarget(target: string): GatewayError {
-    if (this.target === target) return this;
-    const message = this.message.includes(`(${target})`) ? this.message : `${this.message} (provider ${target})`;
+    const message = this.message.includes(`provider ${target}`) ? this.message : `${this.message} (provider ${target})`;
+    if (this.target === target && message === this.message) return this;
     return new GatewayError(this.code, message, {
       status: this.status,
       retryable: this.retryable,

@@ -245,16 +245,31 @@ export async function runCompleteAttempt(target: ResolvedTarget, req: ChatReques
   const onAbort = (): void => local.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(
-    () => local.abort(new GatewayError('total_timeout', `upstream exceeded the total time limit`)),
+    () => local.abort(new GatewayError('total_timeout', `upstream exceeded the total time limit of ${provider.timeouts.totalMs}ms`)),
     provider.timeouts.totalMs,
   );
   timer.unref?.();
+  // Without streaming the first byte is the response head: first_byte bounds the wait for it.
+  let firstByte: NodeJS.Timeout | undefined = setTimeout(
+    () =>
+      local.abort(
+        new GatewayError('first_byte_timeout', `upstream sent no response within the first_byte limit of ${provider.timeouts.firstByteMs}ms`),
+      ),
+    provider.timeouts.firstByteMs,
+  );
+  firstByte.unref?.();
+  const onHead = (): void => {
+    clearTimeout(firstByte);
+    firstByte = undefined;
+  };
   try {
-    return await fetchComplete(codec, target, req, ctx, local.signal);
+    return await fetchComplete(codec, target, req, ctx, local.signal, onHead);
   } catch (err) {
-    throw asGatewayError(err).withTarget(provider.name);
+    const e = local.signal.aborted && local.signal.reason instanceof GatewayError && !signal.aborted ? local.signal.reason : asGatewayError(err);
+    throw e.withTarget(provider.name);
   } finally {
     clearTimeout(timer);
+    if (firstByte) clearTimeout(firstByte);
     signal.removeEventListener('abort', onAbort);
   }
 }
@@ -266,6 +281,7 @@ function fetchComplete(
   req: ChatRequest,
   ctx: DecodeContext,
   signal: AbortSignal,
+  onResponseHead?: () => void,
 ): Promise<ChatResponse> {
   return new Promise<ChatResponse>((resolve, reject) => {
     let httpReq;
@@ -281,6 +297,7 @@ function fetchComplete(
     sendUpstream(httpReq, { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal }, {
       onHead(h) {
         head = h;
+        onResponseHead?.();
       },
       onData(chunk) {
         if (!body.add(chunk)) overflow = true;

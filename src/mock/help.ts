@@ -46,7 +46,9 @@ Endpoints:
   POST /_mock/reset                              forget the records
   GET  /healthz
 
-Answers are deterministic: text deltas from a fixed word list (mockText), tool calls (directive tool,
-when the request declares tools) with fixed arguments (MOCK_TOOL_ARGS), usage input = 10 + number of
-messages, output = text deltas + reasoning deltas + 10 per tool call.`;
+Answers are deterministic: reasoning deltas (mockReasoning), then text deltas from a fixed word list
+(mockText), then tool calls with fixed arguments (MOCK_TOOL_ARGS) when tool=/tools= is set (tool=N needs
+the request to declare tools; chunks=0 gives a tool call alone). Usage: input = 10 + number of messages,
+output = text deltas + reasoning deltas + 10 per tool call. Ending faults also cut non-streaming JSON
+bodies in half; framing faults only apply to SSE.`;
 }

@@ -120,7 +120,6 @@ describe('errors before the commit point are HTTP errors with the right status',
     ['fault=json_error_sse', 502],
     ['fault=html_error', 502],
     ['fault=drop_before', 502],
-    ['fault=stall_headers', 504],
   ];
   for (const [f, status] of cases) {
     test(`${f} -> ${status}`, async () => {
@@ -164,6 +163,35 @@ describe('errors after the commit point are in-stream errors the SDK raises', ()
       await assertNextRequestWorks();
     });
   }
+});
+
+test('a non-streaming request to a stalled upstream gets a 504 after first_byte… total', async () => {
+  // Non-streaming: no keepalive can commit headers, so the time limit is an HTTP error.
+  await within(
+    8000,
+    assert.rejects(client.chat.completions.create({ model: 'm', messages: ask('fault=stall_headers') }), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.APIError);
+      assert.equal(err.status, 504);
+      return true;
+    }),
+  );
+  await assertNextRequestWorks();
+});
+
+test('a stalled upstream after keepalive committed the headers ends in an error event naming the limit', async () => {
+  const started = Date.now();
+  await within(
+    8000,
+    assert.rejects(streamText('fault=stall_headers'), (err: unknown) => {
+      assert.ok(err instanceof OpenAI.APIError, String(err));
+      assert.match(err.message, /first_byte/);
+      assert.match(err.message, /mock/);
+      return true;
+    }),
+  );
+  // Two attempts (retries.attempts: 1), each cut at first_byte 1.5 s.
+  assert.ok(Date.now() - started < 5000);
+  await assertNextRequestWorks();
 });
 
 test('an upstream that only sends keepalive comments is cut off with an error event', async () => {

@@ -241,11 +241,13 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
       }
       return undefined;
     }
+    const current = this.#current;
     if (id !== '') {
       for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.id === id) return calls[i];
-      return undefined;
+      // A new id starts a new call, unless the current call has not started and had no id yet: its
+      // id arrives late (arguments came first, Q-24).
+      return current !== undefined && current.id === '' && current.block < 0 ? current : undefined;
     }
-    const current = this.#current;
     // Without index or id, a new name means a new call.
     if (current !== undefined && name !== '' && current.name !== '' && current.name !== name) return undefined;
     return current;
