@@ -2,9 +2,13 @@
 // front receives obeys SPEC §4.5: exactly one message-start first; block indices contiguous from 0 in
 // the order blocks open; at most one block open at a time and every opened block stopped; a tool stop
 // inferred when tool calls were emitted; finish before done; nothing after done or error.
-// It costs a switch and an integer compare per event: no allocation on the delta path.
+// A tool block is only closed implicitly (by the next block) when its arguments are complete JSON:
+// otherwise the upstream interleaved calls, and corrupt tool input must not reach the client.
+// It costs a switch and an integer compare per event; tool argument fragments are kept as a list
+// and joined once, when the block closes.
 
 import type { EventSink, FinishReason, StreamEvent } from './events.ts';
+import { GatewayError } from './errors.ts';
 
 export function createNormalizer(next: EventSink): EventSink {
   let started = false;
@@ -16,6 +20,8 @@ export function createNormalizer(next: EventSink): EventSink {
   let nextOut = 0;
   let sawToolCall = false;
   let finished: FinishReason | undefined;
+  /** Argument fragments of the open tool block (undefined when the open block is not a tool call). */
+  let toolArgs: string[] | undefined;
 
   const start = (): void => {
     if (!started) {
@@ -24,12 +30,25 @@ export function createNormalizer(next: EventSink): EventSink {
     }
   };
   const closeOpen = (): void => {
+    toolArgs = undefined;
     if (openOut >= 0) {
       next({ type: 'block-end', index: openOut });
       indexMap.set(openUpstream, -1);
       openOut = -1;
       openUpstream = -1;
     }
+  };
+  /**
+   * Closes the open block so another can open. A tool block whose arguments are not complete JSON
+   * cannot be followed by another block: the upstream interleaved calls (translation.md §5).
+   */
+  const closeForNext = (): boolean => {
+    if (toolArgs !== undefined && !completeJson(toolArgs)) {
+      fail(interleavedError());
+      return false;
+    }
+    closeOpen();
+    return true;
   };
   /** Output index of an open upstream block, or -1 when the delta belongs to nothing open. */
   const route = (upstreamIndex: number): number => (upstreamIndex === openUpstream ? openOut : -1);
@@ -44,12 +63,15 @@ export function createNormalizer(next: EventSink): EventSink {
         return;
       case 'block-start': {
         start();
-        closeOpen();
+        if (!closeForNext()) return;
         const out = nextOut++;
         indexMap.set(ev.index, out);
         openUpstream = ev.index;
         openOut = out;
-        if (ev.block.kind === 'tool-call') sawToolCall = true;
+        if (ev.block.kind === 'tool-call') {
+          sawToolCall = true;
+          toolArgs = [];
+        }
         next(ev.index === out ? ev : { type: 'block-start', index: out, block: ev.block });
         return;
       }
@@ -59,7 +81,7 @@ export function createNormalizer(next: EventSink): EventSink {
         if (out < 0) {
           // A text delta with no open text block (an upstream that skips block starts): open one.
           start();
-          closeOpen();
+          if (!closeForNext()) return;
           out = nextOut++;
           indexMap.set(ev.index, out);
           openUpstream = ev.index;
@@ -74,7 +96,7 @@ export function createNormalizer(next: EventSink): EventSink {
         let out = route(ev.index);
         if (out < 0) {
           start();
-          closeOpen();
+          if (!closeForNext()) return;
           out = nextOut++;
           indexMap.set(ev.index, out);
           openUpstream = ev.index;
@@ -95,20 +117,20 @@ export function createNormalizer(next: EventSink): EventSink {
         const out = route(ev.index);
         if (out < 0) {
           // Arguments for a tool block that is not open: the decoder interleaved calls, which a
-          // sequential front cannot represent. Corrupt tool input must not reach the client.
-          ended = true;
-          closeOpen();
-          next({
-            type: 'error',
-            error: interleavedError(),
-          });
+          // sequential front cannot represent.
+          fail(interleavedError());
           return;
         }
+        toolArgs?.push(ev.json);
         next(ev.index === out ? ev : { type: 'tool-args-delta', index: out, json: ev.json });
         return;
       }
       case 'block-end': {
         if (ev.index !== openUpstream) return; // already closed, or never opened
+        // A tool call closed with incomplete arguments stays open: if another block follows, the
+        // calls were interleaved (an error); if the stream finishes, it was truncated and
+        // closes then, as it is.
+        if (toolArgs !== undefined && !completeJson(toolArgs)) return;
         closeOpen();
         return;
       }
@@ -136,15 +158,30 @@ export function createNormalizer(next: EventSink): EventSink {
         next(ev);
         return;
       case 'error':
-        ended = true;
-        closeOpen();
-        next(ev);
+        // No block-end first: like Anthropic's own error events, the error ends the stream as is,
+        // so a half-streamed tool call is never presented as complete.
+        fail(ev.error);
         return;
     }
   };
+
+  function fail(error: GatewayError): void {
+    ended = true;
+    next({ type: 'error', error });
+  }
 }
 
-import { GatewayError } from './errors.ts';
+function completeJson(fragments: string[]): boolean {
+  if (fragments.length === 0) return true;
+  const text = fragments.length === 1 ? fragments[0]! : fragments.join('');
+  if (text.trim() === '') return true;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function interleavedError(): GatewayError {
   return new GatewayError(

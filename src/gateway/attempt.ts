@@ -15,6 +15,7 @@ import { SseDecoder } from '../sse/decoder.ts';
 import { sendUpstream, type UpstreamResponseHead } from '../transport/http.ts';
 import { runDemo, DEMO_DEFAULTS } from '../providers/demo.ts';
 import { EventWatch } from './watch.ts';
+import { withUsageEstimate } from './usage.ts';
 
 export interface ResolvedTarget {
   provider: ProviderConfig;
@@ -95,15 +96,17 @@ export function runStreamAttempt(
       (err) => settle(err),
     );
 
-    const normalized = createNormalizer((ev) => {
-      if (settled) return;
-      if (ev.type === 'error') {
-        settle(ev.error);
-        return;
-      }
-      hooks.onEvent(ev);
-      if (ev.type === 'done') settle();
-    });
+    const normalized = createNormalizer(
+      withUsageEstimate(req, (ev) => {
+        if (settled) return;
+        if (ev.type === 'error') {
+          settle(ev.error);
+          return;
+        }
+        hooks.onEvent(ev);
+        if (ev.type === 'done') settle();
+      }),
+    );
     const emit = (ev: StreamEvent): void => {
       if (settled) return;
       watch.touch();

@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatRequest, ProtocolName } from '../core/request.ts';
-import { isContentEvent, type StreamEvent, type Usage } from '../core/events.ts';
+import type { StreamEvent, Usage } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import type { FrontCodec, FrontContext } from '../core/protocol.ts';
 import type { Config } from '../config/types.ts';
@@ -15,6 +15,7 @@ import { frontCodec } from '../protocols/index.ts';
 import { SseResponder } from '../server/sse-responder.ts';
 import { runCompleteAttempt, runStreamAttempt, type ResolvedTarget } from './attempt.ts';
 import { estimateUsage } from './usage.ts';
+import { createCommitGate } from './commit-gate.ts';
 
 export type EndReason =
   | 'completed'
@@ -159,8 +160,6 @@ export class Pipeline {
     res.on('close', onClose);
     this.hooks.onStreamOpen?.();
 
-    let committed = false;
-    let held: StreamEvent[] = [];
     let lastClientEvent = 0;
     let outputChars = 0;
     let usage: Usage | undefined;
@@ -177,22 +176,17 @@ export class Pipeline {
       }
       if (record.firstEventMs < 0) record.firstEventMs = performance.now() - ctx.startedAt;
     };
+    // Events of the chosen upstream reach the client from the commit point on; the writes that
+    // release held frames together with the committing event go out as one packet.
+    const gate = createCommitGate(deliver);
     const onEvent = (ev: StreamEvent): void => {
-      if (committed) {
+      if (gate.committed) {
         deliver(ev);
         return;
       }
-      // Lifecycle frames wait for the commit point, never longer (SPEC §4.4).
-      if (isContentEvent(ev) || ev.type === 'finish' || ev.type === 'done') {
-        committed = true;
-        responder.cork();
-        for (const h of held) deliver(h);
-        held = [];
-        deliver(ev);
-        responder.uncork();
-      } else {
-        held.push(ev);
-      }
+      responder.cork();
+      gate.push(ev);
+      responder.uncork();
     };
 
     let lastError: GatewayError | undefined;
@@ -209,7 +203,7 @@ export class Pipeline {
         record.attempts++;
         record.target = target.key;
         record.provider = target.provider.name;
-        held = [];
+        gate.reset();
         try {
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
           const stats = await runStreamAttempt(
@@ -235,7 +229,7 @@ export class Pipeline {
           plan.report(target, { ok: false, error });
           this.hooks.onAttemptError?.(target, error);
           lastError = error;
-          if (committed) {
+          if (gate.committed) {
             // After the commit point nothing is retried: a native error event, then a clean end.
             record.status = 200;
             record.endReason = endReasonFor(error);
@@ -307,6 +301,7 @@ export class Pipeline {
         try {
           const resp = await runCompleteAttempt(target, chat, abort.signal);
           plan.report(target, { ok: true, firstEventMs: performance.now() - started });
+          resp.usage ??= estimateUsage(chat, textLength(resp.blocks));
           const body = front.encodeResponse(resp, fctx);
           record.status = 200;
           record.usage = resp.usage ?? estimateUsage(chat, textLength(resp.blocks));

@@ -259,9 +259,13 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
   };
 
   const server: Server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, handle);
+  let onAllSocketsClosed: (() => void) | undefined;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0) onAllSocketsClosed?.();
+    });
   });
   // A client that sends garbage must not take the mock down.
   server.on('clientError', (_err, socket: Socket) => {
@@ -307,11 +311,15 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
             w.reject(new Error('sluice mock: closed'));
           }
           waiters.clear();
-          return new Promise<void>((done) => {
-            server.close(() => done());
-            server.closeAllConnections();
-            for (const s of sockets) s.destroy();
+          const serverClosed = new Promise<void>((done) => server.close(() => done()));
+          // Resolve only once every socket has really closed, so openConnections() is 0 afterwards.
+          const socketsClosed = new Promise<void>((done) => {
+            if (sockets.size === 0) return done();
+            onAllSocketsClosed = done;
           });
+          server.closeAllConnections();
+          for (const s of sockets) s.destroy();
+          return Promise.all([serverClosed, socketsClosed]).then(() => undefined);
         },
       });
     });

@@ -96,7 +96,7 @@ export function parseSse(text: string): { events: ParsedEvent[]; comments: strin
     if (field === 'data') data.push(value);
     else if (field === 'event') event = value;
   }
-  const pending = data.length > 0 || pendingLine !== '' ? [...data, pendingLine].join('\n') : '';
+  const pending = (pendingLine === '' ? data : [...data, pendingLine]).join('\n');
   return { events, comments, pending };
 }
 

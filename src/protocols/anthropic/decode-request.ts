@@ -94,7 +94,7 @@ function check<T extends z.ZodType>(schema: T, value: unknown, path: string): z.
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const full = [path, ...(issue?.path ?? []).map(String)].filter((p) => p !== '').join('.');
-  const where = full === '' ? '' : `${full}: `;
+  const where = full === '' ? 'request body: ' : `${full}: `;
   throw new GatewayError('invalid_request', `${where}${issue?.message ?? 'invalid value'}`, {
     param: full === '' ? undefined : full,
   });

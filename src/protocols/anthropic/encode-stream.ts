@@ -38,6 +38,7 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
   let deltaHead = '';
   let startUsage: Usage | undefined;
   let lastUsage: Usage | undefined;
+  let openIsTool = false;
   let stopReason = 'end_turn';
   let stopSequence: string | undefined;
 
@@ -54,9 +55,10 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
     );
   };
 
-  const openBlock = (contentBlock: string): number => {
+  const openBlock = (contentBlock: string, isTool = false): number => {
     const index = nextIndex++;
     open = index;
+    openIsTool = isTool;
     deltaHead = `${BLOCK_DELTA_HEAD}${index},"delta":{"type":"`;
     out.write(BLOCK_START_HEAD + index + contentBlock + EVENT_END);
     return index;
@@ -89,6 +91,7 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
         }
         openBlock(
           `,"content_block":{"type":"tool_use","id":${JSON.stringify(sanitizeToolId(block.id))},"name":${JSON.stringify(block.name)},"input":{}}`,
+          true,
         );
         return;
     }
@@ -145,8 +148,10 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
         out.write(MESSAGE_STOP);
         return;
       case 'error':
-        // Claude Code loses a block's text without its stop (§11), so close it before the error.
-        closeBlock();
+        // Claude Code loses a block's text without its stop (§11), so close a text or thinking
+        // block before the error. A tool_use block is left open: its input may be incomplete, and
+        // a stop would present it as a finished call (SPEC §4.5).
+        if (!openIsTool) closeBlock();
         ended = true;
         out.write(encodeStreamError(ev.error));
         return;

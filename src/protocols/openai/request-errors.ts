@@ -40,7 +40,12 @@ function mostSpecific(issue: Issue, base: Path): { issue: Issue; path: Path } {
     const candidate = mostSpecific(head, path);
     if (candidate.path.length > path.length && (!best || candidate.path.length > best.path.length)) best = candidate;
   }
-  return best ?? { issue, path };
+  if (best) return best;
+  // All branches failed at the union itself: one whose type matched but whose value did not
+  // (`tool_choice: "sometimes"` against the string enum) says more than "expected an object".
+  const valueMiss = issue.errors.filter((branch) => branch[0] !== undefined && branch[0].code !== 'invalid_type' && branch[0].path.length === 0);
+  if (valueMiss.length === 1) return { issue: valueMiss[0]![0]!, path };
+  return { issue, path };
 }
 
 function describe(issue: Issue, param: string, value: unknown): string {

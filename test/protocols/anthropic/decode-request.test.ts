@@ -37,7 +37,7 @@ describe('anthropic front decodeRequest: validation', () => {
     rejects({ ...base, thinking: { type: 'enabled' } }, 'thinking.budget_tokens: Field required');
     rejects({ ...base, tools: [{ name: 'f' }] }, 'tools.0.input_schema: Field required');
     rejects({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] }] }, /only allowed in assistant messages/);
-    rejects('not an object', /expected object/);
+    rejects('not an object', /^request body: .*expected object/);
   });
 });
 

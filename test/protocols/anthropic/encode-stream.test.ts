@@ -84,7 +84,9 @@ describe('anthropic front stream encoder', () => {
   test('reasoning, signed tool calls and sanitised ids; synthetic thinking block shifts indices', () => {
     const out = encodedEvents(toolStream);
     assert.equal(sdkViolation(out), undefined);
-    const blocks = out.filter((e) => e.event === 'content_block_start').map((e) => [e.data.index, e.data.content_block]);
+    const blocks: Array<[number, Record<string, any>]> = out
+      .filter((e) => e.event === 'content_block_start')
+      .map((e) => [e.data.index, e.data.content_block]);
     assert.deepEqual(blocks, [
       [0, { type: 'thinking', thinking: '', signature: '' }],
       [1, { type: 'thinking', thinking: '', signature: '' }],

@@ -1,0 +1,186 @@
+// The conformance suite (issue 3): every front × every upstream. Each recorded upstream stream is
+// replayed through the real stages — SSE decoder, upstream decoder, normalizer, commit gate, front
+// encoder — whole and at many random chunk boundaries (inside multi-byte characters, between CR and
+// LF), and what the client would receive must (a) be identical whatever the chunking, (b) obey the
+// SPEC §4.5 invariants, and (c) carry exactly the text, reasoning and tool calls the upstream sent.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fronts, upstreams } from '../../src/protocols/index.ts';
+import { createNormalizer } from '../../src/core/normalize.ts';
+import { ResponseCollector, type ChatResponse } from '../../src/core/response.ts';
+import type { StreamEvent } from '../../src/core/events.ts';
+import type { ChatRequest } from '../../src/core/request.ts';
+import type { FrontCodec, UpstreamEndpoint } from '../../src/core/protocol.ts';
+import { SseDecoder } from '../../src/sse/decoder.ts';
+import { createCommitGate } from '../../src/gateway/commit-gate.ts';
+import { runDemo } from '../../src/providers/demo.ts';
+import { withUsageEstimate } from '../../src/gateway/usage.ts';
+import { checkAnthropicStream, checkOpenAIStream, type FrontAnswer } from './invariants.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLIENT_MODEL = 'client-model';
+
+const request: ChatRequest = {
+  model: CLIENT_MODEL,
+  messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+  stream: true,
+  includeUsage: true,
+  front: 'openai',
+  raw: {},
+};
+
+/** Quirk flags a fixture's upstream needs, read from its name (they are provider configuration). */
+function quirksFor(fixture: string): UpstreamEndpoint['quirks'] {
+  return fixture.includes('think-tags') ? { inlineThinkTags: true } : {};
+}
+
+interface Outcome {
+  /** What the client received (SSE text); '' when the failure came before the commit point. */
+  output: string;
+  /** The canonical answer as the normalizer passed it on, or undefined after an error. */
+  canonical?: ChatResponse;
+  failed: boolean;
+  committed: boolean;
+}
+
+/** Mirrors the pipeline: events reach the front encoder from the commit point on; an error after it is an event. */
+function replay(front: FrontCodec, upstreamName: string, fixture: string, chunks: Buffer[], includeUsage: boolean): Outcome {
+  const upstream = upstreams.find((u) => u.name === upstreamName)!;
+  const out: string[] = [];
+  const encode = front.createStreamEncoder(
+    { requestId: 'r', model: CLIENT_MODEL, created: 1_700_000_000, includeUsage, includeReasoning: true },
+    { write: (s) => out.push(s) },
+  );
+  const collector = new ResponseCollector();
+  let failed = false;
+  const gate = createCommitGate(encode);
+  const normalized = createNormalizer(
+    withUsageEstimate(request, (ev: StreamEvent) => {
+      if (ev.type === 'error') {
+        failed = true;
+        if (gate.committed) encode(ev);
+        return;
+      }
+      collector.push(ev);
+      gate.push(ev);
+    }),
+  );
+  const endpoint: UpstreamEndpoint = { name: 'up', baseUrl: 'http://127.0.0.1:9', headers: {}, quirks: quirksFor(fixture) };
+  const decoder = upstream.createStreamDecoder(normalized, { provider: 'up', endpoint, request });
+  const sse = new SseDecoder({ onEvent: (data, event) => decoder.onEvent(data, event) });
+  for (const c of chunks) sse.push(c);
+  sse.end();
+  decoder.end();
+  return { output: out.join(''), canonical: failed ? undefined : collector.result(), failed, committed: gate.committed };
+}
+
+function check(front: FrontCodec, output: string, includeUsage: boolean): FrontAnswer {
+  return front.name === 'openai' ? checkOpenAIStream(output, CLIENT_MODEL, { includeUsage }) : checkAnthropicStream(output, CLIENT_MODEL);
+}
+
+/** The answer must carry what the upstream said: same text, reasoning, tool calls (names and arguments). */
+function assertSameContent(answer: FrontAnswer, canonical: ChatResponse, front: FrontCodec): void {
+  const text = canonical.blocks.filter((b) => b.kind === 'text').map((b) => (b as { text: string }).text).join('');
+  assert.equal(answer.text, text, 'text carried exactly');
+  const reasoning = canonical.blocks.filter((b) => b.kind === 'reasoning').map((b) => (b as { text: string }).text).join('');
+  assert.equal(answer.reasoning, reasoning, 'reasoning carried exactly');
+  const tools = canonical.blocks.filter((b) => b.kind === 'tool-call') as Array<{ name: string; arguments: string }>;
+  assert.deepEqual(
+    answer.tools.map((t) => ({ name: t.name, arguments: t.arguments })),
+    tools.map((t) => ({ name: t.name, arguments: front.name === 'anthropic' && t.arguments === '' ? '' : t.arguments })),
+    'tool calls carried exactly',
+  );
+  for (const t of answer.tools) if (t.arguments !== '') assert.doesNotThrow(() => JSON.parse(t.arguments));
+}
+
+/** Deterministic splitter biased to awkward boundaries. */
+function randomChunks(bytes: Buffer, seed: number): Buffer[] {
+  let s = seed * 2654435761;
+  const rand = (n: number): number => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return s % n;
+  };
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i < bytes.length) {
+    let size = rand(4) === 0 ? 1 : 1 + rand(40);
+    // Prefer cutting inside a multi-byte character or between CR and LF.
+    const j = Math.min(bytes.length, i + size);
+    if (j < bytes.length && rand(3) === 0) {
+      const b = bytes[j - 1]!;
+      if (b >= 0xc0 || b === 0x0d) size = Math.max(1, size);
+    }
+    out.push(bytes.subarray(i, Math.min(bytes.length, i + size)));
+    i += size;
+  }
+  return out;
+}
+
+const normalizeIds = (s: string): string =>
+  s.replace(/chatcmpl-[A-Za-z0-9]+/g, 'chatcmpl-X').replace(/msg_[A-Za-z0-9]+/g, 'msg_X').replace(/(call|toolu)_[A-Za-z0-9]+/g, '$1_X');
+
+for (const upstream of upstreams) {
+  const dir = join(ROOT, 'src/protocols', upstream.name, '__fixtures__');
+  const fixtures = readdirSync(dir).filter((f) => f.endsWith('.sse'));
+  describe(`upstream ${upstream.name}`, () => {
+    for (const fixture of fixtures) {
+      const bytes = readFileSync(join(dir, fixture));
+      for (const front of fronts) {
+        test(`${front.name} front ← ${fixture}`, () => {
+          for (const includeUsage of [true, false]) {
+            const whole = replay(front, upstream.name, fixture, [bytes], includeUsage);
+            for (let seed = 1; seed <= 25; seed++) {
+              const again = replay(front, upstream.name, fixture, randomChunks(bytes, seed), includeUsage);
+              assert.equal(normalizeIds(again.output), normalizeIds(whole.output), `seed ${seed}: same output whatever the chunking`);
+            }
+            const bytewise = replay(front, upstream.name, fixture, [...bytes].map((b) => Buffer.from([b])), includeUsage);
+            assert.equal(normalizeIds(bytewise.output), normalizeIds(whole.output), 'byte by byte: same output');
+            if (!whole.committed) {
+              // Failed before anything content-bearing: the client gets an HTTP error, not a stream.
+              assert.ok(whole.failed, 'an uncommitted stream must have failed');
+              assert.equal(whole.output, '', 'nothing written before the commit point');
+              continue;
+            }
+            const answer = check(front, whole.output, includeUsage);
+            if (whole.failed) assert.ok(answer.error, 'a failed stream ends with an error event');
+            else assertSameContent(answer, whole.canonical!, front);
+          }
+        });
+      }
+    }
+  });
+}
+
+describe('upstream demo', () => {
+  const withTools: ChatRequest = {
+    ...request,
+    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer' } } } }],
+  };
+  for (const [name, req] of [['text', request], ['tool call', withTools]] as const) {
+    for (const front of fronts) {
+      test(`${front.name} front ← demo ${name}`, async () => {
+        const out: string[] = [];
+        const encode = front.createStreamEncoder(
+          { requestId: 'r', model: CLIENT_MODEL, created: 1, includeUsage: true, includeReasoning: false },
+          { write: (s) => out.push(s) },
+        );
+        const collector = new ResponseCollector();
+        const gate = createCommitGate(encode);
+        await new Promise<void>((done) => {
+          const normalized = createNormalizer((ev) => {
+            collector.push(ev);
+            gate.push(ev);
+            if (ev.type === 'done') done();
+          });
+          runDemo(req, normalized, { firstTokenMs: 0, tokenMs: 0 });
+        });
+        const answer = check(front, out.join(''), true);
+        assertSameContent(answer, collector.result(), front);
+        if (name === 'tool call') assert.equal(answer.tools.length, 1);
+      });
+    }
+  }
+});
