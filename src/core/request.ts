@@ -88,4 +88,9 @@ export interface ChatRequest {
   raw: Record<string, unknown>;
   /** Anthropic `anthropic-beta` header values from the client, forwarded to Anthropic-family upstreams. */
   anthropicBeta?: string;
+  /**
+   * Set by a front when the request holds content only its own dialect can carry (server tools,
+   * uploaded file ids, custom tools…): why an upstream of another dialect must refuse it (400).
+   */
+  nonPortable?: string;
 }

@@ -138,7 +138,7 @@ export function runStreamAttempt(
 
     let httpReq;
     try {
-      httpReq = codec.buildRequest(req, target.model, provider, true);
+      httpReq = buildUpstreamRequest(codec, req, target, true);
     } catch (err) {
       settle(asGatewayError(err));
       return;
@@ -289,7 +289,7 @@ function fetchComplete(
   return new Promise<ChatResponse>((resolve, reject) => {
     let httpReq;
     try {
-      httpReq = codec.buildRequest({ ...req, stream: false }, target.model, target.provider, false);
+      httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false);
     } catch (err) {
       reject(asGatewayError(err));
       return;
@@ -327,6 +327,14 @@ function fetchComplete(
       },
     });
   });
+}
+
+/** Content only the client's own dialect can carry is refused by an upstream of another (400, not retried). */
+function buildUpstreamRequest(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget, stream: boolean) {
+  if (req.nonPortable !== undefined && codec.name !== req.front) {
+    throw new GatewayError('unsupported', `${req.nonPortable} (provider ${target.provider.name} speaks ${codec.name})`);
+  }
+  return codec.buildRequest(req, target.model, target.provider, stream);
 }
 
 function collectSse(codec: UpstreamCodec, chunks: Buffer[], ctx: DecodeContext): ChatResponse {

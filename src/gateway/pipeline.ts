@@ -191,12 +191,16 @@ export class Pipeline {
 
     let lastError: GatewayError | undefined;
     let previous: ResolvedTarget | undefined;
+    // In-flight accounting of the current attempt (least-busy, half-open probe slot); router/index.ts.
+    let endAttempt: (() => void) | undefined;
     try {
       for (let target = plan.next(); target; target = plan.next()) {
+        endAttempt?.();
+        endAttempt = plan.begin?.(target);
         if (previous) {
           record.retries++;
           if (previous.key !== target.key) record.failovers++;
-          await backoff(this.config, record.attempts, lastError, abort.signal);
+          await backoff(this.config, record.attempts, lastError, abort.signal, plan.delayMs?.(target));
           if (clientGone) break;
         }
         previous = target;
@@ -261,6 +265,7 @@ export class Pipeline {
         sendError(res, front, error, ctx.headers);
       }
     } finally {
+      endAttempt?.();
       res.off('close', onClose);
       this.hooks.onStreamClose?.();
     }
@@ -285,12 +290,16 @@ export class Pipeline {
     res.on('close', onClose);
     let lastError: GatewayError | undefined;
     let previous: ResolvedTarget | undefined;
+    // In-flight accounting of the current attempt (least-busy, half-open probe slot); router/index.ts.
+    let endAttempt: (() => void) | undefined;
     try {
       for (let target = plan.next(); target; target = plan.next()) {
+        endAttempt?.();
+        endAttempt = plan.begin?.(target);
         if (previous) {
           record.retries++;
           if (previous.key !== target.key) record.failovers++;
-          await backoff(this.config, record.attempts, lastError, abort.signal);
+          await backoff(this.config, record.attempts, lastError, abort.signal, plan.delayMs?.(target));
           if (clientGone) break;
         }
         previous = target;
@@ -329,6 +338,7 @@ export class Pipeline {
       record.status = error.status;
       sendError(res, front, error, ctx.headers);
     } finally {
+      endAttempt?.();
       res.off('close', onClose);
     }
   }
@@ -362,11 +372,23 @@ function endReasonFor(error: GatewayError): EndReason {
   }
 }
 
-/** Exponential backoff with full jitter; an upstream's retry-after wins when it asks for longer. */
-async function backoff(config: Config, attempt: number, error: GatewayError | undefined, signal: AbortSignal): Promise<void> {
+/**
+ * Waits before a retry. `planned` is the plan's delay (router/retry.ts: backoff with jitter for the
+ * same target, retry-after honoured, bounded by the request's deadline); a plan without one gets
+ * exponential backoff with jitter, an upstream's retry-after winning when it asks for longer.
+ */
+async function backoff(
+  config: Config,
+  attempt: number,
+  error: GatewayError | undefined,
+  signal: AbortSignal,
+  planned?: number,
+): Promise<void> {
   const base = config.retries.backoffMs * 2 ** Math.max(0, attempt - 1);
-  let wait = Math.min(config.retries.maxBackoffMs, base) * (0.5 + Math.random() / 2);
-  if (error?.retryAfterMs !== undefined) wait = Math.max(wait, Math.min(error.retryAfterMs, config.retries.maxBackoffMs));
+  let wait = planned ?? Math.min(config.retries.maxBackoffMs, base) * (0.5 + Math.random() / 2);
+  if (planned === undefined && error?.retryAfterMs !== undefined) {
+    wait = Math.max(wait, Math.min(error.retryAfterMs, config.retries.maxBackoffMs));
+  }
   if (wait <= 0 || signal.aborted) return;
   await new Promise<void>((resolve) => {
     const t = setTimeout(done, wait);

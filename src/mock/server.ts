@@ -97,20 +97,28 @@ function sendJson(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-/** Reads the body; undefined when it is too large or the client went away. */
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | undefined> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+/** Reads the body; undefined when the client went away. Events, not for-await: cheaper per request. */
+function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | undefined> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) return 'too_large';
+      if (size > MAX_BODY_BYTES) {
+        req.off('data', onData);
+        req.resume();
+        resolve('too_large');
+        return;
+      }
       parts.push(chunk);
-    }
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(parts, size);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(size > MAX_BODY_BYTES ? 'too_large' : Buffer.concat(parts, size)));
+    req.once('error', () => resolve(undefined));
+    req.once('close', () => {
+      if (!req.complete) resolve(undefined);
+    });
+  });
 }
 
 function defaultDirectives(opts: MockOptions): Directives {

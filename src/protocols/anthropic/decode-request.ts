@@ -57,6 +57,8 @@ export function decodeAnthropicRequest(body: unknown, headers: IncomingHttpHeade
     front: 'anthropic',
     raw,
   };
+  const nonPortable = findNonPortableContent(raw);
+  if (nonPortable !== undefined) req.nonPortable = nonPortable;
   if (wire.temperature !== undefined) req.temperature = wire.temperature;
   if (wire.top_p !== undefined) req.topP = wire.top_p;
   if (wire.top_k !== undefined) req.topK = wire.top_k;

@@ -66,7 +66,8 @@ describe('OpenAI front: request validation', () => {
     rejects({ model: 'm', messages: [user('a')], stream: 'yes' }, "Invalid type for 'stream': expected a boolean, but got a string instead.", 'stream');
     rejects({ model: 'm', messages: [user('a')], stream_options: 1 }, /^Invalid type for 'stream_options': expected an object/);
     rejects({ model: 'm', messages: [user('a')], stop: 5 }, /^Invalid type for 'stop'/);
-    rejects({ model: 'm', messages: [user('a')], tool_choice: 'sometimes' }, /^Invalid (type|value) for 'tool_choice'/);
+    rejects({ model: 'm', messages: [user('a')], tool_choice: 'sometimes' }, "Invalid value for 'tool_choice': expected one of 'none', 'auto', 'required', but got 'sometimes'.", 'tool_choice');
+    rejects({ model: 'm', messages: [user('a')], tool_choice: { type: 'function' } }, "Missing required parameter: 'tool_choice.function'.", 'tool_choice.function');
     rejects({ model: 'm', messages: [user('a')], tools: [{ type: 'function', function: {} }] }, "Missing required parameter: 'tools[0].function.name'.");
     rejects({ model: 'm', messages: [user('a')], response_format: { type: 'xml' } }, /^Invalid value for 'response_format\.type'/);
     rejects({ model: 'm', messages: [user('a')], reasoning_effort: 'extreme' }, /^Invalid value for 'reasoning_effort'/);
