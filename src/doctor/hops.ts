@@ -105,17 +105,20 @@ const FIXES: Record<Problem, Partial<Record<HopKind, string>> & { other: string 
   },
 };
 
+/**
+ * Hops whose fix is always listed: the usual fronts of an LLM gateway. A CDN replaces the Server
+ * header of the proxy behind it, so an nginx behind Cloudflare never shows itself.
+ */
+const COMMON: HopKind[] = ['nginx', 'caddy', 'cloudflare', 'aws-alb'];
+
 /** Fix lines for a problem: detected hops first, then the other common hops, then the generic advice. */
 export function fixesFor(problem: Problem, hops: Hop[]): string {
   const table = FIXES[problem];
+  const kinds = [...hops.map((h) => h.kind), ...COMMON.filter((k) => !hops.some((h) => h.kind === k))];
   const lines: string[] = [];
-  for (const h of hops) {
-    const fix = table[h.kind];
-    if (fix) lines.push(fix);
-  }
-  for (const kind of Object.keys(LABEL) as HopKind[]) {
+  for (const kind of kinds) {
     const fix = table[kind];
-    if (fix && !hops.some((h) => h.kind === kind)) lines.push(fix);
+    if (fix) lines.push(fix);
   }
   lines.push(table.other);
   return lines.join('\n');

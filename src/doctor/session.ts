@@ -14,10 +14,12 @@ export interface Session {
   keepaliveMs?: number;
   /** The pacing verdict of the debug-stream test, when it ran. */
   debugVerdict?: DebugVerdict;
+  /** The chain could not be tested: nothing answered, or the gateway refused the key. */
+  couldNotTest: boolean;
 }
 
 export function createSession(target: Target): Session {
-  return { target, hops: [], isSluice: false };
+  return { target, hops: [], isSluice: false, couldNotTest: false };
 }
 
 export function ms(value: number): string {

@@ -28,9 +28,6 @@ export interface ResolvedTarget {
 export interface AttemptHooks {
   /** Normalized events ('error' never: failures reject instead). */
   onEvent(ev: StreamEvent): void;
-  /** Brackets the events produced from one upstream network chunk (the server corks around it). */
-  onChunkStart?(): void;
-  onChunkEnd?(): void;
   /** Raw upstream SSE lines for `--tap`. */
   onTap?(line: string): void;
 }
@@ -167,9 +164,7 @@ export function runStreamAttempt(
       onData(chunk) {
         if (settled) return;
         if (mode === 'sse') {
-          hooks.onChunkStart?.();
           sse.push(chunk);
-          hooks.onChunkEnd?.();
           return;
         }
         if (mode === 'error') {
@@ -185,9 +180,7 @@ export function runStreamAttempt(
           if (kind === 'json') mode = 'json';
           else if (kind === 'sse') {
             mode = 'sse';
-            hooks.onChunkStart?.();
             for (const c of body.take()) sse.push(c);
-            hooks.onChunkEnd?.();
           }
         }
       },

@@ -169,6 +169,8 @@ export class Pipeline {
       else if (ev.type === 'tool-args-delta') outputChars += ev.json.length;
       encode(ev);
       record.events++;
+      // End in the same write as the terminal event.
+      if (ev.type === 'done') responder.end();
       if (this.hooks.onClientEvent) {
         const now = performance.now();
         this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0);
@@ -176,17 +178,11 @@ export class Pipeline {
       }
       if (record.firstEventMs < 0) record.firstEventMs = performance.now() - ctx.startedAt;
     };
-    // Events of the chosen upstream reach the client from the commit point on; the writes that
-    // release held frames together with the committing event go out as one packet.
+    // Events of the chosen upstream reach the client from the commit point on.
     const gate = createCommitGate(deliver);
     const onEvent = (ev: StreamEvent): void => {
-      if (gate.committed) {
-        deliver(ev);
-        return;
-      }
-      responder.cork();
-      gate.push(ev);
-      responder.uncork();
+      if (gate.committed) deliver(ev);
+      else gate.push(ev);
     };
 
     let lastError: GatewayError | undefined;
@@ -213,7 +209,7 @@ export class Pipeline {
           const stats = await runStreamAttempt(
             target,
             chat,
-            { onEvent, onChunkStart: () => responder.cork(), onChunkEnd: () => responder.uncork(), onTap: tap },
+            { onEvent, onTap: tap },
             abort.signal,
           );
           plan.report(target, { ok: true, firstEventMs: stats.firstEventMs });
@@ -239,9 +235,7 @@ export class Pipeline {
             record.endReason = endReasonFor(error);
             record.errorCode = error.code;
             record.usage = usage ?? estimateUsage(chat, outputChars);
-            responder.cork();
             deliver({ type: 'error', error });
-            responder.uncork();
             responder.end();
             return;
           }

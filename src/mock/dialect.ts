@@ -74,13 +74,18 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Text of the last message whose role is `user` (or has no role, Gemini's default). */
+/**
+ * Text of the last message whose role is `user` (or has no role, Gemini's default). OpenAI `tool`
+ * messages after it are the client's newer turn (what Anthropic and Gemini carry in a user message),
+ * so they end the search: a tool round trip gets a plain answer in every dialect, not the same call again.
+ */
 export function lastUserText(messages: unknown[], textOf: (m: Record<string, unknown>) => unknown, roleDefault?: string): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
     if (!isObject(m)) continue;
     const role = m.role ?? roleDefault;
     if (role === 'user') return contentText(textOf(m));
+    if (role === 'tool') return '';
   }
   return '';
 }

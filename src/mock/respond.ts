@@ -70,6 +70,7 @@ export function respond(x: Exchange): void {
     answer: buildAnswer(plan, info, x.requestId),
   };
 
+  const sse = info.stream && !x.jsonArray;
   switch (plan.mode) {
     case 'drop_before':
       x.markFault();
@@ -98,12 +99,12 @@ export function respond(x: Exchange): void {
     case 'stall_first':
       return run({
         status: 200,
-        headers: info.stream ? sseHeaders() : { ...baseHeaders, 'content-type': JSON_TYPE },
+        headers: sse ? sseHeaders() : { ...baseHeaders, 'content-type': JSON_TYPE },
         headersEarly: true,
         // Keepalive frames (if asked for) still flow: the "relay that only pings" case.
-        framed: info.stream ? { ...frameSse([], plan, ctx, dialect), frames: [], endingAt: 0 } : NOTHING,
+        framed: sse ? { ...frameSse([], plan, ctx, dialect), frames: [], endingAt: 0 } : NOTHING,
         ending: 'stall_mid',
-        keepaliveMs: info.stream ? plan.keepaliveMs : 0,
+        keepaliveMs: sse ? plan.keepaliveMs : 0,
         firstMs: 0,
       });
     case 'keepalive_only': {

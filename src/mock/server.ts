@@ -5,13 +5,15 @@
 
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Dialect, DialectName, RouteInfo } from './dialect.ts';
+import type { Dialect, RouteInfo } from './dialect.ts';
 import { anthropic } from './dialects/anthropic.ts';
 import { gemini } from './dialects/gemini.ts';
 import { openai } from './dialects/openai.ts';
 import { type Directives, DirectiveError, buildPlan, directivesInText, mergeDirectives, parseDirectiveList, splitMockPath } from './directives.ts';
+import { type MockRequestRecord, RequestLog } from './records.ts';
 import { respond } from './respond.ts';
 
+export type { MockRequestRecord };
 export { MOCK_TOOL_ARGS, MOCK_TOOL_ARGS_JSON, MOCK_TOOL_ARGS_FRAGMENTS, mockBigText, mockReasoning, mockText } from './content.ts';
 
 export interface MockOptions {
@@ -28,21 +30,6 @@ export interface MockOptions {
   maxRecords?: number;
   /** Called when a request's response finished or its connection closed. */
   onRecord?: (r: MockRequestRecord) => void;
-}
-
-export interface MockRequestRecord {
-  id: number;
-  dialect: DialectName;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: any;
-  stream: boolean;
-  directives: Record<string, string>;
-  startedAt: number;
-  finishedAt?: number;
-  outcome?: 'completed' | 'client_closed' | 'fault';
-  /** When the connection closed before the response finished (client abort, or a drop fault). */
-  closedAt?: number;
 }
 
 export interface MockServer {
@@ -83,13 +70,6 @@ function matchRoute(path: string, query: URLSearchParams): Route | undefined {
     // keep the raw segment
   }
   return { dialect: gemini, info: { pathModel: model, pathStream: stream }, jsonArray: stream && query.get('alt') !== 'sse' };
-}
-
-interface Waiter {
-  pred: (r: MockRequestRecord) => boolean;
-  resolve: (r: MockRequestRecord) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
 function sendJson(res: ServerResponse, status: number, body: string): void {
@@ -133,36 +113,10 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
   const host = opts.host ?? '127.0.0.1';
   const maxRecords = opts.maxRecords ?? 10_000;
   const defaults = defaultDirectives(opts);
-  const requests: MockRequestRecord[] = [];
-  const waiters = new Set<Waiter>();
+  const log = new RequestLog(maxRecords);
   const sockets = new Set<Socket>();
   const running = new Set<() => void>();
   let nextId = 1;
-
-  const notify = (r: MockRequestRecord): void => {
-    for (const w of waiters) {
-      let hit: boolean;
-      try {
-        hit = w.pred(r);
-      } catch (e) {
-        waiters.delete(w);
-        clearTimeout(w.timer);
-        w.reject(e as Error);
-        continue;
-      }
-      if (hit) {
-        waiters.delete(w);
-        clearTimeout(w.timer);
-        w.resolve(r);
-      }
-    }
-  };
-
-  const addRecord = (r: MockRequestRecord): void => {
-    requests.push(r);
-    // Drop the oldest in batches so long benchmark runs stay bounded without O(n) work per request.
-    if (requests.length > maxRecords + (maxRecords >> 3)) requests.splice(0, requests.length - maxRecords);
-  };
 
   const handleApi = async (req: IncomingMessage, res: ServerResponse, route: Route, pathDirectives: Directives | undefined): Promise<void> => {
     const { dialect } = route;
@@ -176,21 +130,21 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       directives: {},
       startedAt: Date.now(),
     };
-    addRecord(record);
+    log.add(record);
     res.once('finish', () => {
       record.finishedAt = Date.now();
       record.outcome ??= 'completed';
-      notify(record);
+      log.changed(record);
       opts.onRecord?.(record);
     });
     res.once('close', () => {
       if (res.writableFinished) return;
       record.closedAt = Date.now();
       record.outcome ??= 'client_closed';
-      notify(record);
+      log.changed(record);
       opts.onRecord?.(record);
     });
-    notify(record);
+    log.changed(record);
 
     const raw = await readBody(req);
     if (raw === undefined || res.destroyed) return;
@@ -226,7 +180,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
       return;
     }
-    notify(record);
+    log.changed(record);
     respond({
       res,
       dialect,
@@ -248,9 +202,9 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const url = new URL(req.url ?? '/', 'http://mock.invalid');
     const pathname = url.pathname;
     if (req.method === 'GET' && pathname === '/healthz') return sendJson(res, 200, '{"ok":true}');
-    if (req.method === 'GET' && pathname === '/_mock/requests') return sendJson(res, 200, JSON.stringify(requests));
+    if (req.method === 'GET' && pathname === '/_mock/requests') return sendJson(res, 200, JSON.stringify(log.requests));
     if (req.method === 'POST' && pathname === '/_mock/reset') {
-      requests.length = 0;
+      log.clear();
       return sendJson(res, 200, '{"ok":true}');
     }
     const { path, directives } = splitMockPath(pathname);
@@ -291,34 +245,14 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       resolve({
         url: `http://${urlHost}:${port}`,
         port,
-        requests,
+        requests: log.requests,
         openConnections: () => sockets.size,
-        waitFor(pred, timeoutMs) {
-          for (const r of requests) if (pred(r)) return Promise.resolve(r);
-          return new Promise((res, rej) => {
-            const w: Waiter = {
-              pred,
-              resolve: res,
-              reject: rej,
-              timer: setTimeout(() => {
-                waiters.delete(w);
-                rej(new Error(`sluice mock: no matching request within ${timeoutMs} ms`));
-              }, timeoutMs),
-            };
-            waiters.add(w);
-          });
-        },
-        reset() {
-          requests.length = 0;
-        },
+        waitFor: (pred, timeoutMs) => log.waitFor(pred, timeoutMs),
+        reset: () => log.clear(),
         close() {
           for (const stop of running) stop();
           running.clear();
-          for (const w of waiters) {
-            clearTimeout(w.timer);
-            w.reject(new Error('sluice mock: closed'));
-          }
-          waiters.clear();
+          log.abandon();
           const serverClosed = new Promise<void>((done) => server.close(() => done()));
           // Resolve only once every socket has really closed, so openConnections() is 0 afterwards.
           const socketsClosed = new Promise<void>((done) => {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RouteHandler } from '../server/app.ts';
+import type { AppOptions, RouteHandler } from '../server/app.ts';
 
 export const PLAYGROUND_HTML = readFileSync(join(import.meta.dirname, 'page.html'), 'utf8');
 
@@ -51,3 +51,8 @@ export const playgroundHandler: RouteHandler = (req, res) => {
   res.writeHead(200, HEADERS);
   res.end(req.method === 'HEAD' ? undefined : BODY);
 };
+
+/** Mounts the playground at `/`, keeping every other route. */
+export function attachPlayground(appOptions: AppOptions): AppOptions {
+  return { ...appOptions, routes: { ...appOptions.routes, '/': playgroundHandler } };
+}

@@ -90,7 +90,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
           });
         }
         case '/debug/stream':
-          return serveDebugStream(req, res, url);
+          return serveDebugStream(req, res, url, config.server.keepaliveMs);
       }
     }
     const extra = opts.routes?.[path];
@@ -147,13 +147,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
           return reject(new GatewayError('unauthorized', 'missing or invalid API key'));
         }
       }
-      let body: Buffer;
-      try {
-        body = await readBody(req, config.server.maxBodyBytes);
-      } catch (err) {
-        res.setHeader('connection', 'close');
-        throw err;
-      }
+      const body = await readBody(req, config.server.maxBodyBytes);
       const chat = pipeline.decode(frontName, body, req);
       model = chat.model;
       if (key?.models && !key.models.includes(chat.model)) {

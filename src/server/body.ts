@@ -1,14 +1,19 @@
 // Request bodies with a hard limit (SPEC §2 server.max_body): a declared Content-Length over the
-// limit is refused before reading; a chunked body is counted as it arrives.
+// limit is refused before reading; a chunked body is counted as it arrives. A refused body is still
+// drained (up to a bound) so the client can finish sending and read its 413 on a connection that
+// stays usable; past the bound the connection is dropped.
 
 import type { IncomingMessage } from 'node:http';
 import { GatewayError } from '../core/errors.ts';
+
+/** How much of a refused body is read and discarded before the connection is dropped instead. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
+      drain(req, limit);
       reject(tooLarge(limit));
       return;
     }
@@ -21,6 +26,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         failed = true;
         chunks.length = 0;
+        req.removeAllListeners('data');
+        drain(req, limit, size);
         reject(tooLarge(limit));
         return;
       }
@@ -36,6 +43,16 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       }
     });
   });
+}
+
+function drain(req: IncomingMessage, limit: number, already = 0): void {
+  let seen = already;
+  const cap = Math.max(DRAIN_LIMIT, limit * 2);
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > cap) req.socket.destroy();
+  });
+  req.resume();
 }
 
 function tooLarge(limit: number): GatewayError {

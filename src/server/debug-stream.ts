@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const MAX_EVENTS = 1000;
 const MAX_INTERVAL_MS = 60_000;
 
-export function serveDebugStream(req: IncomingMessage, res: ServerResponse, url: URL): void {
+/** `keepaliveMs` is advertised so `sluice doctor` can test every hop's idle timeout against it. */
+export function serveDebugStream(req: IncomingMessage, res: ServerResponse, url: URL, keepaliveMs: number): void {
   const n = clamp(Number(url.searchParams.get('n') ?? 10), 1, MAX_EVENTS);
   const interval = clamp(Number(url.searchParams.get('interval') ?? 1000), 0, MAX_INTERVAL_MS);
   const pad = clamp(Number(url.searchParams.get('pad') ?? 0), 0, 64 * 1024);
@@ -16,6 +17,7 @@ export function serveDebugStream(req: IncomingMessage, res: ServerResponse, url:
     'cache-control': 'no-cache, no-transform',
     'x-accel-buffering': 'no',
     'x-sluice-debug-stream': '1',
+    'x-sluice-keepalive-ms': String(keepaliveMs),
   };
   if (req.httpVersionMajor === 1) headers.connection = 'keep-alive';
   res.writeHead(200, headers);

@@ -2,6 +2,13 @@
 // `server.keepalive` elapses first (SPEC §4.4), then `: keepalive` comments whenever nothing else was
 // written for a keepalive interval. One timer per stream, re-armed lazily: a write only stores a
 // timestamp, so the per-event cost is a clock read, not a timer reset.
+//
+// Writes: everything produced while handling one upstream socket read (one I/O callback, however
+// many HTTP chunks and events it held) is joined and written once, on process.nextTick — before
+// the event loop does anything else, so nothing is held back — inside a socket cork, so headers,
+// chunk framing and data leave in one writev. On loopback a write syscall costs the sender the
+// receiver's TCP work too, so this is most of the per-stream CPU. (Node's own res.cork() does not
+// do it: uncork() flushes the chunked buffer after uncorking the socket, one syscall per piece.)
 
 import type { ServerResponse } from 'node:http';
 import type { StreamOutput } from '../core/protocol.ts';
@@ -15,7 +22,8 @@ export class SseResponder implements StreamOutput {
   private timer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private closed = false;
-  private corked = 0;
+  private pending: string[] = [];
+  private flushScheduled = false;
   /** Bytes written to the client, for metrics and logs. */
   bytes = 0;
   /** Downstream events written (not counting keepalives). */
@@ -37,9 +45,15 @@ export class SseResponder implements StreamOutput {
     return this.closed || this.res.destroyed;
   }
 
-  /** Writes the 200 and SSE headers if they have not gone out yet. */
+  /** Sends the 200 and SSE headers now, if they have not gone out yet. */
   commitHeaders(): void {
     if (this.res.headersSent || this.closed) return;
+    this.writeHead();
+    // Send the headers now, not with the first body write: a client waiting on a slow model sees the 200.
+    this.res.flushHeaders();
+  }
+
+  private writeHead(): void {
     const h: Record<string, string> = {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -49,27 +63,36 @@ export class SseResponder implements StreamOutput {
     // Connection-specific headers are forbidden on HTTP/2 (RFC 9113 §8.2.2); keep-alive is HTTP/1.1 only.
     if (this.res.req.httpVersionMajor === 1) h.connection = 'keep-alive';
     this.res.writeHead(200, h);
-    // Send the headers now, not with the first body write: a client waiting on a slow model sees the 200.
-    this.res.flushHeaders();
   }
 
   write(chunk: string): void {
     if (this.closed) return;
-    if (!this.res.headersSent) this.commitHeaders();
-    this.res.write(chunk);
-    this.bytes += chunk.length;
     this.events++;
+    this.pending.push(chunk);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  private flush = (): void => {
+    this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    this.pending.length = 0;
+    this.send(data);
+  };
+
+  private send(data: string): void {
+    if (this.closed || this.res.destroyed) return;
+    // Without flushHeaders the head goes out with the first data, in the same packet.
+    if (!this.res.headersSent) this.writeHead();
+    const socket = this.res.socket;
+    socket?.cork();
+    this.res.write(data);
+    socket?.uncork();
+    this.bytes += data.length;
     this.lastWrite = performance.now();
-  }
-
-  /** Groups the writes of one upstream network chunk into one downstream packet; nothing waits for a timer. */
-  cork(): void {
-    if (this.corked++ === 0 && !this.closed) this.res.cork();
-  }
-
-  uncork(): void {
-    if (this.corked === 0) return;
-    if (--this.corked === 0 && this.res.writableCorked > 0) this.res.uncork();
   }
 
   private arm(ms: number): void {
@@ -82,10 +105,7 @@ export class SseResponder implements StreamOutput {
     if (this.closed || this.res.destroyed) return;
     const idle = performance.now() - this.lastWrite;
     if (idle + 1 >= this.keepaliveMs) {
-      if (!this.res.headersSent) this.commitHeaders();
-      this.res.write(KEEPALIVE);
-      this.bytes += KEEPALIVE.length;
-      this.lastWrite = performance.now();
+      this.send(KEEPALIVE);
       this.arm(this.keepaliveMs);
     } else {
       this.arm(this.keepaliveMs - idle);
@@ -95,10 +115,18 @@ export class SseResponder implements StreamOutput {
   /** Ends the response cleanly (after the terminal event or an in-stream error). */
   end(): void {
     if (this.closed) return;
+    const data = this.pending.length === 0 ? '' : this.pending.join('');
+    this.pending.length = 0;
     this.stop();
-    if (!this.res.headersSent) this.commitHeaders();
-    while (this.res.writableCorked > 0) this.res.uncork();
+    if (this.res.destroyed) return;
+    if (!this.res.headersSent) this.writeHead();
+    // The last events and the terminating chunk leave together.
+    const socket = this.res.socket;
+    socket?.cork();
+    if (data !== '') this.res.write(data);
     this.res.end();
+    socket?.uncork();
+    this.bytes += data.length;
   }
 
   /** Stops the keepalive timer without ending (the response is being answered as JSON, or the client left). */

@@ -40,6 +40,8 @@ export function decodeOpenAIRequest(body: unknown, _headers: IncomingHttpHeaders
     front: 'openai',
     raw: body as Record<string, unknown>,
   };
+  const nonPortable = findNonPortableContent(body as Record<string, unknown>);
+  if (nonPortable !== undefined) req.nonPortable = nonPortable;
   const maxTokens = w.max_completion_tokens ?? w.max_tokens;
   if (maxTokens != null) req.maxTokens = maxTokens;
   if (w.temperature != null) req.temperature = w.temperature;
@@ -294,4 +296,27 @@ function decodeReasoning(w: WireRequest): ReasoningConfig | undefined {
 
 function invalid(param: string, problem: string): GatewayError {
   return new GatewayError('invalid_request', `Invalid value for '${param}': ${problem}.`, { param });
+}
+
+/**
+ * Content with no canonical form (translation.md §2, §10): custom tools, audio input and uploaded
+ * file ids only an OpenAI upstream can take. Returns why another dialect must refuse the request.
+ */
+export function findNonPortableContent(raw: Record<string, unknown>): string | undefined {
+  const tools = Array.isArray(raw.tools) ? (raw.tools as Array<{ type?: unknown }>) : [];
+  if (tools.some((t) => t?.type === 'custom')) return 'custom tools are only supported by OpenAI upstreams';
+  const messages = Array.isArray(raw.messages) ? (raw.messages as Array<Record<string, unknown>>) : [];
+  for (const m of messages) {
+    if (Array.isArray(m?.tool_calls) && (m.tool_calls as Array<{ type?: unknown }>).some((c) => c?.type === 'custom')) {
+      return 'custom tool calls are only supported by OpenAI upstreams';
+    }
+    if (!Array.isArray(m?.content)) continue;
+    for (const part of m.content as Array<Record<string, any>>) {
+      if (part?.type === 'input_audio') return 'audio input is only supported by OpenAI upstreams';
+      if (part?.type === 'file' && part.file && !part.file.file_data && part.file.file_id) {
+        return 'uploaded file ids are only supported by the upstream that issued them';
+      }
+    }
+  }
+  return undefined;
 }

@@ -194,5 +194,8 @@ export function textSnippet(text: string): string {
     .replace(/<[^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return plain.length > TEXT_SNIPPET_CHARS ? plain.slice(0, TEXT_SNIPPET_CHARS) : plain;
+  if (plain.length <= TEXT_SNIPPET_CHARS) return plain;
+  // Never cut a surrogate pair in half.
+  const last = plain.charCodeAt(TEXT_SNIPPET_CHARS - 1);
+  return plain.slice(0, last >= 0xd800 && last <= 0xdbff ? TEXT_SNIPPET_CHARS - 1 : TEXT_SNIPPET_CHARS);
 }

@@ -1,0 +1,51 @@
+// `sluice doctor` (SPEC §7): diagnose streaming end to end through every hop to URL. The checks run
+// in order — reachability, sluice detection and the debug-stream timing test, a real chat stream, an
+// error request — while the keepalive probe, the slowest check, runs alongside on its own connection.
+
+import { checkChatStream } from './checks/chat-stream.ts';
+import { checkDebugStream } from './checks/debug-stream.ts';
+import { checkErrorHandling } from './checks/errors.ts';
+import { checkKeepalive } from './checks/keepalive.ts';
+import { checkReachability } from './checks/reachability.ts';
+import { describeHops } from './hops.ts';
+import { createSession } from './session.ts';
+import { createTarget } from './target.ts';
+import type { Check, DoctorOptions, DoctorReport } from './types.ts';
+
+export type { Check, CheckStatus, DoctorOptions, DoctorReport, FrontProtocol } from './types.ts';
+export { exitCodeOf, formatReport } from './report.ts';
+export { normaliseBaseUrl, TargetError } from './target.ts';
+
+export async function runDiagnosis(opts: DoctorOptions): Promise<DoctorReport> {
+  const target = createTarget(opts);
+  const s = createSession(target);
+  const checks: Check[] = [];
+  const finish = (): DoctorReport => ({
+    url: target.base,
+    ok: !s.couldNotTest && !checks.some((c) => c.status === 'fail'),
+    couldNotTest: s.couldNotTest,
+    checks,
+  });
+
+  target.log(`checking ${target.base} (${target.protocol})…`);
+  const reach = await checkReachability(s);
+  checks.push(reach.check);
+  if (!reach.reachable) {
+    s.couldNotTest = true;
+    return finish();
+  }
+  checks.push(...(await checkDebugStream(s)));
+  const keepalive = checkKeepalive(s);
+  const chat = await checkChatStream(s, opts.model);
+  checks.push(...chat);
+  if (s.couldNotTest) {
+    // The gateway refused the key: every later request would be refused the same way.
+    checks.push(await keepalive);
+    return finish();
+  }
+  checks.push(...(await checkErrorHandling(s)));
+  checks.push(await keepalive);
+  const hops = describeHops(s.hops);
+  if (hops) checks[0] = { ...checks[0]!, data: { ...checks[0]!.data, hops } };
+  return finish();
+}

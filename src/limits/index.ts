@@ -1,0 +1,1 @@
+export { createAdmission, MINUTE_MS, SLOT_TTL_MS } from './admission.ts';

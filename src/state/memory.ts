@@ -1,0 +1,101 @@
+// Per-instance state: a Map of sliding windows and slot counts. The clock is injected for tests.
+// Used alone by a single instance, and as the fallback while Redis is unreachable.
+
+import type { ConsumeResult, Lease, SharedCircuit, SharedState } from './types.ts';
+import type { WindowSnapshot } from './window.ts';
+import { fits } from './window.ts';
+
+interface Counter {
+  /** Index of the current fixed window (floor(now / windowMs)). */
+  index: number;
+  curr: number;
+  prev: number;
+}
+
+/** Counters untouched for this many windows are dropped on the next sweep, bounding the Map. */
+const IDLE_WINDOWS = 2;
+const SWEEP_EVERY = 1024;
+
+export class MemoryState implements SharedState {
+  readonly shared = false;
+  private readonly now: () => number;
+  private readonly windows = new Map<string, Counter & { windowMs: number }>();
+  private readonly slots = new Map<string, number>();
+  private readonly circuits = new Map<string, SharedCircuit>();
+  private ops = 0;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  async consume(name: string, windowMs: number, limit: number, cost: number): Promise<ConsumeResult> {
+    return this.consumeSync(name, windowMs, limit, cost);
+  }
+
+  consumeSync(name: string, windowMs: number, limit: number, cost: number): ConsumeResult {
+    const { counter, window } = this.counter(name, windowMs);
+    const allowed = fits(window, limit, cost);
+    if (allowed) counter.curr += cost;
+    return { allowed, window };
+  }
+
+  async add(name: string, windowMs: number, amount: number): Promise<void> {
+    this.counter(name, windowMs).counter.curr += amount;
+  }
+
+  async peek(name: string, windowMs: number): Promise<WindowSnapshot> {
+    return this.counter(name, windowMs).window;
+  }
+
+  async acquire(name: string, limit: number): Promise<Lease | undefined> {
+    return this.acquireSync(name, limit);
+  }
+
+  acquireSync(name: string, limit: number): Lease | undefined {
+    const held = this.slots.get(name) ?? 0;
+    if (held >= limit) return undefined;
+    this.slots.set(name, held + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const n = (this.slots.get(name) ?? 1) - 1;
+        if (n <= 0) this.slots.delete(name);
+        else this.slots.set(name, n);
+      },
+    };
+  }
+
+  async publishCircuit(target: string, circuit: SharedCircuit): Promise<void> {
+    this.circuits.set(target, circuit);
+  }
+
+  async readCircuits(): Promise<Map<string, SharedCircuit>> {
+    return new Map(this.circuits);
+  }
+
+  async close(): Promise<void> {}
+
+  private counter(name: string, windowMs: number): { counter: Counter; window: WindowSnapshot } {
+    const now = this.now();
+    const index = Math.floor(now / windowMs);
+    if (++this.ops % SWEEP_EVERY === 0) this.sweep(now);
+    let c = this.windows.get(name);
+    if (!c || c.windowMs !== windowMs) {
+      c = { index, curr: 0, prev: 0, windowMs };
+      this.windows.set(name, c);
+    } else if (c.index !== index) {
+      c.prev = c.index === index - 1 ? c.curr : 0;
+      c.curr = 0;
+      c.index = index;
+    }
+    return { counter: c, window: { prev: c.prev, curr: c.curr, elapsedMs: now - index * windowMs, windowMs } };
+  }
+
+  private sweep(now: number): void {
+    for (const [name, c] of this.windows) {
+      if (Math.floor(now / c.windowMs) - c.index > IDLE_WINDOWS) this.windows.delete(name);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// State that several sluice instances may share (SPEC §6): rate-limit counters, concurrency slots and
+// circuit states. One in-memory implementation for a single instance, one over Redis for a fleet, and
+// a wrapper that falls back from Redis to memory while Redis is unreachable.
+
+import type { WindowSnapshot } from './window.ts';
+
+export interface ConsumeResult {
+  allowed: boolean;
+  /** The window as it stood before this call (for retry-after on refusal). */
+  window: WindowSnapshot;
+}
+
+/** A held concurrency slot. release() is idempotent and never throws. */
+export interface Lease {
+  release(): void;
+}
+
+export interface SharedCircuit {
+  state: 'open' | 'closed';
+  /** Wall-clock ms of the transition (last writer wins). */
+  at: number;
+}
+
+export interface SharedState {
+  /** True when other instances see the same counters (Redis reachable). */
+  readonly shared: boolean;
+  /** Adds `cost` to the sliding window `name` if the estimate stays within `limit`; atomic. */
+  consume(name: string, windowMs: number, limit: number, cost: number): Promise<ConsumeResult>;
+  /** Adds `amount` unconditionally (tokens used, counted after the request). */
+  add(name: string, windowMs: number, amount: number): Promise<void>;
+  /** The window without changing it. */
+  peek(name: string, windowMs: number): Promise<WindowSnapshot>;
+  /** Takes one of `limit` slots; undefined when all are taken. Slots of a crashed holder lapse after ttlMs. */
+  acquire(name: string, limit: number, ttlMs: number): Promise<Lease | undefined>;
+  publishCircuit(target: string, circuit: SharedCircuit): Promise<void>;
+  readCircuits(): Promise<Map<string, SharedCircuit>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,237 @@
+// The embedded store: one SQLite file through node:sqlite (SPEC §6: `./sluice.db` in the working
+// directory by default, created on first use). WAL mode lets `sluice keys` write while a gateway
+// reads; busy_timeout makes either side wait for the other's short write lock instead of failing.
+//
+// "Created on first use": reads against a file that does not exist yet answer "nothing" without
+// creating it, so a gateway that never stores anything leaves no file behind until a key or a usage
+// row is written.
+
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { hashKey, type ClientKey } from '../server/auth.ts';
+import { generateSecret, sameDigest } from './secret.ts';
+import { KeyExistsError, LAST_USED_RESOLUTION_MS, type KeyLimits, type Store, type StoredKey, type UsageRow } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sluice_keys (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT NOT NULL,
+  hash TEXT NOT NULL UNIQUE,
+  models TEXT,
+  rpm INTEGER,
+  tpm INTEGER,
+  concurrency INTEGER,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  revoked_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sluice_keys_active_name ON sluice_keys (name) WHERE revoked_at IS NULL;
+CREATE TABLE IF NOT EXISTS sluice_usage (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  key_name TEXT,
+  model TEXT NOT NULL,
+  target TEXT,
+  tokens_in INTEGER NOT NULL,
+  tokens_out INTEGER NOT NULL,
+  estimated INTEGER NOT NULL,
+  end_reason TEXT NOT NULL,
+  status INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
+CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
+`;
+
+const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, created_at, last_used_at';
+
+interface KeyRow {
+  name: string;
+  hash: string;
+  models: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  concurrency: number | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+interface UsageDbRow {
+  time: string;
+  request_id: string;
+  key_name: string | null;
+  model: string;
+  target: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  estimated: number;
+  end_reason: string;
+  status: number;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  private db: DatabaseSync | undefined;
+  /** Prepared once per SQL text: the key lookup runs on every authenticated request. */
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  async findByHash(hash: string): Promise<ClientKey | undefined> {
+    const db = this.open(false);
+    if (!db) return undefined;
+    const row = this.sql(db, `SELECT ${KEY_COLUMNS} FROM sluice_keys WHERE hash = ? AND revoked_at IS NULL`).get(hash) as
+      | KeyRow
+      | undefined;
+    if (!row || !sameDigest(row.hash, hash)) return undefined;
+    this.touch(db, row.name);
+    return toClientKey(row);
+  }
+
+  async hasKeys(): Promise<boolean> {
+    const db = this.open(false);
+    if (!db) return false;
+    return this.sql(db, 'SELECT 1 FROM sluice_keys WHERE revoked_at IS NULL LIMIT 1').get() !== undefined;
+  }
+
+  async createKey(name: string, limits: KeyLimits): Promise<{ secret: string; key: StoredKey }> {
+    const db = this.open(true)!;
+    const secret = generateSecret();
+    const createdAt = new Date();
+    try {
+      this.sql(
+        db,
+        'INSERT INTO sluice_keys (name, hash, models, rpm, tpm, concurrency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        name,
+        hashKey(secret),
+        limits.models ? JSON.stringify(limits.models) : null,
+        limits.rpm ?? null,
+        limits.tpm ?? null,
+        limits.concurrency ?? null,
+        createdAt.toISOString(),
+      );
+    } catch (err) {
+      if (/UNIQUE constraint failed: sluice_keys\.name/.test((err as Error).message)) {
+        throw new KeyExistsError(`a key named "${name}" already exists`);
+      }
+      throw err;
+    }
+    return { secret, key: { name, ...limits, createdAt } };
+  }
+
+  async listKeys(): Promise<StoredKey[]> {
+    const db = this.open(false);
+    if (!db) return [];
+    const list = `SELECT ${KEY_COLUMNS} FROM sluice_keys WHERE revoked_at IS NULL ORDER BY id`;
+    const rows = this.sql(db, list).all() as unknown as KeyRow[];
+    return rows.map(toStoredKey);
+  }
+
+  async revokeKey(name: string): Promise<boolean> {
+    const db = this.open(false);
+    if (!db) return false;
+    const revoke = 'UPDATE sluice_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL';
+    const result = this.sql(db, revoke).run(new Date().toISOString(), name);
+    return Number(result.changes) > 0;
+  }
+
+  async recordUsage(row: UsageRow): Promise<void> {
+    const db = this.open(true)!;
+    this.sql(
+      db,
+      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      row.time.toISOString(),
+      row.requestId,
+      row.keyName ?? null,
+      row.model,
+      row.target ?? null,
+      row.tokensIn,
+      row.tokensOut,
+      row.estimated ? 1 : 0,
+      row.endReason,
+      row.status,
+    );
+  }
+
+  async recentUsage(limit: number): Promise<UsageRow[]> {
+    const db = this.open(false);
+    if (!db) return [];
+    const rows = this.sql(db, 'SELECT * FROM sluice_usage ORDER BY id DESC LIMIT ?').all(limit) as unknown as UsageDbRow[];
+    return rows.map((r) => ({
+      time: new Date(r.time),
+      requestId: r.request_id,
+      keyName: r.key_name ?? undefined,
+      model: r.model,
+      target: r.target ?? undefined,
+      tokensIn: r.tokens_in,
+      tokensOut: r.tokens_out,
+      estimated: r.estimated === 1,
+      endReason: r.end_reason,
+      status: r.status,
+    }));
+  }
+
+  async close(): Promise<void> {
+    this.statements.clear();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private open(create: boolean): DatabaseSync | undefined {
+    if (this.db) return this.db;
+    const existed = existsSync(this.path);
+    if (!existed && !create) return undefined;
+    if (!existed) mkdirSync(dirname(this.path), { recursive: true });
+    const db = new DatabaseSync(this.path);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    db.exec(SCHEMA);
+    // Key digests and usage are nobody else's business on a shared machine.
+    if (!existed) chmodSync(this.path, 0o600);
+    this.db = db;
+    return db;
+  }
+
+  private sql(db: DatabaseSync, text: string): StatementSync {
+    let stmt = this.statements.get(text);
+    if (!stmt) {
+      stmt = db.prepare(text);
+      this.statements.set(text, stmt);
+    }
+    return stmt;
+  }
+
+  private touch(db: DatabaseSync, name: string): void {
+    const now = Date.now();
+    if (now - (this.lastUsedWritten.get(name) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    this.lastUsedWritten.set(name, now);
+    const touch = 'UPDATE sluice_keys SET last_used_at = ? WHERE name = ? AND revoked_at IS NULL';
+    this.sql(db, touch).run(new Date(now).toISOString(), name);
+  }
+}
+
+function limitsOf(row: KeyRow): KeyLimits {
+  const limits: KeyLimits = {};
+  if (row.models !== null) limits.models = JSON.parse(row.models) as string[];
+  if (row.rpm !== null) limits.rpm = row.rpm;
+  if (row.tpm !== null) limits.tpm = row.tpm;
+  if (row.concurrency !== null) limits.concurrency = row.concurrency;
+  return limits;
+}
+
+function toClientKey(row: KeyRow): ClientKey {
+  return { name: row.name, ...limitsOf(row), source: 'store' };
+}
+
+function toStoredKey(row: KeyRow): StoredKey {
+  const key: StoredKey = { name: row.name, ...limitsOf(row), createdAt: new Date(row.created_at) };
+  if (row.last_used_at !== null) key.lastUsedAt = new Date(row.last_used_at);
+  return key;
+}

@@ -1,0 +1,52 @@
+// The store (SPEC §6): client keys created with `sluice keys` and per-request usage. Embedded SQLite
+// by default, PostgreSQL for a fleet; both implement this interface. Only SHA-256 digests of secrets
+// are kept; a secret exists in clear only in the `keys create` output.
+
+import type { KeyStore } from '../server/auth.ts';
+
+export interface KeyLimits {
+  /** Allowed model names (undefined: all). */
+  models?: string[];
+  rpm?: number;
+  tpm?: number;
+  concurrency?: number;
+}
+
+export interface StoredKey extends KeyLimits {
+  name: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
+}
+
+export interface UsageRow {
+  time: Date;
+  requestId: string;
+  keyName?: string;
+  model: string;
+  /** `provider/model` that served (or last failed). */
+  target?: string;
+  tokensIn: number;
+  tokensOut: number;
+  estimated: boolean;
+  endReason: string;
+  status: number;
+}
+
+export interface Store extends KeyStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Creates a key; the secret is returned here and never again. Throws if the name is taken. */
+  createKey(name: string, limits: KeyLimits): Promise<{ secret: string; key: StoredKey }>;
+  /** Active keys, oldest first. */
+  listKeys(): Promise<StoredKey[]>;
+  /** Revokes the active key of that name; false when there is none. */
+  revokeKey(name: string): Promise<boolean>;
+  recordUsage(row: UsageRow): Promise<void>;
+  /** Most recent usage rows first. */
+  recentUsage(limit: number): Promise<UsageRow[]>;
+  close(): Promise<void>;
+}
+
+export class KeyExistsError extends Error {}
+
+/** last_used_at is written at most this often per key: a write per request would be wasteful. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
