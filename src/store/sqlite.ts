@@ -10,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { hashKey, type ClientKey } from '../server/auth.ts';
+import { limitsFromColumns, modelsColumn } from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
 import { KeyExistsError, LAST_USED_RESOLUTION_MS, type KeyLimits, type Store, type StoredKey, type UsageRow } from './types.ts';
 
@@ -110,7 +111,7 @@ export class SqliteStore implements Store {
       ).run(
         name,
         hashKey(secret),
-        limits.models ? JSON.stringify(limits.models) : null,
+        modelsColumn(limits),
         limits.rpm ?? null,
         limits.tpm ?? null,
         limits.concurrency ?? null,
@@ -217,21 +218,13 @@ export class SqliteStore implements Store {
   }
 }
 
-function limitsOf(row: KeyRow): KeyLimits {
-  const limits: KeyLimits = {};
-  if (row.models !== null) limits.models = JSON.parse(row.models) as string[];
-  if (row.rpm !== null) limits.rpm = row.rpm;
-  if (row.tpm !== null) limits.tpm = row.tpm;
-  if (row.concurrency !== null) limits.concurrency = row.concurrency;
-  return limits;
-}
 
 function toClientKey(row: KeyRow): ClientKey {
-  return { name: row.name, ...limitsOf(row), source: 'store' };
+  return { name: row.name, ...limitsFromColumns(row), source: 'store' };
 }
 
 function toStoredKey(row: KeyRow): StoredKey {
-  const key: StoredKey = { name: row.name, ...limitsOf(row), createdAt: new Date(row.created_at) };
+  const key: StoredKey = { name: row.name, ...limitsFromColumns(row), createdAt: new Date(row.created_at) };
   if (row.last_used_at !== null) key.lastUsedAt = new Date(row.last_used_at);
   return key;
 }

@@ -158,6 +158,7 @@ describe('OpenAI front: canonical request', () => {
       includeUsage: true,
       front: 'openai',
       raw: undefined,
+      nonPortable: 'custom tools are only supported by OpenAI upstreams',
       maxTokens: 200,
       temperature: 0.5,
       topP: 0.9,
