@@ -24,7 +24,7 @@ export function logRecord(log: Logger, r: RequestRecord): void {
   log.info(
     {
       request_id: r.requestId,
-      key: r.keyName ?? null,
+      key_name: r.keyName ?? null,
       front: r.front,
       model: r.model,
       stream: r.stream,

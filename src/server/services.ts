@@ -1,8 +1,16 @@
-// Optional services a running gateway wires in beside the pipeline: the key store, admission
-// control, metrics. Each module adds itself here; the app itself stays ignorant of them.
+// Optional services a running gateway wires in beside the pipeline: the key store, shared state,
+// routing health, admission control, usage records, metrics. Each module adds itself here; the app
+// itself stays ignorant of them.
 
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.ts';
+import type { RequestRecord } from '../gateway/pipeline.ts';
+import { createAdmission } from '../limits/index.ts';
+import { syncCircuits } from '../router/circuit-sync.ts';
+import { HealthRegistry } from '../router/health.ts';
+import { createRouter } from '../router/index.ts';
+import { createState } from '../state/index.ts';
+import { openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
 
 export interface Services {
@@ -10,6 +18,66 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export async function startServices(_config: Config, _log: Logger): Promise<Services> {
-  return { appOptions: {}, async close() {} };
+/** At most one store-failure warning per this period: a broken store must not flood the log. */
+const STORE_WARN_EVERY_MS = 60_000;
+
+export async function startServices(config: Config, log: Logger): Promise<Services> {
+  let lastStoreWarning = 0;
+  const storeFailed = (what: string, err: unknown): void => {
+    const now = Date.now();
+    if (now - lastStoreWarning < STORE_WARN_EVERY_MS) return;
+    lastStoreWarning = now;
+    log.warn({ store: config.store.split(':')[0], error: (err as Error)?.message ?? String(err) }, `store: ${what} failed`);
+  };
+  const store = openStore(config.store, { onError: (err) => storeFailed('connection', err) });
+
+  const state = await createState(config, log);
+  const health = new HealthRegistry(config.breaker);
+  health.onCircuitChange((target, circuit) => {
+    if (circuit === 'open') log.warn({ target, cooldown_ms: config.breaker.cooldownMs }, 'circuit opened: target out of rotation');
+    else if (circuit === 'closed') log.info({ target }, 'circuit closed: target back in rotation');
+  });
+  const sync = config.redis ? syncCircuits(health, state) : undefined;
+  const router = createRouter(config, { health });
+
+  const appOptions: AppOptions = {
+    router,
+    store,
+    admission: createAdmission(state),
+    readiness: () => router.readiness(),
+    hooks: {
+      onRecord(record) {
+        // Requests refused before routing (401/403/429…) carry no usage and are not stored.
+        if (record.endReason === 'rejected') return;
+        store.recordUsage(usageRow(record)).catch((err: unknown) => storeFailed('recording usage', err));
+      },
+    },
+  };
+
+  // ── metrics ── the metrics module attaches here: `attachMetrics(appOptions)` (adds its hooks and
+  // the /metrics route to appOptions; keep it after every other hook is set above).
+
+  return {
+    appOptions,
+    async close() {
+      sync?.stop();
+      await state.close();
+      await store.close();
+    },
+  };
+}
+
+function usageRow(r: RequestRecord): UsageRow {
+  return {
+    time: new Date(),
+    requestId: r.requestId,
+    keyName: r.keyName,
+    model: r.model,
+    target: r.target,
+    tokensIn: r.usage?.inputTokens ?? 0,
+    tokensOut: r.usage?.outputTokens ?? 0,
+    estimated: r.usage?.estimated === true,
+    endReason: r.endReason,
+    status: r.status,
+  };
 }

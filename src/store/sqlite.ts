@@ -218,7 +218,6 @@ export class SqliteStore implements Store {
   }
 }
 
-
 function toClientKey(row: KeyRow): ClientKey {
   return { name: row.name, ...limitsFromColumns(row), source: 'store' };
 }

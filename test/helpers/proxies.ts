@@ -44,6 +44,12 @@ export interface NginxOptions {
    * buffers even though sluice asks it not to.
    */
   buffering?: boolean;
+  /**
+   * Generated config only: HTTP version towards the upstream. Default 1.1, except with buffering: true,
+   * where it is nginx's own default 1.0 — measured with nginx 1.22: with a chunked HTTP/1.1 upstream,
+   * nginx forwards each chunk to a fast client even with buffering on; with HTTP/1.0 it holds the body.
+   */
+  upstreamHttpVersion?: '1.0' | '1.1';
   /** Generated config only: proxy_read_timeout in seconds (default 60, nginx's default). */
   readTimeoutS?: number;
   /** Generated config only: extra directives inside `location / { … }`. */
@@ -120,20 +126,12 @@ export async function startCaddy(opts: CaddyOptions): Promise<ProxyProcess | und
     const tokens = tokenMap(dir, port, opts.upstreamHost, opts.upstreamPort);
     const source = opts.caddyfile === undefined ? generatedCaddyfile(opts) : readConfig(opts.caddyfile);
     const configFile = join(dir, 'Caddyfile');
-    writeFileSync(configFile, substitute(source, tokens));
-    // A Caddyfile that does not say `admin off` gets its admin endpoint on a free loopback port, so
-    // parallel tests never fight over the default localhost:2019.
-    const adminPort = await freePort();
+    writeFileSync(configFile, withAdminEndpoint(substitute(source, tokens), await freePort()));
     return {
       bin,
       args: ['run', '--config', configFile, '--adapter', 'caddyfile'],
       configFile,
-      env: {
-        HOME: dir,
-        XDG_DATA_HOME: join(dir, 'data'),
-        XDG_CONFIG_HOME: join(dir, 'config'),
-        CADDY_ADMIN: `127.0.0.1:${adminPort}`,
-      },
+      env: { HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') },
     };
   });
 }
@@ -148,12 +146,12 @@ function generatedNginxServer(o: NginxOptions): string {
         'proxy_busy_buffers_size 128k;',
       ]
     : ['proxy_buffering off;'];
+  const http11 = (o.upstreamHttpVersion ?? (o.buffering ? '1.0' : '1.1')) === '1.1';
   return `server {
   listen {{LISTEN}};
   location / {
     proxy_pass http://{{UPSTREAM}};
-    proxy_http_version 1.1;
-    proxy_set_header Connection "";
+    ${http11 ? 'proxy_http_version 1.1;\n    proxy_set_header Connection "";' : 'proxy_http_version 1.0;'}
     proxy_set_header Host $host;
     proxy_read_timeout ${o.readTimeoutS ?? 60}s;
     ${buffering.join('\n    ')}
@@ -205,17 +203,29 @@ function missingGlobals(conf: string, dir: string): string {
 }
 
 function generatedCaddyfile(o: CaddyOptions): string {
+  // Tabs: the Caddyfile's canonical format (caddy fmt), so Caddy logs no formatting warning.
   return `{
-  admin off
-  auto_https off
-  persist_config off
+\tadmin off
+\tauto_https off
 }
+
 http://{{LISTEN}} {
-  reverse_proxy {{UPSTREAM}} {
-    ${o.proxyExtra ?? ''}
-  }
+\treverse_proxy {{UPSTREAM}}${o.proxyExtra ? ` {\n\t\t${o.proxyExtra}\n\t}` : ''}
 }
 `;
+}
+
+/**
+ * A Caddyfile that does not configure `admin` gets its admin endpoint on a free loopback port, so
+ * parallel tests never fight over the default localhost:2019 (Caddy 2.6 ignores CADDY_ADMIN).
+ */
+function withAdminEndpoint(caddyfile: string, port: number): string {
+  if (/^\s*admin\b/m.test(caddyfile)) return caddyfile;
+  const admin = `\tadmin 127.0.0.1:${port}`;
+  // The global options block, when present, is the first block of the file.
+  const global = /^((?:\s*#[^\n]*\n)*\s*)\{\s*\n/.exec(caddyfile);
+  if (global) return `${caddyfile.slice(0, global[0].length)}${admin}\n${caddyfile.slice(global[0].length)}`;
+  return `{\n${admin}\n}\n\n${caddyfile}`;
 }
 
 function readConfig(config: string): string {

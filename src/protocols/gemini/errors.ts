@@ -59,9 +59,7 @@ export function decodeGeminiError(
 export function errorFromBody(body: GeminiErrorBody, httpStatus?: number, headerDelayMs?: number): GatewayError {
   const upstreamStatus = httpStatus !== undefined && httpStatus >= 400 ? httpStatus : numericCode(body);
   const statusName = typeof body.status === 'string' ? body.status : undefined;
-  const code: ErrorCode =
-    (statusName !== undefined ? CODE_BY_STATUS[statusName] : undefined) ??
-    (upstreamStatus !== undefined ? codeForUpstreamStatus(upstreamStatus) : 'upstream_error');
+  const code = errorCode(statusName, upstreamStatus);
   const status =
     upstreamStatus !== undefined && codeForUpstreamStatus(upstreamStatus) === code
       ? clientStatusForUpstream(upstreamStatus)
@@ -72,6 +70,18 @@ export function errorFromBody(body: GeminiErrorBody, httpStatus?: number, header
     upstreamType: statusName,
     retryAfterMs: headerDelayMs ?? retryDelayMs(body.details),
   });
+}
+
+/**
+ * The status name decides, except that a generic INTERNAL/UNKNOWN says less than an HTTP 429, 503 or
+ * 529: a relay in front of Gemini that is overloaded or rate limited must still read as "retry later"
+ * (529 overloaded_error for Anthropic clients, translation.md §8), not as a 502.
+ */
+function errorCode(statusName: string | undefined, upstreamStatus: number | undefined): ErrorCode {
+  const byName = statusName !== undefined ? CODE_BY_STATUS[statusName] : undefined;
+  const byStatus = upstreamStatus !== undefined ? codeForUpstreamStatus(upstreamStatus) : undefined;
+  if (byName === 'upstream_error' && (byStatus === 'upstream_overloaded' || byStatus === 'upstream_rate_limited')) return byStatus;
+  return byName ?? byStatus ?? 'upstream_error';
 }
 
 /**
