@@ -43,6 +43,7 @@ function ownQuirks(raw: RawProvider): ProviderQuirks {
   if (raw.max_tokens_field !== undefined) quirks.maxTokensField = raw.max_tokens_field;
   if (raw.auth_header !== undefined) quirks.authHeader = raw.auth_header;
   if (raw.strip_strict !== undefined) quirks.stripStrict = raw.strip_strict;
+  if (raw.reasoning_effort !== undefined) quirks.reasoningEffort = raw.reasoning_effort;
   if (raw.temperature_range !== undefined) quirks.temperatureRange = raw.temperature_range;
   return quirks;
 }

@@ -91,6 +91,7 @@ export const providerSchema = z.strictObject({
   max_tokens_field: z.enum(MAX_TOKENS_FIELDS).optional(),
   auth_header: z.enum(AUTH_HEADERS).optional(),
   strip_strict: bool(),
+  reasoning_effort: bool(),
   temperature_range: z.tuple([number(0).unwrap(), number(0).unwrap()]).optional(),
 });
 

@@ -22,6 +22,8 @@ export interface ProviderQuirks {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
   authHeader?: 'authorization' | 'x-api-key' | 'api-key' | 'x-goog-api-key'; // override the type's default
   stripStrict?: boolean; // strip `strict` from tool defs (MiniMax)
+  /** Send reasoning_effort translated from another dialect's thinking settings (reasoning models only). */
+  reasoningEffort?: boolean;
   temperatureRange?: [number, number];
 }
 

@@ -61,6 +61,7 @@ export interface UpstreamEndpoint {
     maxTokensField?: 'max_tokens' | 'max_completion_tokens';
     authHeader?: 'authorization' | 'x-api-key' | 'api-key' | 'x-goog-api-key';
     stripStrict?: boolean;
+    reasoningEffort?: boolean;
     temperatureRange?: [number, number];
   };
   defaultMaxTokens?: number;

@@ -1,6 +1,7 @@
 // SPEC §10: the reverse-proxy configs in deploy/ are known to stream correctly. The real nginx and
 // Caddy run deploy/nginx.conf and deploy/Caddyfile in front of a sluice whose upstream (sluice mock)
-// sends an event every 100 ms; the client must see the same spacing. A deliberately buffering
+// sends an event every 100 ms; the client must see the spacing the upstream actually produced
+// (measured by a relay in front of the mock), within 50 ms per gap. A deliberately buffering
 // nginx shows that the measurement catches a proxy that holds events back.
 
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -9,22 +10,25 @@ import { join } from 'node:path';
 import { startMock, type MockServer } from '../../src/mock/server.ts';
 import { ROOT, startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 import { requireOrSkip, startCaddy, startNginx, type ProxyProcess } from '../helpers/proxies.ts';
+import { ContentClock, gaps, startRelay, type Relay } from './timing.ts';
 
 const SPACING_MS = 100;
 const TOLERANCE_MS = 50;
 const CHUNKS = 8;
 
 let mock: MockServer;
+let relay: Relay;
 let sluice: SluiceProcess;
 
 before(async () => {
   mock = await startMock({ port: 0 });
+  relay = await startRelay(mock.url);
   sluice = await startSluice({
     config: `
 providers:
   mock:
     type: openai
-    base_url: ${mock.url}/v1
+    base_url: ${relay.url}
     api_key: sk-test-upstream
 models:
   m:
@@ -35,57 +39,49 @@ models:
 
 after(async () => {
   await sluice?.stop();
+  await relay?.close();
   await mock?.close();
 });
 
 interface Timed {
   status: number;
   headers: Headers;
-  /** Arrival time (ms since the request was sent) of each event carrying text. */
-  contentAt: number[];
-  text: string;
+  /** Content events as the client received them. */
+  client: ContentClock;
+  /** The same events as the upstream sent them (seen by the relay in front of the mock). */
+  upstream: ContentClock;
 }
 
-/** Streams a chat completion and timestamps each content event as its bytes arrive. */
+/** Streams a chat completion, timestamping each content event at the client and at the upstream. */
 async function timedStream(base: string, headers: Record<string, string> = {}): Promise<Timed> {
-  const t0 = performance.now();
+  const before = relay.streams.length;
+  const client = new ContentClock();
   const res = await fetch(`${base}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip, br', ...headers },
     body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: `hi [[mock delay=${SPACING_MS} chunks=${CHUNKS}]]` }] }),
   });
-  const contentAt: number[] = [];
-  let text = '';
-  let pending = '';
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body!) {
-    const now = performance.now() - t0;
-    pending += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = pending.indexOf('\n\n')) >= 0) {
-      const event = pending.slice(0, end);
-      pending = pending.slice(end + 2);
-      if (!event.startsWith('data: {')) continue;
-      const content = (JSON.parse(event.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> }).choices?.[0]?.delta?.content;
-      if (content) {
-        contentAt.push(now);
-        text += content;
-      }
-    }
-  }
-  return { status: res.status, headers: res.headers, contentAt, text };
+  for await (const chunk of res.body!) client.feed(chunk);
+  assert.equal(relay.streams.length, before + 1, 'one upstream request per client request');
+  return { status: res.status, headers: res.headers, client, upstream: relay.streams[before]! };
 }
 
-function gaps(times: number[]): number[] {
-  return times.slice(1).map((t, i) => Math.round(t - times[i]!));
-}
+const ms = (xs: number[]): string => xs.map((x) => Math.round(x)).join(', ');
 
+/** Each gap the client sees is within TOLERANCE_MS of the upstream's gap between the same two events. */
 function assertPaced(r: Timed, via: string): void {
   assert.equal(r.status, 200, via);
-  assert.equal(r.contentAt.length, CHUNKS, `${via}: every content event arrived`);
-  const g = gaps(r.contentAt);
-  for (const gap of g) {
-    assert.ok(Math.abs(gap - SPACING_MS) <= TOLERANCE_MS, `${via}: gaps between events ${g.join(', ')} ms; each should be ${SPACING_MS} ± ${TOLERANCE_MS}`);
+  assert.equal(r.client.at.length, CHUNKS, `${via}: every content event arrived`);
+  assert.equal(r.upstream.at.length, CHUNKS, `${via}: the upstream sent every content event`);
+  const sent = gaps(r.upstream.at);
+  const seen = gaps(r.client.at);
+  // The mock really paced its events (otherwise a buffering proxy would go unnoticed).
+  for (const g of sent) assert.ok(g >= SPACING_MS - 10, `${via}: upstream gaps ${ms(sent)} ms`);
+  for (let i = 0; i < seen.length; i++) {
+    assert.ok(
+      Math.abs(seen[i]! - sent[i]!) <= TOLERANCE_MS,
+      `${via}: gaps between events at the client ${ms(seen)} ms; at the upstream ${ms(sent)} ms; each may differ by ${TOLERANCE_MS} ms`,
+    );
   }
   assert.equal(r.headers.get('content-encoding'), null, `${via}: never compressed`);
   assert.match(r.headers.get('content-type') ?? '', /^text\/event-stream/);
@@ -96,7 +92,7 @@ async function checkProxy(t: TestContext, proxy: ProxyProcess | undefined, name:
   try {
     const r = await timedStream(proxy.url, { 'x-request-id': `deploy-${name}-1` });
     assertPaced(r, name);
-    assert.equal(r.text, reference, `${name}: same text as direct`);
+    assert.equal(r.client.text, reference, `${name}: same text as direct`);
     // The client's request id reaches sluice and comes back.
     assert.equal(r.headers.get('x-request-id'), `deploy-${name}-1`);
     await sluice.waitForRecord((rec) => rec.request_id === `deploy-${name}-1`, 5000);
@@ -130,7 +126,7 @@ describe('deploy/ reverse-proxy configs stream events as they are sent', { timeo
   test('direct to sluice (baseline)', async () => {
     const r = await timedStream(sluice.url);
     assertPaced(r, 'direct');
-    reference = r.text;
+    reference = r.client.text;
   });
 
   test('nginx with deploy/nginx.conf', async (t) => {
@@ -153,7 +149,7 @@ describe('deploy/ reverse-proxy configs stream events as they are sent', { timeo
     if (!requireOrSkip(t, nginx, 'nginx')) return;
     try {
       const r = await timedStream(nginx.url);
-      assert.equal(r.contentAt.length, CHUNKS);
+      assert.equal(r.client.at.length, CHUNKS);
       assert.throws(() => assertPaced(r, 'buffering nginx'), /gaps between events/);
     } finally {
       await nginx.stop();

@@ -129,7 +129,9 @@ function fromCanonical(req: ChatRequest, model: string, stream: boolean, endpoin
   }
   if (req.toolChoice !== undefined) body.tool_choice = encodeToolChoice(req.toolChoice);
   if (req.responseFormat !== undefined) body.response_format = encodeResponseFormat(req.responseFormat, q);
-  const effort = reasoningEffort(req);
+  // Only reasoning models accept reasoning_effort (gpt-4o rejects it), and Claude Code asks for
+  // thinking on every request: translated reasoning goes upstream only where the provider opts in.
+  const effort = q.reasoningEffort ? reasoningEffort(req) : undefined;
   if (effort !== undefined) body.reasoning_effort = effort;
   if (req.user !== undefined) body.user = req.user;
   const last = req.messages[req.messages.length - 1];

@@ -148,7 +148,7 @@ describe('OpenAI upstream request: from another front (canonical)', () => {
       user: 'u1',
       raw: { metadata: { user_id: 'not forwarded' } },
     });
-    const { json } = build(req);
+    const { json } = build(req, { reasoningEffort: true });
     assert.deepEqual(json, {
       model: 'upstream-model',
       messages: [
@@ -240,12 +240,18 @@ describe('OpenAI upstream request: from another front (canonical)', () => {
     assert.equal(json.add_generation_prompt, false);
   });
 
-  test('reasoning effort from a budget follows translation.md §10 thresholds', () => {
-    const effort = (budgetTokens: number) => build(request({ reasoning: { budgetTokens } })).json.reasoning_effort;
+  test('reasoning effort from a budget follows translation.md §10 thresholds (quirk reasoning_effort)', () => {
+    const on = { reasoningEffort: true };
+    const effort = (budgetTokens: number) => build(request({ reasoning: { budgetTokens } }), on).json.reasoning_effort;
     assert.equal(effort(1024), 'low');
     assert.equal(effort(8192), 'medium');
     assert.equal(effort(16000), 'high');
-    assert.equal(build(request({ reasoning: { effort: 'minimal' } })).json.reasoning_effort, 'minimal');
-    assert.ok(!('reasoning_effort' in build(request({ reasoning: { adaptive: true } })).json));
+    assert.equal(build(request({ reasoning: { effort: 'minimal' } }), on).json.reasoning_effort, 'minimal');
+    assert.ok(!('reasoning_effort' in build(request({ reasoning: { adaptive: true } }), on).json));
+  });
+
+  test('without the quirk no translated reasoning_effort is sent (non-reasoning models reject it)', () => {
+    assert.ok(!('reasoning_effort' in build(request({ reasoning: { budgetTokens: 16000 } })).json));
+    assert.ok(!('reasoning_effort' in build(request({ reasoning: { effort: 'high' } })).json));
   });
 });
