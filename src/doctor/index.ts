@@ -1,6 +1,7 @@
 // `sluice doctor` (SPEC §7): diagnose streaming end to end through every hop to URL. The checks run
 // in order — reachability, sluice detection and the debug-stream timing test, a real chat stream, an
-// error request — while the keepalive probe, the slowest check, runs alongside on its own connection.
+// error request — while the keepalive probe, the slowest check, runs alongside on its own connection
+// from the moment the debug stream's headers identify a sluice.
 
 import { checkChatStream } from './checks/chat-stream.ts';
 import { checkDebugStream } from './checks/debug-stream.ts';
@@ -34,8 +35,10 @@ export async function runDiagnosis(opts: DoctorOptions): Promise<DoctorReport> {
     s.couldNotTest = true;
     return finish();
   }
-  checks.push(...(await checkDebugStream(s)));
-  const keepalive = checkKeepalive(s);
+  let keepalive: Promise<Check> | undefined;
+  checks.push(...(await checkDebugStream(s, () => (keepalive = checkKeepalive(s)))));
+  // Not started yet when the ticker was recognised by its events only, or not a sluice (then it skips).
+  keepalive ??= checkKeepalive(s);
   const chat = await checkChatStream(s, opts.model);
   checks.push(...chat);
   if (s.couldNotTest) {

@@ -57,6 +57,7 @@ export function runStreamAttempt(
     const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
     const local = new AbortController();
     let settled = false;
+    let upstreamEnded = false;
     let cancelLocal: (() => void) | undefined;
 
     const settle = (err?: GatewayError): void => {
@@ -71,6 +72,8 @@ export function runStreamAttempt(
         if (!local.signal.aborted) local.abort(named);
         reject(named);
       } else {
+        // Complete before the upstream closed its body (a JSON answer on a held connection): let it go.
+        if (!upstreamEnded && !local.signal.aborted) local.abort(new GatewayError('internal', 'response complete'));
         resolve(stats);
       }
     };
@@ -112,6 +115,7 @@ export function runStreamAttempt(
     };
 
     if (provider.type === 'demo') {
+      upstreamEnded = true;
       // A non-streaming client waits for the whole answer: the demo then needs no token pacing.
       const run = runDemo(req, emit, req.stream ? DEMO_DEFAULTS : { firstTokenMs: 0, tokenMs: 0 });
       cancelLocal = () => run.cancel();
@@ -126,6 +130,7 @@ export function runStreamAttempt(
     const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
 
     if (provider.streaming === 'simulate') {
+      upstreamEnded = true;
       fetchComplete(codec, target, req, ctx, local.signal).then(
         (resp) => responseToEvents(resp, emit, SIMULATE_PIECE),
         (err: GatewayError) => settle(err),
@@ -155,6 +160,19 @@ export function runStreamAttempt(
     let head: UpstreamResponseHead | undefined;
     let mode: 'sniff' | 'sse' | 'json' | 'error' = 'sniff';
 
+    /** Q-2 / Q-3: one JSON body where a stream was expected: a completion to re-stream, or an error. */
+    const finishJson = (text: string): void => {
+      if (settled) return;
+      let resp: ChatResponse;
+      try {
+        resp = decodeJsonBody(codec, head?.status ?? 0, text, head?.headers ?? {}, ctx);
+      } catch (err) {
+        settle(asGatewayError(err));
+        return;
+      }
+      responseToEvents(resp, emit, 0);
+    };
+
     sendUpstream(httpReq, { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal: local.signal }, {
       onHead(h) {
         head = h;
@@ -183,8 +201,15 @@ export function runStreamAttempt(
             for (const c of body.take()) sse.push(c);
           }
         }
+        // Q-2 (Azure Foundry): a complete JSON body may arrive on a connection the upstream keeps
+        // open. Answer as soon as the document is complete rather than at EOF.
+        if (mode === 'json' && endsLikeJson(chunk)) {
+          const text = body.text();
+          if (isCompleteJson(text)) finishJson(text);
+        }
       },
       onEnd() {
+        upstreamEnded = true;
         if (settled) return;
         const status = head?.status ?? 0;
         if (mode === 'error') {
@@ -192,15 +217,7 @@ export function runStreamAttempt(
           return;
         }
         if (mode === 'json' || (mode === 'sniff' && body.size > 0 && body.sniff() !== 'sse')) {
-          // Q-2 / Q-3: one JSON body where a stream was expected: a completion to re-stream, or an error.
-          let resp: ChatResponse;
-          try {
-            resp = decodeJsonBody(codec, status, body.text(), head?.headers ?? {}, ctx);
-          } catch (err) {
-            settle(asGatewayError(err));
-            return;
-          }
-          responseToEvents(resp, emit, 0);
+          finishJson(body.text());
           return;
         }
         if (mode === 'sniff') for (const c of body.take()) sse.push(c);
@@ -212,6 +229,7 @@ export function runStreamAttempt(
         }
       },
       onError(err) {
+        upstreamEnded = true;
         if (settled) return;
         if (head && err.code === 'upstream_unreachable') {
           settle(new GatewayError('stream_truncated', `upstream connection closed mid-response: ${err.message}`, { cause: err }));
@@ -405,5 +423,24 @@ class BodySniffer {
   }
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** Cheap pre-check before trying JSON.parse: the chunk's last non-whitespace byte closes a document. */
+function endsLikeJson(chunk: Buffer): boolean {
+  for (let i = chunk.length - 1; i >= 0; i--) {
+    const b = chunk[i]!;
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+    return b === 0x7d || b === 0x5d;
+  }
+  return false;
+}
+
+function isCompleteJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -59,7 +59,8 @@ models:
   m-an-always: { targets: [{ provider: an-always, model: claude-x }] }
   m-ge-always: { targets: [{ provider: ge-always, model: gemini-x }] }
   demo: { targets: [{ provider: demo, model: demo }] }
-retries: { attempts: 1, backoff: 10ms }
+# No retries: each test sees exactly one upstream attempt (attempts counts retries after the first try).
+retries: { attempts: 0 }
 ${extraYaml}`,
     });
   } catch (err) {

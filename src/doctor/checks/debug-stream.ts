@@ -16,7 +16,11 @@ export const DEBUG_INTERVAL_MS = 250;
 export const KEEPALIVE_HEADER = 'x-sluice-keepalive-ms';
 export const DEBUG_HEADER = 'x-sluice-debug-stream';
 
-export async function checkDebugStream(s: Session): Promise<Check[]> {
+/**
+ * `onSluiceHeaders` runs as soon as the ticker's headers identify a sluice (and carry its keepalive),
+ * so the slow keepalive probe can start while this test is still timing events.
+ */
+export async function checkDebugStream(s: Session, onSluiceHeaders?: () => void): Promise<Check[]> {
   const url = s.target.url('/debug/stream', { n: DEBUG_EVENTS, interval: DEBUG_INTERVAL_MS });
   const recorder = createSseRecorder();
   let sseBody = false;
@@ -30,6 +34,10 @@ export async function checkDebugStream(s: Session): Promise<Check[]> {
       onHeaders(status, headers) {
         sseBody = status === 200 && (headerValue(headers, 'content-type') ?? '').startsWith('text/event-stream');
         encoding = headerValue(headers, 'content-encoding');
+        if (sseBody && headerValue(headers, DEBUG_HEADER) === '1') {
+          learnSluice(s, headerValue(headers, KEEPALIVE_HEADER));
+          onSluiceHeaders?.();
+        }
         // Anything but an SSE 200 is not the ticker: do not read an unknown body to its end.
         return sseBody;
       },
@@ -53,9 +61,7 @@ export async function checkDebugStream(s: Session): Promise<Check[]> {
   if (!flagged && samples.length === 0) {
     return notSluice(`GET /debug/stream answered ${res.status}${sseBody ? ' without sluice ticker events' : ''}`);
   }
-  s.isSluice = true;
-  const advertised = Number(headerValue(res.headers, KEEPALIVE_HEADER));
-  if (Number.isFinite(advertised) && advertised > 0) s.keepaliveMs = advertised;
+  learnSluice(s, headerValue(res.headers, KEEPALIVE_HEADER));
   const sluice: Check = {
     name: 'sluice',
     status: 'pass',
@@ -112,6 +118,12 @@ function judgeTiming(
     fix: fixesFor('buffering', s.hops),
     data,
   };
+}
+
+function learnSluice(s: Session, keepaliveHeader: string | undefined): void {
+  s.isSluice = true;
+  const advertised = Number(keepaliveHeader);
+  if (keepaliveHeader !== undefined && Number.isFinite(advertised) && advertised > 0) s.keepaliveMs = advertised;
 }
 
 function notSluice(why: string): Check[] {
