@@ -26,6 +26,8 @@ export interface ExchangeRequest {
   onChunk?: (chunk: Buffer, at: number) => boolean | void;
   /** Keep up to this many body bytes in the result (default 256 KiB). */
   keepBodyBytes?: number;
+  /** Abandons the exchange: before the response it rejects with code ABORTED, after it the body ends as `stopped`. */
+  signal?: AbortSignal;
 }
 
 /** How the body ended: `cut` means the connection closed or reset before the end of the body. */
@@ -80,6 +82,7 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeResult> {
       if (settled || !result) return;
       settled = true;
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', abort);
       result.end = end;
       result.endedAt = now();
       if (error !== undefined) result.error = error;
@@ -90,6 +93,7 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeResult> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', abort);
       reject(new ExchangeError(code, message, now() - startedAt));
     };
 
@@ -99,6 +103,14 @@ export function exchange(req: ExchangeRequest): Promise<ExchangeResult> {
       else fail('TIMEOUT', `no response within ${req.timeoutMs} ms`);
       request.destroy();
     }, req.timeoutMs);
+
+    const abort = (): void => {
+      if (result) finish('stopped');
+      else fail('ABORTED', 'abandoned');
+      request.destroy();
+    };
+    if (req.signal?.aborted) queueMicrotask(abort);
+    else req.signal?.addEventListener('abort', abort, { once: true });
 
     request.on('error', (err: NodeJS.ErrnoException) => {
       if (result) finish('cut', err.message);

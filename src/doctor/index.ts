@@ -9,6 +9,7 @@ import { checkErrorHandling } from './checks/errors.ts';
 import { checkKeepalive } from './checks/keepalive.ts';
 import { checkReachability } from './checks/reachability.ts';
 import { describeHops } from './hops.ts';
+import { redactKey } from './report.ts';
 import { createSession } from './session.ts';
 import { createTarget } from './target.ts';
 import type { Check, DoctorOptions, DoctorReport } from './types.ts';
@@ -21,12 +22,16 @@ export async function runDiagnosis(opts: DoctorOptions): Promise<DoctorReport> {
   const target = createTarget(opts);
   const s = createSession(target);
   const checks: Check[] = [];
-  const finish = (): DoctorReport => ({
-    url: target.base,
-    ok: !s.couldNotTest && !checks.some((c) => c.status === 'fail'),
-    couldNotTest: s.couldNotTest,
-    checks,
-  });
+  const finish = (): DoctorReport =>
+    redactKey(
+      {
+        url: target.base,
+        ok: !s.couldNotTest && !checks.some((c) => c.status === 'fail'),
+        couldNotTest: s.couldNotTest,
+        checks,
+      },
+      opts.key,
+    );
 
   target.log(`checking ${target.base} (${target.protocol})…`);
   const reach = await checkReachability(s);
@@ -36,17 +41,21 @@ export async function runDiagnosis(opts: DoctorOptions): Promise<DoctorReport> {
     return finish();
   }
   let keepalive: Promise<Check> | undefined;
-  checks.push(...(await checkDebugStream(s, () => (keepalive = checkKeepalive(s)))));
-  // Not started yet when the ticker was recognised by its events only, or not a sluice (then it skips).
-  keepalive ??= checkKeepalive(s);
-  const chat = await checkChatStream(s, opts.model);
-  checks.push(...chat);
-  if (s.couldNotTest) {
+  const startKeepalive = (): Promise<Check> =>
+    // Settles to a check whatever happens, so it never becomes an unhandled rejection while other checks run.
+    checkKeepalive(s).catch((err: unknown) => ({ name: 'keepalive', status: 'warn', detail: `idle probe failed: ${(err as Error)?.message}` }));
+  try {
+    checks.push(...(await checkDebugStream(s, () => (keepalive = startKeepalive()))));
+    // Not started yet when the ticker was recognised by its events only, or not a sluice (then it skips).
+    keepalive ??= startKeepalive();
+    checks.push(...(await checkChatStream(s, opts.model)));
     // The gateway refused the key: every later request would be refused the same way.
-    checks.push(await keepalive);
-    return finish();
+    if (!s.couldNotTest) checks.push(...(await checkErrorHandling(s)));
+  } catch (err) {
+    s.abandon.abort();
+    throw err;
   }
-  checks.push(...(await checkErrorHandling(s)));
+  if (s.couldNotTest) s.abandon.abort();
   checks.push(await keepalive);
   const hops = describeHops(s.hops);
   if (hops) checks[0] = { ...checks[0]!, data: { ...checks[0]!.data, hops } };

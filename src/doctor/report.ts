@@ -29,3 +29,11 @@ export function formatReport(report: DoctorReport): string {
   lines.push('', `${summary}: ${verdict}`);
   return lines.join('\n');
 }
+
+/** A gateway may echo the client key in an error message (OpenAI does, partly masked); the report never carries it. */
+export function redactKey(report: DoctorReport, key: string | undefined): DoctorReport {
+  if (!key) return report;
+  const needle = JSON.stringify(key).slice(1, -1);
+  const text = JSON.stringify(report);
+  return text.includes(needle) ? (JSON.parse(text.split(needle).join('***')) as DoctorReport) : report;
+}

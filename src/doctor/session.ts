@@ -16,10 +16,12 @@ export interface Session {
   debugVerdict?: DebugVerdict;
   /** The chain could not be tested: nothing answered, or the gateway refused the key. */
   couldNotTest: boolean;
+  /** Fires when the diagnosis ends early, so probes still running give up their connections. */
+  abandon: AbortController;
 }
 
 export function createSession(target: Target): Session {
-  return { target, hops: [], isSluice: false, couldNotTest: false };
+  return { target, hops: [], isSluice: false, couldNotTest: false, abandon: new AbortController() };
 }
 
 export function ms(value: number): string {

@@ -59,7 +59,7 @@ export interface PipelineHooks {
   /** Stream lifecycle for the active-streams gauge and gap histogram. */
   onStreamOpen?(): void;
   onStreamClose?(): void;
-  onClientEvent?(gapMs: number, first: boolean): void;
+  onClientEvent?(gapMs: number, first: boolean, front: ProtocolName): void;
 }
 
 export interface ChatContext {
@@ -173,7 +173,7 @@ export class Pipeline {
       if (ev.type === 'done') responder.end();
       if (this.hooks.onClientEvent) {
         const now = performance.now();
-        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0);
+        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, chat.front);
         lastClientEvent = now;
       }
       if (record.firstEventMs < 0) record.firstEventMs = performance.now() - ctx.startedAt;

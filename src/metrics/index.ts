@@ -52,7 +52,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   });
   const firstEvent = new Histogram({
     name: 'sluice_time_to_first_event_seconds',
-    help: 'Time from request arrival to the first event sent to the client.',
+    help: 'Streaming requests: time from request arrival to the first event sent to the client.',
     labelNames: ['front', 'model', 'target'] as const,
     buckets: FIRST_EVENT_BUCKETS,
     registers,
@@ -110,8 +110,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const onRecord = (r: RequestRecord): void => {
     const { model, target } = recordLabels(r, models, targets);
     requests.inc({ front: r.front, model, target, status: String(r.status) });
-    if (r.firstEventMs >= 0) firstEvent.observe({ front: r.front, model, target }, r.firstEventMs / 1000);
-    if (r.stream && r.endReason !== 'rejected') streamsEnded.inc({ reason: r.endReason });
+    if (r.stream) {
+      // Streams only: a non-streaming answer's "first event" is the whole response, another
+      // distribution that would blur this one (its duration is in the request log).
+      if (r.firstEventMs >= 0) firstEvent.observe({ front: r.front, model, target }, r.firstEventMs / 1000);
+      if (r.endReason !== 'rejected') streamsEnded.inc({ reason: r.endReason });
+    }
     if (r.retries > 0) retries.inc({ model }, r.retries);
     if (r.failovers > 0) failovers.inc({ model }, r.failovers);
     if (r.usage && r.target !== undefined) {

@@ -12,6 +12,8 @@ import { createRouter } from '../router/index.ts';
 import { createState } from '../state/index.ts';
 import { openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
+import { attachMetrics } from '../metrics/attach.ts';
+import { attachPlayground } from '../playground/index.ts';
 
 export interface Services {
   appOptions: AppOptions;
@@ -54,11 +56,9 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     },
   };
 
-  // ── metrics ── the metrics module attaches here: `attachMetrics(appOptions)` (adds its hooks and
-  // the /metrics route to appOptions; keep it after every other hook is set above).
-
+  // Metrics last: they merge with every hook set above. Then the playground at GET /.
   return {
-    appOptions,
+    appOptions: attachPlayground(attachMetrics(appOptions)),
     async close() {
       sync?.stop();
       await state.close();

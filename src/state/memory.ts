@@ -47,7 +47,8 @@ export class MemoryState implements SharedState {
     return this.counter(name, windowMs).window;
   }
 
-  async acquire(name: string, limit: number): Promise<Lease | undefined> {
+  /** No TTL needed: slots live and die with this process. */
+  async acquire(name: string, limit: number, _ttlMs?: number): Promise<Lease | undefined> {
     return this.acquireSync(name, limit);
   }
 

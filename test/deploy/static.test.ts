@@ -208,7 +208,8 @@ describe('deploy/sluice.example.yaml', () => {
       const models = (await (await fetch(`${sluice.url}/v1/models`, { headers: { authorization: 'Bearer example-key' } })).json()) as {
         data: Array<{ id: string }>;
       };
-      assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude', 'demo', 'gpt']);
+      const ids = models.data.map((m) => m.id);
+      assert.deepEqual(ids.sort(), ['claude', 'demo', 'gpt']);
       const res = await fetch(`${sluice.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': 'example-key' },

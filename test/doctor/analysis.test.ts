@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyseArrivals, analyseDebugTiming } from '../../src/doctor/timing.ts';
 import { normaliseBaseUrl, TargetError } from '../../src/doctor/target.ts';
-import { exitCodeOf, formatReport } from '../../src/doctor/report.ts';
+import { exitCodeOf, formatReport, redactKey } from '../../src/doctor/report.ts';
 import { detectHops, fixesFor } from '../../src/doctor/hops.ts';
 import type { DoctorReport } from '../../src/doctor/types.ts';
 
@@ -115,5 +115,14 @@ describe('report', () => {
     assert.match(text, /^✖ c1 +d1\n {4}culprit: who\n {4}fix: +a\n +b$/m);
     assert.equal(text.match(/culprit/g)?.length, 1);
     assert.match(text, /problem found \(exit 1\)/);
+  });
+
+  test('a key echoed by the gateway is masked everywhere in the report', () => {
+    const r = report(['fail']);
+    r.checks[0]!.detail = 'Incorrect API key provided: sk-"abc"';
+    r.checks[0]!.data = { body: 'key sk-"abc" refused' };
+    const masked = JSON.stringify(redactKey(r, 'sk-"abc"'));
+    assert.ok(!masked.includes('sk-\\"abc'), masked);
+    assert.equal(masked.match(/\*\*\*/g)?.length, 2);
   });
 });

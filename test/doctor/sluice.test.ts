@@ -94,3 +94,22 @@ test('usage errors exit 2, --help exits 0', async () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--protocol openai\|anthropic/);
 });
+
+test('a gateway with client keys: no key → exit 2 asking for --key; the right key → exit 0', async () => {
+  const key = 'sk-doctor-keyed-9876543210';
+  const keyed = await startSluice({ config: `server:\n  keepalive: 1s\nauth:\n  keys:\n    - { name: doctor, key: "${key}" }\n` });
+  try {
+    const refused = await runDiagnosis({ url: keyed.url, timeoutMs: 10_000 });
+    assert.equal(exitCodeOf(refused), 2);
+    const status = refused.checks.find((c) => c.name === 'chat-status')!;
+    assert.equal(status.status, 'fail');
+    assert.match(status.fix!, /--key/);
+    for (const protocol of ['openai', 'anthropic'] as const) {
+      const r = await runDiagnosis({ url: keyed.url, key, protocol, timeoutMs: 10_000 });
+      assert.deepEqual(problems(r), [], protocol);
+      assert.ok(!JSON.stringify(r).includes(key));
+    }
+  } finally {
+    await keyed.stop();
+  }
+});

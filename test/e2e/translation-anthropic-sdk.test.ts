@@ -200,5 +200,25 @@ describe('usage', () => {
       assert.equal(final.usage.input_tokens, 11);
       assert.equal(final.usage.output_tokens, 5);
     });
+
+    test(`${model}: output_tokens include thinking and tool calls`, async () => {
+      // 5 text + 3 reasoning deltas + 10 per tool call; Gemini reports thoughts apart (translation.md §7).
+      const params = { model, max_tokens: 2000, tools: TOOLS, messages: [{ role: 'user' as const, content: 'Hi [[mock chunks=5 reasoning=3 tool=1]]' }] };
+      const streamed = await within(8000, client.messages.stream(params).finalMessage());
+      const created = await within(8000, client.messages.create(params));
+      for (const msg of [streamed, created]) {
+        assert.equal(msg.usage.input_tokens, 11);
+        assert.equal(msg.usage.output_tokens, 18);
+      }
+    });
   }
+
+  test('m-an: beta.messages (?beta=true, as Claude Code calls it) with anthropic-beta', async () => {
+    const final = await within(
+      8000,
+      client.beta.messages.stream({ model: 'm-an', max_tokens: 100, betas: ['interleaved-thinking-2025-05-14'], messages: [{ role: 'user', content: 'Hi [[mock chunks=3]]' }] }).finalMessage(),
+    );
+    assert.equal(final.stop_reason, 'end_turn');
+    assert.equal((final.content[0] as { text: string }).text, mockText(3).join(''));
+  });
 });

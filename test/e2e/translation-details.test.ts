@@ -143,7 +143,8 @@ describe('stop reasons on the Anthropic front (translation.md §6)', () => {
       for (const streaming of [true, false]) {
         test(`${model}: ${directive} -> ${expected} (${streaming ? 'stream' : 'create'})`, async () => {
           const params = { model, max_tokens: 100, tools: ANTHROPIC_TOOLS, messages: [{ role: 'user' as const, content: `x [[mock chunks=2 ${directive}]]` }] };
-          const msg = await within(8000, streaming ? anthropic.messages.stream(params).finalMessage() : anthropic.messages.create(params));
+          const call: Promise<Anthropic.Message> = streaming ? anthropic.messages.stream(params).finalMessage() : anthropic.messages.create(params);
+          const msg = await within(8000, call);
           assert.equal(msg.stop_reason, expected);
         });
       }
@@ -213,20 +214,27 @@ describe('prefill (translation.md §1)', () => {
   }
 });
 
+/** Sampling fields are in the Messages API but no longer in this SDK's types (newer models reject them). */
+function sampling(params: Anthropic.MessageCreateParamsNonStreaming & { temperature?: number; top_p?: number; top_k?: number }): Anthropic.MessageCreateParamsNonStreaming {
+  return params;
+}
+
 describe('parameters and headers reach each upstream in its dialect', () => {
   test('Anthropic front -> OpenAI: stop_sequences, temperature, top_p, metadata.user_id', async () => {
     const tag = uniqueTag('params-oa');
     await within(
       8000,
-      anthropic.messages.create({
-        model: 'm-oa',
-        max_tokens: 77,
-        temperature: 0.5,
-        top_p: 0.9,
-        stop_sequences: ['END'],
-        metadata: { user_id: 'u-1' },
-        messages: [{ role: 'user', content: tag }],
-      }),
+      anthropic.messages.create(
+        sampling({
+          model: 'm-oa',
+          max_tokens: 77,
+          temperature: 0.5,
+          top_p: 0.9,
+          stop_sequences: ['END'],
+          metadata: { user_id: 'u-1' },
+          messages: [{ role: 'user', content: tag }],
+        }),
+      ),
     );
     const body = (await recordFor(env.mock, tag)).body;
     assert.deepEqual(body.stop, ['END']);
@@ -240,7 +248,7 @@ describe('parameters and headers reach each upstream in its dialect', () => {
     const tag = uniqueTag('params-ge');
     await within(
       8000,
-      anthropic.messages.create({ model: 'm-ge', max_tokens: 77, temperature: 0.5, top_k: 7, stop_sequences: ['END'], messages: [{ role: 'user', content: tag }] }),
+      anthropic.messages.create(sampling({ model: 'm-ge', max_tokens: 77, temperature: 0.5, top_k: 7, stop_sequences: ['END'], messages: [{ role: 'user', content: tag }] })),
     );
     const body = (await recordFor(env.mock, tag)).body;
     assert.deepEqual(body.generationConfig, { ...body.generationConfig, maxOutputTokens: 77, temperature: 0.5, topK: 7, stopSequences: ['END'] });

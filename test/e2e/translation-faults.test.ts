@@ -152,6 +152,18 @@ describe('JSON under text/event-stream (Q-2, Azure AI Foundry)', () => {
   }
 });
 
+describe('JSON under text/event-stream followed by data: [DONE] (Q-2, 9router)', () => {
+  for (const model of NATIVE) {
+    test(`${model}: both fronts get the answer`, async () => {
+      const content = 'x [[mock fault=json_sse,done_after_stop chunks=12]]';
+      const msg = await within(8000, anthropic.messages.stream({ model, max_tokens: 50, messages: [{ role: 'user', content }] }).finalMessage());
+      assert.equal((msg.content[0] as Anthropic.TextBlock).text, TEXT12);
+      const final = await within(8000, openai.chat.completions.stream({ model, messages: [{ role: 'user', content }] }).finalChatCompletion());
+      assert.equal(final.choices[0]!.message.content, TEXT12);
+    });
+  }
+});
+
 describe('a client abort reaches the upstream within 1 s', () => {
   for (const model of ALL_MOCK) {
     const simulated = model.endsWith('-sim');
@@ -226,7 +238,7 @@ providers:
   held: { type: anthropic, base_url: http://127.0.0.1:${port} }
 models:
   held: { targets: [{ provider: held, model: claude-x }] }
-retries: { attempts: 1 }
+retries: { attempts: 0 }
 `,
     });
   });
@@ -242,6 +254,15 @@ retries: { attempts: 1 }
     const started = Date.now();
     const final = await within(3000, client.messages.stream({ model: 'held', max_tokens: 20, messages: [{ role: 'user', content: 'x' }] }).finalMessage());
     assert.equal((final.content[0] as Anthropic.TextBlock).text, 'held open');
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  });
+
+  test('OpenAI front: the whole answer within 1.5 s although the upstream holds the connection for 4 s', async () => {
+    const client = new OpenAI({ baseURL: `${sluice.url}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
+    const started = Date.now();
+    const final = await within(3000, client.chat.completions.stream({ model: 'held', messages: [{ role: 'user', content: 'x' }] }).finalChatCompletion());
+    assert.equal(final.choices[0]!.message.content, 'held open');
+    assert.equal(final.choices[0]!.finish_reason, 'stop');
     assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
   });
 });

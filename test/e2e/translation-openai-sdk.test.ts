@@ -125,7 +125,7 @@ describe('tool calls', () => {
 describe('reasoning', () => {
   for (const model of [...NATIVE, 'm-an-sim', 'm-ge-always']) {
     test(`${model}: reasoning arrives as reasoning_content when the client asks (include_reasoning)`, async () => {
-      const body = { model, messages: user('Think [[mock reasoning=3 chunks=2]]'), include_reasoning: true } as OpenAI.ChatCompletionCreateParamsStreaming;
+      const body = { model, messages: user('Think [[mock reasoning=3 chunks=2]]'), include_reasoning: true } as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
       const stream = client.chat.completions.stream(body);
       let reasoning = '';
       let content = '';
@@ -152,6 +152,31 @@ describe('reasoning', () => {
       const final = await within(8000, stream.finalChatCompletion());
       assert.equal(reasoning, '');
       assert.equal(final.choices[0]!.message.content, mockText(2).join(''));
+    });
+  }
+});
+
+describe('usage', () => {
+  for (const model of NATIVE) {
+    test(`${model}: completion_tokens include reasoning and tool calls; reasoning_tokens where the upstream counts them`, async () => {
+      // 5 text + 3 reasoning deltas + 10 per tool call (src/mock/content.ts), in OpenAI semantics.
+      const stream = client.chat.completions.stream({
+        model,
+        messages: user('Hi [[mock chunks=5 reasoning=3 tool=1]]'),
+        tools: TOOLS,
+        stream_options: { include_usage: true },
+      });
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const c of stream) if (c.usage) usage = c.usage;
+      await stream.finalChatCompletion();
+      const res = await within(8000, client.chat.completions.create({ model, messages: user('Hi [[mock chunks=5 reasoning=3 tool=1]]'), tools: TOOLS }));
+      for (const u of [usage, res.usage]) {
+        assert.equal(u?.prompt_tokens, 11);
+        assert.equal(u?.completion_tokens, 18);
+        assert.equal(u?.total_tokens, 29);
+        // Anthropic reports no thinking count of its own (only output_tokens_details when present).
+        if (model !== 'm-an') assert.equal(u?.completion_tokens_details?.reasoning_tokens, 3);
+      }
     });
   }
 });

@@ -4,7 +4,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { streamText, tool, type LanguageModel } from 'ai';
+import { stepCountIs, streamText, tool, type JSONValue, type LanguageModel } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { z } from 'zod';
@@ -75,9 +75,43 @@ for (const front of ['openai-compatible', 'anthropic'] as const) {
       });
     }
 
+    for (const model of TARGETS) {
+      test(`${model}: two steps — the SDK runs the tool and sends its result back; a text answer follows`, async () => {
+        const seen: unknown[] = [];
+        const executing = {
+          get_forecast: tool({
+            description: 'Weather forecast',
+            inputSchema: tools.get_forecast.inputSchema,
+            execute: async (input) => {
+              seen.push(input);
+              return { temp: 21, sky: 'clear' };
+            },
+          }),
+        };
+        const result = streamText({
+          model: fronts[front](model),
+          system: 'You are terse.',
+          prompt: 'Weather? [[mock tool=1 chunks=2]]',
+          tools: executing,
+          stopWhen: stepCountIs(2),
+          maxRetries: 0,
+          onError: ({ error }) => {
+            throw error;
+          },
+        });
+        const [text, steps, finishReason] = await within(8000, Promise.all([result.text, result.steps, result.finishReason]));
+        assert.equal(steps.length, 2);
+        assert.deepEqual(seen, [model === 'demo' ? DEMO_ARGS : MOCK_TOOL_ARGS]);
+        assert.equal(steps[0]!.finishReason, 'tool-calls');
+        assert.equal(finishReason, 'stop');
+        if (model === 'demo') assert.match(text, /clear/);
+        else assert.equal(text, TEXT12);
+      });
+    }
+
     for (const model of NATIVE) {
       test(`${model}: reasoning arrives as reasoningText`, async () => {
-        const providerOptions =
+        const providerOptions: Record<string, Record<string, JSONValue>> =
           front === 'anthropic' ? { anthropic: { thinking: { type: 'enabled', budgetTokens: 1024 } } } : { sluice: { include_reasoning: true } };
         const r = await run({ model: fronts[front](model), prompt: 'Think [[mock reasoning=3 chunks=2]]', providerOptions });
         assert.equal(r.reasoningText, mockReasoning(3).join(''));

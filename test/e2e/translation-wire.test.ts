@@ -22,6 +22,8 @@ const QUIRKS: Record<'openai' | 'anthropic' | 'gemini', string[]> = {
   anthropic: ['', 'fault=crlf', 'fault=glued', 'fault=no_event_lines', 'fault=done_after_stop', 'fault=padding', 'fault=whole_tool', 'fault=empty_deltas', 'fault=stop_with_tools', 'keepalive=5'],
   gemini: ['', 'fault=crlf', 'fault=cr', 'fault=done_after_stop', 'fault=empty_deltas', 'fault=no_final_blank', 'keepalive=5'],
 };
+/** Response-mode quirks every dialect has (Q-2, Q-3, Q-4). */
+const BODY_QUIRKS = ['fault=json_sse', 'fault=json_sse,bom', 'fault=ignore_stream', 'fault=ignore_stream,bom', 'fault=sse_as_json', 'fault=bom'];
 
 async function post(path: string, body: unknown): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(`${env.sluice.url}${path}`, {
@@ -50,7 +52,7 @@ const ANTHROPIC_TOOLS = [
 
 /** Models whose upstream streams natively, so framing quirks apply to what sluice parses. */
 function quirksFor(model: MockModel): string[] {
-  return model.endsWith('-sim') ? [''] : QUIRKS[TARGETS[model]];
+  return model.endsWith('-sim') ? [''] : [...QUIRKS[TARGETS[model]], ...BODY_QUIRKS];
 }
 
 describe('OpenAI front: invariants and exact content', () => {

@@ -183,9 +183,13 @@ ${snippet}
 `;
 }
 
-/** A full nginx.conf: add the temp paths it lacks (the packaged defaults live under /var/lib/nginx). */
+/**
+ * A full nginx.conf: add the temp paths and access log it lacks (the packaged defaults live under
+ * /var/lib/nginx and /var/log/nginx, which an unprivileged user cannot write).
+ */
 function completeNginxConf(text: string, dir: string): string {
-  const missing = tempPathDirectives(dir).filter((d) => !new RegExp(`^\\s*${d.split(' ')[0]}\\s`, 'm').test(text));
+  const wanted = [...tempPathDirectives(dir), `access_log ${join(dir, 'logs/access.log')};`];
+  const missing = wanted.filter((d) => !new RegExp(`^\\s*${d.split(' ')[0]}\\s`, 'm').test(text));
   return text.replace(/^(\s*http\s*\{)/m, `$1\n  ${missing.join('\n  ')}`);
 }
 

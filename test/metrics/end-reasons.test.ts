@@ -112,7 +112,7 @@ test('each end reason is counted once in sluice_streams_ended_total', { timeout:
   // Every stream of `m` sent the client at least one event (first_byte_timeout: its error event,
   // after keepalives committed the 200), so each one's first event is timed.
   assert.equal(sampleValue(s, 'sluice_time_to_first_event_seconds_count', { model: 'm' }), 5);
-  assert.ok((sampleValue(s, 'sluice_event_gap_seconds_count') ?? 0) >= 10, 'gaps between events observed');
+  assert.ok((sampleValue(s, 'sluice_event_gap_seconds_count', { front: 'openai' }) ?? 0) >= 10, 'gaps between events observed, by front');
 });
 
 test('an invented model is counted as "(unknown)" with status 404', async () => {

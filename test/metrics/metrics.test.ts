@@ -129,11 +129,12 @@ describe('per-request series', () => {
     assert.equal(sampleValue(s, 'sluice_tokens_total', { direction: 'out', estimated: 'true' }), 7);
   });
 
-  test('time to first event lands in the right bucket; -1 (no event) is not observed', async () => {
+  test('time to first event lands in the right bucket; -1 (no event) and non-streaming requests are not observed', async () => {
     const m = createMetrics({ defaultMetrics: false });
     m.hooks.onRecord!(record({ firstEventMs: 42 }));
     m.hooks.onRecord!(record({ firstEventMs: 90_000 }));
     m.hooks.onRecord!(record({ firstEventMs: -1, endReason: 'first_byte_timeout', status: 504 }));
+    m.hooks.onRecord!(record({ stream: false, firstEventMs: 700 }));
     const s = await scrape(m);
     const name = 'sluice_time_to_first_event_seconds';
     assert.equal(sampleValue(s, `${name}_count`, { model: 'fast' }), 2);

@@ -1,5 +1,5 @@
 // Checks on a real streaming chat request through the chain: status, SSE headers, compression, time
-// to first byte and event, pacing, and the stream grammar (chat-sequence.ts). The request asks for
+// to first byte and event, pacing, and the stream grammar (openai-sequence.ts, anthropic-sequence.ts). The request asks for
 // compression as browsers do, so a compressing hop shows itself.
 
 import { brotliDecompressSync, constants, gunzipSync, inflateSync } from 'node:zlib';
@@ -10,7 +10,9 @@ import { ms, type Session } from '../session.ts';
 import { analyseArrivals } from '../timing.ts';
 import type { Check } from '../types.ts';
 import { explainConnectError } from './reachability.ts';
-import { anthropicSequenceChecks, openaiSequenceChecks, type StreamEnding } from './chat-sequence.ts';
+import { anthropicSequenceChecks } from './anthropic-sequence.ts';
+import { openaiSequenceChecks } from './openai-sequence.ts';
+import type { StreamEnding } from './sequence-common.ts';
 
 const SEQUENCE_CHECKS = ['valid-json', 'stream-start', 'consistent-id', 'stream-end'];
 const STREAM_CHECKS = ['sse-headers', 'compression', 'first-byte', 'chat-buffering', ...SEQUENCE_CHECKS];

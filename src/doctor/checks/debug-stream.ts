@@ -29,7 +29,8 @@ export async function checkDebugStream(s: Session, onSluiceHeaders?: () => void)
   try {
     res = await exchange({
       url,
-      headers: s.target.headers({ accept: 'text/event-stream' }),
+      // Compression is judged on the chat stream; here it would only hide the timing.
+      headers: s.target.headers({ accept: 'text/event-stream', 'accept-encoding': 'identity' }),
       timeoutMs: DEBUG_EVENTS * DEBUG_INTERVAL_MS + Math.min(10_000, s.target.timeoutMs),
       onHeaders(status, headers) {
         sseBody = status === 200 && (headerValue(headers, 'content-type') ?? '').startsWith('text/event-stream');

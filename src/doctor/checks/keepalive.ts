@@ -5,7 +5,7 @@
 // `x-sluice-keepalive-ms` and fills with keepalive comments as it does on chat streams.
 
 import { describeHops, fixesFor } from '../hops.ts';
-import { exchange, ExchangeError } from '../http.ts';
+import { exchange, ExchangeError, headerValue } from '../http.ts';
 import { createSseRecorder } from '../sse-record.ts';
 import { ms, type Session } from '../session.ts';
 import type { Check } from '../types.ts';
@@ -44,18 +44,29 @@ export async function checkKeepalive(s: Session): Promise<Check> {
   if (gapMs >= 3_000) s.target.log(`holding a stream silent for ${ms(gapMs)} to test idle timeouts against the ${ms(keepaliveMs)} keepalive…`);
 
   const recorder = createSseRecorder();
+  let encoded = false;
   let res;
   try {
     res = await exchange({
       url: s.target.url('/debug/stream', { n: 2, interval: gapMs }),
-      headers: s.target.headers({ accept: 'text/event-stream' }),
+      // Compression is the chat check's business; here only the silence matters.
+      headers: s.target.headers({ accept: 'text/event-stream', 'accept-encoding': 'identity' }),
       timeoutMs: gapMs + margin,
-      onChunk: (chunk, at) => recorder.push(chunk, at),
+      signal: s.abandon.signal,
+      onHeaders(_status, headers) {
+        const encoding = headerValue(headers, 'content-encoding');
+        encoded = encoding !== undefined && encoding !== 'identity';
+      },
+      onChunk: (chunk, at) => {
+        if (!encoded) recorder.push(chunk, at);
+      },
     });
   } catch (err) {
     if (!(err instanceof ExchangeError)) throw err;
+    if (err.code === 'ABORTED') return abandoned(keepaliveMs);
     return { name, status: 'warn', detail: `could not open the idle probe: ${err.message}`, data: { keepaliveMs } };
   }
+  if (res.end === 'stopped') return abandoned(keepaliveMs);
   const record = recorder.end(res.endedAt);
   const ticks = record.events.filter((e) => e.data !== '[DONE]');
   const done = record.events.some((e) => e.data === '[DONE]');
@@ -67,6 +78,7 @@ export async function checkKeepalive(s: Session): Promise<Check> {
     return idleFailure(s, `a hop answered ${res.status} after ${ms(after)} of waiting, below the ${ms(keepaliveMs)} keepalive interval`, after, data);
   }
   if (res.status !== 200) return { name, status: 'warn', detail: `the idle probe answered ${res.status}`, data };
+  if (encoded) return { name, status: 'warn', detail: 'the idle probe arrived compressed although it asked for identity; its timing cannot be read (see compression)', data };
 
   if (ticks.length >= 2 && done) {
     const between = record.comments.filter((c) => first && c.at >= first.at && c.at <= ticks[1]!.at);
@@ -106,7 +118,22 @@ export async function checkKeepalive(s: Session): Promise<Check> {
       data,
     };
   }
+  if (silence >= keepaliveMs * 0.95) {
+    // The hop waited longer than the keepalive interval, yet no comment had arrived to reset it.
+    return {
+      name,
+      status: 'fail',
+      detail: `no keepalive comment arrived within the ${ms(keepaliveMs)} interval, and a hop cut the silent stream after ${ms(silence)}`,
+      culprit: `the gateway sent no keepalive comment, or ${describeHops(s.hops) ?? 'a hop'} strips SSE comments`,
+      fix: 'let comment lines (": keepalive") through every hop unchanged; check server.keepalive on the gateway',
+      data,
+    };
+  }
   return idleFailure(s, `a hop cut the stream after ${ms(silence)} of silence, below the ${ms(keepaliveMs)} keepalive interval`, silence, data);
+}
+
+function abandoned(keepaliveMs: number): Check {
+  return { name: 'keepalive', status: 'skip', detail: 'idle probe abandoned: the diagnosis ended early', data: { keepaliveMs } };
 }
 
 function idleFailure(s: Session, detail: string, silenceMs: number, data: Record<string, unknown>): Check {

@@ -1,8 +1,9 @@
-// Preloaded (`node --import ./bench/loopback-only.ts …`) into third-party contenders that would
-// otherwise listen on every interface (Portkey's start-server calls serve() without a hostname).
-// Every TCP listen in the process is forced onto 127.0.0.1, whatever host it asked for, and the port
-// actually bound is printed as `bench-listening PORT` on stderr so port 0 works too. A listen on a
-// Unix socket path is left alone (it is not on the network).
+// Preloaded into every Node contender (`node --expose-gc --import ./bench/preload.ts …`), sluice and
+// the bare proxy as much as Portkey and claude-code-router, so they are all treated alike:
+//  - Every TCP listen is forced onto 127.0.0.1, whatever host it asked for (Portkey's start-server
+//    calls serve() without a hostname, i.e. every interface). The port actually bound is printed as
+//    `bench-listening PORT` on stderr, so port 0 works too. A Unix socket path is left alone.
+//  - SIGUSR2 runs a full garbage collection, so the memory scenarios read RSS after GC has settled.
 
 import net from 'node:net';
 
@@ -33,3 +34,6 @@ net.Server.prototype.listen = function listen(this: net.Server, ...args: unknown
   }
   return original.apply(this, args as Parameters<typeof original>);
 } as typeof original;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc !== undefined) process.on('SIGUSR2', () => gc());

@@ -1,0 +1,210 @@
+// The contenders: what the bench measures, each started on its own (one at a time, so an idle one
+// never competes for the 2 cores) and stopped before the next. A contender that cannot be installed
+// or started yields a reason instead, printed in the report; the run goes on.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Dialect, Endpoint } from './client.ts';
+import { isLoopbackAddress, listeningAddresses, startChild, type Child } from './lib.ts';
+import { startNginx } from './nginx.ts';
+import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const NODE = process.execPath;
+export const ENTRY = join(ROOT, 'src/cli/entry.js');
+/** Node contenders all run with this, sluice included (bench/preload.ts). */
+export const NODE_FLAGS = ['--expose-gc', '--import', join(ROOT, 'bench/preload.ts')];
+
+/** What every contender is started against. */
+export interface BenchEnv {
+  mockPort: number;
+  pacedPort: number;
+  /** A fresh directory for configs, logs and the sluice store. */
+  workDir: string;
+  /** bench/.scratch: third-party installs, kept between runs. */
+  scratch: string;
+}
+
+export interface Contender {
+  name: string;
+  /** Through the contender to `sluice mock`. */
+  mock: Endpoint;
+  /** Through the contender to the paced upstream (per-event delay). */
+  paced: Endpoint;
+  /** The dialect of the upstream behind it: decides the mock directives of stalled streams. */
+  upstream: Dialect;
+  /** Processes whose CPU and memory are the contender's cost (nginx: master and workers); empty for direct. */
+  pids: number[];
+  /** Node processes that run a full GC on SIGUSR2 (bench/preload.ts). */
+  gcOnSignal: boolean;
+  version: string;
+  stop(): Promise<void>;
+}
+
+export interface ContenderSpec {
+  name: string;
+  /** Resolves to the running contender, or to the reason it is not measured. */
+  start(env: BenchEnv): Promise<Contender | string>;
+}
+
+const OPENAI_PATH = '/v1/chat/completions';
+const ANTHROPIC_PATH = '/v1/messages';
+const AUTH = { authorization: 'Bearer bench', 'x-api-key': 'bench' };
+
+function openai(port: number, model: string, headers: Record<string, string> = AUTH, path = OPENAI_PATH): Endpoint {
+  return { port, path, headers, dialect: 'openai', model };
+}
+
+function anthropic(port: number, model: string, headers: Record<string, string> = AUTH, path = ANTHROPIC_PATH): Endpoint {
+  return { port, path, headers: { ...headers, 'anthropic-version': '2023-06-01' }, dialect: 'anthropic', model };
+}
+
+/** Refuses (stops it and says why) a contender that listens on anything but loopback. */
+export async function checkLoopback(c: Contender): Promise<Contender | string> {
+  const bad = listeningAddresses(c.pids).filter((a) => !isLoopbackAddress(a));
+  if (bad.length === 0) return c;
+  await c.stop();
+  return `refused: listened on a non-loopback address (${bad.join(', ')})`;
+}
+
+export const direct: ContenderSpec = {
+  name: 'direct (mock)',
+  async start(env) {
+    return {
+      name: this.name,
+      mock: openai(env.mockPort, 'm'),
+      paced: openai(env.pacedPort, 'm'),
+      upstream: 'openai',
+      pids: [],
+      gcOnSignal: false,
+      version: 'sluice mock',
+      stop: async () => {},
+    };
+  },
+};
+
+export const bare: ContenderSpec = {
+  name: 'bare node proxy',
+  async start(env) {
+    const ready = /bench-listening (\d+)/;
+    const main = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/bare-proxy.ts'), `http://127.0.0.1:${env.mockPort}`], ready);
+    // A second instance in front of the paced upstream: the measured one stays a single-upstream pipe.
+    const paced = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/bare-proxy.ts'), `http://127.0.0.1:${env.pacedPort}`], ready);
+    return {
+      name: this.name,
+      mock: openai(main.port, 'm'),
+      paced: openai(paced.port, 'm'),
+      upstream: 'openai',
+      pids: [main.pid],
+      gcOnSignal: true,
+      version: `node ${process.version}`,
+      stop: async () => {
+        await Promise.all([main.stop(), paced.stop()]);
+      },
+    };
+  },
+};
+
+export const nginx: ContenderSpec = {
+  name: 'nginx',
+  start: (env) => startNginx(env, (port) => ({ mock: openai(port, 'm'), paced: openai(port, 'm', AUTH, `/paced${OPENAI_PATH}`) })),
+};
+
+export const portkey: ContenderSpec = {
+  name: 'portkey openai→openai',
+  start: (env) =>
+    startPortkey(env, (port) => {
+      // Portkey's own way to reach an OpenAI-compatible server: provider openai at a custom host.
+      const via = (upstream: number): Record<string, string> => ({
+        ...AUTH,
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `http://127.0.0.1:${upstream}/v1`,
+      });
+      return { mock: openai(port, 'm', via(env.mockPort)), paced: openai(port, 'm', via(env.pacedPort)) };
+    }),
+};
+
+export const claudeCodeRouter: ContenderSpec = {
+  name: 'claude-code-router anthropic→openai',
+  // ccr routes `provider,model` as given; providers `mock` and `paced` are in its config.
+  start: (env) => startClaudeCodeRouter(env, (port) => ({ mock: anthropic(port, 'mock,m'), paced: anthropic(port, 'paced,m') })),
+};
+
+type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic';
+
+export function sluice(route: SluiceRoute): ContenderSpec {
+  return {
+    name: `sluice ${route}`,
+    async start(env) {
+      const dir = join(env.workDir, `sluice-${route.replace('→', '-')}`);
+      mkdirSync(dir, { recursive: true });
+      const config = join(dir, 'sluice.yaml');
+      writeFileSync(config, sluiceConfig(env, dir));
+      // cwd: the default sqlite store and anything else relative land in the work dir.
+      const child: Child = await startChild(NODE, [...NODE_FLAGS, ENTRY, 'serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, { cwd: dir });
+      const toAnthropic = route === 'openai→anthropic';
+      const front = route === 'anthropic→openai' ? anthropic : openai;
+      return {
+        name: this.name,
+        mock: front(child.port, toAnthropic ? 'ma' : 'm'),
+        paced: front(child.port, toAnthropic ? 'pa' : 'p'),
+        upstream: toAnthropic ? 'anthropic' : 'openai',
+        pids: [child.pid],
+        gcOnSignal: true,
+        version: sluiceVersion(),
+        stop: () => child.stop(),
+      };
+    },
+  };
+}
+
+/**
+ * sluice as shipped (usage recorded in its default sqlite store, one log line per request), with
+ * an idle limit long enough for the held-streams scenario.
+ */
+function sluiceConfig(env: BenchEnv, dir: string): string {
+  const timeouts = '{ idle: 10m, total: 30m }';
+  return `server: { host: 127.0.0.1 }
+store: sqlite:${join(dir, 'sluice.db')}
+providers:
+  mock: { type: openai, base_url: http://127.0.0.1:${env.mockPort}/v1, timeouts: ${timeouts} }
+  mocka: { type: anthropic, base_url: http://127.0.0.1:${env.mockPort}, timeouts: ${timeouts} }
+  paced: { type: openai, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
+  paceda: { type: anthropic, base_url: http://127.0.0.1:${env.pacedPort}, timeouts: ${timeouts} }
+models:
+  m: { targets: [{ provider: mock, model: bench }] }
+  ma: { targets: [{ provider: mocka, model: bench }] }
+  p: { targets: [{ provider: paced, model: bench }] }
+  pa: { targets: [{ provider: paceda, model: bench }] }
+`;
+}
+
+let cachedVersion: string | undefined;
+function sluiceVersion(): string {
+  if (cachedVersion === undefined) {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    let commit = 'unknown commit';
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+      if (dirty) commit += ' + working tree';
+    } catch {
+      // not a git checkout
+    }
+    cachedVersion = `${pkg.version} (${commit})`;
+  }
+  return cachedVersion;
+}
+
+/** Every contender in report order. */
+export const CONTENDERS: ContenderSpec[] = [
+  direct,
+  bare,
+  nginx,
+  portkey,
+  sluice('openai→openai'),
+  sluice('anthropic→openai'),
+  claudeCodeRouter,
+  sluice('openai→anthropic'),
+];
