@@ -7,7 +7,7 @@ import { accessSync, chmodSync, constants, mkdirSync, readFileSync, writeFileSyn
 import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Endpoint } from './client.ts';
-import { checkLoopback, type BenchEnv, type Contender } from './contenders.ts';
+import { checkLoopback, type BenchEnv, type Contender } from './contender.ts';
 import { freePort, processTree, sleep } from './lib.ts';
 
 const START_TIMEOUT_MS = 10_000;

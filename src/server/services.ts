@@ -10,7 +10,7 @@ import { syncCircuits } from '../router/circuit-sync.ts';
 import { HealthRegistry } from '../router/health.ts';
 import { createRouter } from '../router/index.ts';
 import { createState } from '../state/index.ts';
-import { openStore, type UsageRow } from '../store/index.ts';
+import { UsageRecorder, openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
 import { attachMetrics } from '../metrics/attach.ts';
 import { attachPlayground } from '../playground/index.ts';
@@ -32,6 +32,9 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     log.warn({ store: config.store.split(':')[0], error: (err as Error)?.message ?? String(err) }, `store: ${what} failed`);
   };
   const store = openStore(config.store, { onError: (err) => storeFailed('connection', err) });
+  const usage = new UsageRecorder(store, {
+    onError: (err, dropped) => storeFailed(`recording usage (${dropped} rows dropped so far)`, err),
+  });
 
   const state = await createState(config, log);
   const health = new HealthRegistry(config.breaker);
@@ -42,7 +45,7 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   const sync = config.redis ? syncCircuits(health, state) : undefined;
   const router = createRouter(config, { health });
 
-  const appOptions: AppOptions = {
+  let appOptions: AppOptions = {
     router,
     store,
     admission: createAdmission(state),
@@ -51,7 +54,7 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
       onRecord(record) {
         // Requests refused before routing (401/403/429…) carry no usage and are not stored.
         if (record.endReason === 'rejected') return;
-        store.recordUsage(usageRow(record)).catch((err: unknown) => storeFailed('recording usage', err));
+        usage.add(usageRow(record));
       },
     },
   };
@@ -61,6 +64,7 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     appOptions: attachPlayground(attachMetrics(appOptions)),
     async close() {
       sync?.stop();
+      await usage.close();
       await state.close();
       await store.close();
     },

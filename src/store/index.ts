@@ -11,6 +11,7 @@ export { KeyExistsError } from './types.ts';
 export { generateSecret, SECRET_PREFIX } from './secret.ts';
 export { SqliteStore } from './sqlite.ts';
 export { PostgresStore } from './postgres.ts';
+export { UsageRecorder, type UsageRecorderOptions } from './usage-recorder.ts';
 
 export interface OpenStoreOptions {
   cwd?: string;

@@ -122,22 +122,20 @@ export class PostgresStore implements Store {
     return (result.rowCount ?? 0) > 0;
   }
 
-  async recordUsage(row: UsageRow): Promise<void> {
+  async recordUsage(rows: UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const values: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of rows) {
+      const n = values.length;
+      tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}, $${n + 10})`);
+      values.push(row.time, row.requestId, row.keyName ?? null, row.model, row.target ?? null);
+      values.push(row.tokensIn, row.tokensOut, row.estimated, row.endReason, row.status);
+    }
     await this.query(
       `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        row.time,
-        row.requestId,
-        row.keyName ?? null,
-        row.model,
-        row.target ?? null,
-        row.tokensIn,
-        row.tokensOut,
-        row.estimated,
-        row.endReason,
-        row.status,
-      ],
+       VALUES ${tuples.join(', ')}`,
+      values,
     );
   }
 

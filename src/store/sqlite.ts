@@ -142,24 +142,35 @@ export class SqliteStore implements Store {
     return Number(result.changes) > 0;
   }
 
-  async recordUsage(row: UsageRow): Promise<void> {
+  async recordUsage(rows: UsageRow[]): Promise<void> {
+    if (rows.length === 0) return;
     const db = this.open(true)!;
-    this.sql(
+    const insert = this.sql(
       db,
       `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      row.time.toISOString(),
-      row.requestId,
-      row.keyName ?? null,
-      row.model,
-      row.target ?? null,
-      row.tokensIn,
-      row.tokensOut,
-      row.estimated ? 1 : 0,
-      row.endReason,
-      row.status,
     );
+    db.exec('BEGIN');
+    try {
+      for (const row of rows) {
+        insert.run(
+          row.time.toISOString(),
+          row.requestId,
+          row.keyName ?? null,
+          row.model,
+          row.target ?? null,
+          row.tokensIn,
+          row.tokensOut,
+          row.estimated ? 1 : 0,
+          row.endReason,
+          row.status,
+        );
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   async recentUsage(limit: number): Promise<UsageRow[]> {

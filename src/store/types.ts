@@ -40,7 +40,8 @@ export interface Store extends KeyStore {
   listKeys(): Promise<StoredKey[]>;
   /** Revokes the active key of that name; false when there is none. */
   revokeKey(name: string): Promise<boolean>;
-  recordUsage(row: UsageRow): Promise<void>;
+  /** Appends usage rows, all or none. */
+  recordUsage(rows: UsageRow[]): Promise<void>;
   /** Most recent usage rows first. */
   recentUsage(limit: number): Promise<UsageRow[]>;
   close(): Promise<void>;

@@ -262,7 +262,7 @@ describe('attachMetrics', () => {
     assert.equal(opts.hooks?.tap, 3);
     opts.hooks!.onStreamOpen!();
     opts.hooks!.onRecord!(record({ endReason: 'idle_timeout' }));
-    opts.hooks!.onClientEvent!(5, false);
+    opts.hooks!.onClientEvent!(5, false, 'openai');
     assert.deepEqual(seen, ['open', 'record:idle_timeout']);
   });
 

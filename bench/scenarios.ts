@@ -1,0 +1,205 @@
+// The scenarios of issue 6, each measured on one running contender. Every loop is bounded by a count
+// and a deadline; a scenario that fails leaves a note and the others still run.
+
+import { drain, holdStreams, load, mockText, pool, timedStream } from './client.ts';
+import type { Contender } from './contender.ts';
+import { percentile, resetPeakRss, sleep, treeCpuSeconds, treePeakRssBytes, treeRssBytes } from './lib.ts';
+import { pacedText, type PacedUpstream } from './paced-upstream.ts';
+
+export interface Sizes {
+  warmup: number;
+  streams: number;
+  requests: number;
+  ttfe: number;
+  pacedStreams: number;
+  pacedEvents: number;
+  held: number;
+  bigRuns: number;
+  /** Events of the short and the long stream of the "flat per event" scenario. */
+  longShort: number;
+  longLong: number;
+}
+
+export const FULL: Sizes = { warmup: 400, streams: 3000, requests: 2000, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000 };
+export const QUICK: Sizes = { warmup: 100, streams: 600, requests: 400, ttfe: 50, pacedStreams: 4, pacedEvents: 30, held: 300, bigRuns: 1, longShort: 5_000, longLong: 50_000 };
+
+const MB = 1024 * 1024;
+const PACE_MS = 20;
+const CONCURRENCY = 8;
+
+export interface Measurements {
+  /** Non-streaming requests: per second, and CPU ms of the contender per request. */
+  requests?: { perSec: number; cpuMs: number };
+  /** 50-chunk streams: per second, and CPU ms of the contender per stream. */
+  streams?: { perSec: number; cpuMs: number };
+  /** Time to the first content event of a 5-chunk stream, sequential (absolute ms). */
+  ttfe?: { p50: number; p99: number };
+  /** Per content event, arrival minus the paced upstream's write (absolute ms; the first event excluded). */
+  delay?: { p50: number; p99: number; samples: number };
+  /** Memory per held stream: RSS delta / streams held, after GC. */
+  held?: { kbPerStream: number; streams: number };
+  /** A single 1 MB and a single 10 MB text event: wall time and peak RSS over the contender's idle RSS. */
+  big?: { ms1: number; ms10: number; peakMb1: number; peakMb10: number };
+  /** µs per event for a short and a long stream, and the peak RSS over idle during each. */
+  long?: { usShort: number; usLong: number; peakMbShort: number; peakMbLong: number; short: number; long: number };
+  notes: string[];
+}
+
+/** Lets GC settle: a full collection in Node contenders (bench/preload.ts), then a pause. */
+async function settle(c: Contender): Promise<void> {
+  if (c.gcOnSignal) for (const pid of c.pids) process.kill(pid, 'SIGUSR2');
+  await sleep(300);
+  if (c.gcOnSignal) for (const pid of c.pids) process.kill(pid, 'SIGUSR2');
+  await sleep(300);
+}
+
+async function guarded(m: Measurements, what: string, fn: () => Promise<void>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    m.notes.push(`${what}: ${(err as Error).message}`);
+  }
+}
+
+function failures(what: string, r: { failed: number; error?: string }): string | undefined {
+  return r.failed > 0 ? `${what}: ${r.failed} failed (${r.error})` : undefined;
+}
+
+export async function throughput(c: Contender, s: Sizes, m: Measurements): Promise<void> {
+  const p = pool(c.mock.port);
+  try {
+    await guarded(m, 'streams', async () => {
+      const text = mockText('chunks=50');
+      await load(p, c.mock, text, { total: s.warmup, concurrency: CONCURRENCY, deadlineMs: 20_000, stream: true });
+      const cpu0 = treeCpuSeconds(c.pids);
+      const r = await load(p, c.mock, text, { total: s.streams, concurrency: CONCURRENCY, deadlineMs: 30_000, stream: true });
+      const cpu1 = treeCpuSeconds(c.pids);
+      const bad = failures('streams', r);
+      if (bad) m.notes.push(bad);
+      if (r.completed > 0) m.streams = { perSec: (r.completed / r.wallMs) * 1000, cpuMs: c.pids.length ? ((cpu1 - cpu0) * 1000) / r.completed : NaN };
+    });
+    await guarded(m, 'requests', async () => {
+      const text = mockText('chunks=50');
+      await load(p, c.mock, text, { total: s.warmup / 2, concurrency: CONCURRENCY, deadlineMs: 10_000, stream: false });
+      const cpu0 = treeCpuSeconds(c.pids);
+      const r = await load(p, c.mock, text, { total: s.requests, concurrency: CONCURRENCY, deadlineMs: 20_000, stream: false });
+      const cpu1 = treeCpuSeconds(c.pids);
+      const bad = failures('requests', r);
+      if (bad) m.notes.push(bad);
+      if (r.completed > 0) m.requests = { perSec: (r.completed / r.wallMs) * 1000, cpuMs: c.pids.length ? ((cpu1 - cpu0) * 1000) / r.completed : NaN };
+    });
+  } finally {
+    await p.close();
+  }
+}
+
+export async function latency(c: Contender, s: Sizes, m: Measurements, paced: PacedUpstream, nextId: () => number): Promise<void> {
+  await guarded(m, 'ttfe', async () => {
+    const p = pool(c.mock.port, 4);
+    try {
+      const ttfe: number[] = [];
+      for (let i = 0; i < s.ttfe; i++) {
+        const t = await timedStream(p, c.mock, mockText('chunks=5'));
+        if (t.contentArrivals.length > 0) ttfe.push(t.contentArrivals[0]! - t.sentAt);
+      }
+      m.ttfe = { p50: percentile(ttfe, 50), p99: percentile(ttfe, 99) };
+    } finally {
+      await p.close();
+    }
+  });
+  await guarded(m, 'delay', async () => {
+    const p = pool(c.paced.port, 4);
+    try {
+      const delays: number[] = [];
+      let mismatched = 0;
+      // Two streams at a time, offset by half a pace, so their events never coincide.
+      const one = async (): Promise<void> => {
+        const id = nextId();
+        const t = await timedStream(p, c.paced, pacedText(id, s.pacedEvents, PACE_MS));
+        const sent = paced.sentTimes(id);
+        if (!t.complete || t.contentArrivals.length !== sent.length) mismatched++;
+        const n = Math.min(sent.length, t.contentArrivals.length);
+        for (let k = 1; k < n; k++) delays.push(t.contentArrivals[k]! - sent[k]!);
+      };
+      for (let i = 0; i < s.pacedStreams; i += 2) {
+        await Promise.all([one(), sleep(PACE_MS / 2).then(one)]);
+      }
+      if (mismatched > 0) m.notes.push(`delay: ${mismatched} paced streams did not arrive whole`);
+      m.delay = { p50: percentile(delays, 50), p99: percentile(delays, 99), samples: delays.length };
+    } finally {
+      await p.close();
+    }
+  });
+}
+
+/** Runs `fn` and returns its result with the peak RSS above the contender's settled RSS (NaN without /proc support). */
+async function withPeak<T>(c: Contender, fn: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  await settle(c);
+  const idle = treeRssBytes(c.pids);
+  const reset = c.pids.length > 0 && resetPeakRss(c.pids);
+  const value = await fn();
+  return { value, peakMb: reset ? (treePeakRssBytes(c.pids) - idle) / MB : NaN };
+}
+
+export async function bigStreams(c: Contender, s: Sizes, m: Measurements): Promise<void> {
+  const p = pool(c.mock.port, 2);
+  try {
+    await guarded(m, 'big event', async () => {
+      const event = async (bytes: number): Promise<{ ms: number; peakMb: number }> => {
+        const times: number[] = [];
+        let peak = 0;
+        for (let i = 0; i < s.bigRuns; i++) {
+          const r = await withPeak(c, () => drain(p, c.mock, mockText(`chunks=1 fault=big_event size=${bytes}`)));
+          if (!r.value.complete || r.value.bytes < bytes) throw new Error(`${bytes} byte event: incomplete stream (${r.value.bytes} bytes)`);
+          times.push(r.value.ms);
+          peak = Math.max(peak, r.peakMb);
+        }
+        return { ms: percentile(times, 50), peakMb: peak };
+      };
+      const one = await event(MB);
+      const ten = await event(10 * MB);
+      m.big = { ms1: one.ms, ms10: ten.ms, peakMb1: one.peakMb, peakMb10: ten.peakMb };
+    });
+    await guarded(m, 'long stream', async () => {
+      const stream = async (chunks: number, runs: number): Promise<{ us: number; peakMb: number }> => {
+        const times: number[] = [];
+        let peak = 0;
+        for (let i = 0; i < runs; i++) {
+          const r = await withPeak(c, () => drain(p, c.mock, mockText(`chunks=${chunks}`)));
+          if (!r.value.complete) throw new Error(`${chunks}-event stream ended without its terminal event`);
+          times.push((r.value.ms * 1000) / chunks);
+          peak = Math.max(peak, r.peakMb);
+        }
+        return { us: percentile(times, 50), peakMb: peak };
+      };
+      // Warm the path at this size first, so the short run is not paying for JIT.
+      await drain(p, c.mock, mockText(`chunks=${s.longShort}`));
+      const short = await stream(s.longShort, s.bigRuns);
+      const long = await stream(s.longLong, 1);
+      m.long = { usShort: short.us, usLong: long.us, peakMbShort: short.peakMb, peakMbLong: long.peakMb, short: s.longShort, long: s.longLong };
+    });
+  } finally {
+    await p.close();
+  }
+}
+
+export async function heldStreams(c: Contender, s: Sizes, m: Measurements): Promise<void> {
+  if (c.pids.length === 0) return;
+  await guarded(m, 'held streams', async () => {
+    // The mock sends the first events and then holds the connection open (fault=stall_mid).
+    const after = c.upstream === 'anthropic' ? 6 : 3;
+    await settle(c);
+    const before = treeRssBytes(c.pids);
+    const h = await holdStreams(c.mock.port, c.mock, mockText(`chunks=50 fault=stall_mid after=${after}`), s.held, { parallel: 50, deadlineMs: 90_000 });
+    try {
+      await sleep(1000);
+      await settle(c);
+      const after = treeRssBytes(c.pids);
+      if (h.failed > 0) m.notes.push(`held streams: ${h.failed} failed to open (${h.error})`);
+      if (h.held > 0) m.held = { kbPerStream: (after - before) / h.held / 1024, streams: h.held };
+    } finally {
+      await h.release();
+      await sleep(1000);
+    }
+  });
+}
