@@ -187,10 +187,10 @@ export async function heldStreams(c: Contender, s: Sizes, m: Measurements): Prom
   if (c.pids.length === 0) return;
   await guarded(m, 'held streams', async () => {
     // The mock sends the first events and then holds the connection open (fault=stall_mid).
-    const after = c.upstream === 'anthropic' ? 6 : 3;
+    const stallAfter = c.upstream === 'anthropic' ? 6 : 3;
     await settle(c);
     const before = treeRssBytes(c.pids);
-    const h = await holdStreams(c.mock.port, c.mock, mockText(`chunks=50 fault=stall_mid after=${after}`), s.held, { parallel: 50, deadlineMs: 90_000 });
+    const h = await holdStreams(c.mock.port, c.mock, mockText(`chunks=50 fault=stall_mid after=${stallAfter}`), s.held, { parallel: 50, deadlineMs: 90_000 });
     try {
       await sleep(1000);
       await settle(c);

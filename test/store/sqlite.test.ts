@@ -97,17 +97,20 @@ describe('SqliteStore', () => {
   test('usage rows', async () => {
     const store = new SqliteStore(join(dir, 'usage.db'));
     const base = { model: 'fast', status: 200, estimated: false, tokensIn: 10, tokensOut: 20 };
-    await store.recordUsage({ ...base, time: new Date(1000), requestId: 'r1', keyName: 'ci', target: 'a/x', endReason: 'completed' });
-    await store.recordUsage({
-      ...base,
-      time: new Date(2000),
-      requestId: 'r2',
-      target: 'b/y',
-      endReason: 'client_abort',
-      status: 499,
-      estimated: true,
-      tokensOut: 3,
-    });
+    await store.recordUsage([
+      { ...base, time: new Date(1000), requestId: 'r1', keyName: 'ci', target: 'a/x', endReason: 'completed' },
+      {
+        ...base,
+        time: new Date(2000),
+        requestId: 'r2',
+        target: 'b/y',
+        endReason: 'client_abort',
+        status: 499,
+        estimated: true,
+        tokensOut: 3,
+      },
+    ]);
+    await store.recordUsage([]);
     const rows = await store.recentUsage(10);
     assert.deepEqual(rows, [
       { ...base, time: new Date(2000), requestId: 'r2', keyName: undefined, target: 'b/y', endReason: 'client_abort', status: 499, estimated: true, tokensOut: 3 },
@@ -122,17 +125,19 @@ describe('SqliteStore', () => {
     const store = new SqliteStore(path);
     const { secret } = await store.createKey('grep-me', { rpm: 5 });
     await store.findByHash(hashKey(secret));
-    await store.recordUsage({
-      time: new Date(),
-      requestId: 'r',
-      keyName: 'grep-me',
-      model: 'm',
-      tokensIn: 1,
-      tokensOut: 1,
-      estimated: false,
-      endReason: 'completed',
-      status: 200,
-    });
+    await store.recordUsage([
+      {
+        time: new Date(),
+        requestId: 'r',
+        keyName: 'grep-me',
+        model: 'm',
+        tokensIn: 1,
+        tokensOut: 1,
+        estimated: false,
+        endReason: 'completed',
+        status: 200,
+      },
+    ]);
     const files = [path, `${path}-wal`, `${path}-shm`];
     const bytes = (): Buffer => Buffer.concat(files.filter((f) => existsSync(f)).map((f) => readFileSync(f)));
     // Checked while open (WAL holds the latest writes) and after close (checkpointed into the file).
