@@ -23,12 +23,14 @@ function fakeStore(): { store: Store; batches: UsageRow[][]; failing: { on: bool
 
 test('rows wait for the batch size or the flush interval, and arrive in order', async () => {
   const { store, batches } = fakeStore();
-  const recorder = new UsageRecorder(store, { batch: 3, flushMs: 30 });
-  for (let i = 0; i < 4; i++) recorder.add(row(i));
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(batches.map((b) => b.map((r) => r.requestId)), [['r0', 'r1', 'r2']]);
-  await new Promise((r) => setTimeout(r, 60));
+  const recorder = new UsageRecorder(store, { batch: 3, flushMs: 50 });
+  for (let i = 0; i < 3; i++) recorder.add(row(i));
+  await new Promise((r) => setTimeout(r, 5));
+  assert.deepEqual(batches.map((b) => b.map((r) => r.requestId)), [['r0', 'r1', 'r2']], 'a full batch goes at once');
+  recorder.add(row(3));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(batches.length, 1, 'a lone row waits');
+  await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(batches.map((b) => b.map((r) => r.requestId)), [['r0', 'r1', 'r2'], ['r3']]);
   await recorder.close();
 });
