@@ -308,15 +308,43 @@ function fetchComplete(
     const body = new BodySniffer(MAX_JSON_BODY);
     let head: UpstreamResponseHead | undefined;
     let overflow = false;
-    sendUpstream(httpReq, { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal }, {
+    let done = false;
+    // Released when the answer is complete before the upstream closes its body (a held connection).
+    const local = new AbortController();
+    const onAbort = (): void => local.abort(signal.reason);
+    if (signal.aborted) local.abort(signal.reason);
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const finishEarly = (resp: ChatResponse): void => {
+      done = true;
+      signal.removeEventListener('abort', onAbort);
+      local.abort(new GatewayError('internal', 'response complete'));
+      resolve(resp);
+    };
+    sendUpstream(httpReq, { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal: local.signal }, {
       onHead(h) {
         head = h;
         onResponseHead?.();
       },
       onData(chunk) {
+        if (done) return;
         if (!body.add(chunk)) overflow = true;
+        const status = head?.status ?? 0;
+        if (!overflow && status >= 200 && status < 300 && endsLikeJson(chunk) && body.sniff() === 'json') {
+          const text = body.text();
+          if (isCompleteJson(text)) {
+            try {
+              finishEarly(decodeJsonBody(codec, status, text, head?.headers ?? {}, ctx));
+            } catch (err) {
+              done = true;
+              local.abort(err);
+              reject(asGatewayError(err));
+            }
+          }
+        }
       },
       onEnd() {
+        signal.removeEventListener('abort', onAbort);
+        if (done) return;
         const status = head?.status ?? 0;
         if (status < 200 || status >= 300) {
           reject(codec.decodeError(status, body.text(), head?.headers ?? {}, ctx));
@@ -334,7 +362,8 @@ function fetchComplete(
         }
       },
       onError(err) {
-        reject(err);
+        signal.removeEventListener('abort', onAbort);
+        if (!done) reject(err);
       },
     });
   });
@@ -368,7 +397,7 @@ function decodeJsonBody(
 ): ChatResponse {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(withoutTrailingDone(text));
   } catch {
     throw new GatewayError('upstream_malformed', `upstream sent a body that is neither SSE nor JSON: ${text.slice(0, 120)}`);
   }
@@ -438,9 +467,14 @@ function endsLikeJson(chunk: Buffer): boolean {
 
 function isCompleteJson(text: string): boolean {
   try {
-    JSON.parse(text);
+    JSON.parse(withoutTrailingDone(text));
     return true;
   } catch {
     return false;
   }
+}
+
+/** Some relays glue `data: [DONE]` after a plain JSON body (Q-2, 9router): it ends the body, it is not part of it. */
+function withoutTrailingDone(text: string): string {
+  return text.replace(/\s*(?:data:\s*)?\[DONE\]\s*$/, '');
 }

@@ -169,6 +169,30 @@ describe('two instances sharing Redis', () => {
     await res.arrayBuffer();
   });
 
+  test('a Redis that hangs costs a request at most one command timeout, then is bypassed', async (t) => {
+    if (!redis) return t.skip('redis-server not installed');
+    const warningsBefore = logged(one, /redis unreachable/).length;
+    redis.pause();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const started = Date.now();
+        const res = await ask(one, LIMITED);
+        assert.equal(res.status, 200);
+        await res.arrayBuffer();
+        assert.ok(Date.now() - started < 1500, `request ${i} took ${Date.now() - started} ms`);
+      }
+      assert.equal(logged(one, /redis unreachable/).length, warningsBefore + 1, 'one warning for the hang');
+    } finally {
+      redis.resume();
+    }
+    // Once the quiet period is over the next request finds Redis answering again.
+    const recovered = logged(one, /redis reachable again/).length;
+    await new Promise((r) => setTimeout(r, 2100));
+    const res = await ask(one, LIMITED);
+    await res.arrayBuffer();
+    await until('the recovery line', () => logged(one, /redis reachable again/).length === recovered + 1);
+  });
+
   test('the keys never appear in logs or metrics', async (t) => {
     if (!redis) return t.skip('redis-server not installed');
     for (const s of [one, two]) {

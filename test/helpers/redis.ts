@@ -19,6 +19,9 @@ export interface RedisProcess {
   kill(): Promise<void>;
   /** Starts a fresh (empty) server on the same port after kill(). */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that hangs with its connections open. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function startRedis(): Promise<RedisProcess | undefined> {
     const p = proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill('SIGCONT'); // a paused process must not outlive the test
     p.kill('SIGKILL');
     await exited;
   };
@@ -66,6 +70,8 @@ export async function startRedis(): Promise<RedisProcess | undefined> {
     port,
     kill,
     restart: launch,
+    pause: () => void proc?.kill('SIGSTOP'),
+    resume: () => void proc?.kill('SIGCONT'),
     async stop() {
       await kill();
       rmSync(dir, { recursive: true, force: true });

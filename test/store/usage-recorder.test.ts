@@ -21,17 +21,28 @@ function fakeStore(): { store: Store; batches: UsageRow[][]; failing: { on: bool
   return { store, batches, failing };
 }
 
+async function until(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 test('rows wait for the batch size or the flush interval, and arrive in order', async () => {
   const { store, batches } = fakeStore();
   const recorder = new UsageRecorder(store, { batch: 3, flushMs: 50 });
   for (let i = 0; i < 3; i++) recorder.add(row(i));
-  await new Promise((r) => setTimeout(r, 5));
-  assert.deepEqual(batches.map((b) => b.map((r) => r.requestId)), [['r0', 'r1', 'r2']], 'a full batch goes at once');
+  await until(() => batches.length === 1);
+  assert.deepEqual(batches[0]!.map((r) => r.requestId), ['r0', 'r1', 'r2'], 'a full batch goes at once');
+  const added = Date.now();
   recorder.add(row(3));
-  await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
   assert.equal(batches.length, 1, 'a lone row waits');
-  await new Promise((r) => setTimeout(r, 80));
-  assert.deepEqual(batches.map((b) => b.map((r) => r.requestId)), [['r0', 'r1', 'r2'], ['r3']]);
+  await until(() => batches.length === 2);
+  assert.ok(Date.now() - added >= 45, 'for the flush interval');
+  assert.deepEqual(batches[1]!.map((r) => r.requestId), ['r3']);
   await recorder.close();
 });
 

@@ -1,0 +1,201 @@
+// Turns the measurements into the tables `npm run bench` prints and bench/RESULTS.md keeps: absolute
+// figures, ratios to the bare Node pass-through (cost) and to direct (added latency), and the issue 6
+// targets, each marked met or not.
+
+import type { Measurements } from './scenarios.ts';
+
+export interface Row {
+  name: string;
+  version: string;
+  /** Undefined when the contender could not be measured; `skipped` says why. */
+  m?: Measurements;
+  skipped?: string;
+}
+
+const SAME = 'sluice openai→openai';
+const TRANSLATED = ['sluice anthropic→openai', 'sluice openai→anthropic'];
+const SLUICE = [SAME, ...TRANSLATED];
+
+function fmt(n: number | undefined, digits = 2): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  if (Math.abs(n) >= 100) return n.toFixed(0);
+  return n.toFixed(digits);
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${fmt(a / b)}×` : '—';
+}
+
+function signed(n: number | undefined, digits = 2): string {
+  if (n === undefined || !Number.isFinite(n)) return '—';
+  return `${n >= 0 ? '+' : ''}${fmt(n, digits)}`;
+}
+
+export function table(header: string[], lines: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const row = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [row(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(row)].join('\n');
+}
+
+function find(rows: Row[], name: string): Measurements | undefined {
+  return rows.find((r) => r.name === name)?.m;
+}
+
+export function costTable(rows: Row[]): string {
+  const bare = find(rows, 'bare node proxy');
+  const measured = rows.filter((r) => r.m);
+  return table(
+    ['contender', 'streams/s', '×bare', 'CPU ms/stream', '×bare', 'requests/s', 'CPU ms/request', '×bare'],
+    measured.map((r) => {
+      const m = r.m!;
+      return [
+        r.name,
+        fmt(m.streams?.perSec, 0),
+        ratio(m.streams?.perSec, bare?.streams?.perSec),
+        fmt(m.streams?.cpuMs, 3),
+        ratio(m.streams?.cpuMs, bare?.streams?.cpuMs),
+        fmt(m.requests?.perSec, 0),
+        fmt(m.requests?.cpuMs, 3),
+        ratio(m.requests?.cpuMs, bare?.requests?.cpuMs),
+      ];
+    }),
+  );
+}
+
+export function latencyTable(rows: Row[]): string {
+  const direct = find(rows, 'direct (mock)');
+  return table(
+    ['contender', 'TTFE p50 / p99 ms', 'added TTFE p50', 'event delay p50 / p99 ms', 'added delay p50 / p99'],
+    rows
+      .filter((r) => r.m)
+      .map((r) => {
+        const m = r.m!;
+        const isDirect = m === direct;
+        return [
+          r.name,
+          `${fmt(m.ttfe?.p50)} / ${fmt(m.ttfe?.p99)}`,
+          isDirect ? '—' : signed((m.ttfe?.p50 ?? NaN) - (direct?.ttfe?.p50 ?? NaN)),
+          `${fmt(m.delay?.p50, 3)} / ${fmt(m.delay?.p99, 3)}`,
+          isDirect ? '—' : `${signed((m.delay?.p50 ?? NaN) - (direct?.delay?.p50 ?? NaN), 3)} / ${signed((m.delay?.p99 ?? NaN) - (direct?.delay?.p99 ?? NaN), 3)}`,
+        ];
+      }),
+  );
+}
+
+export function memoryTable(rows: Row[]): string {
+  const anyLong = rows.find((r) => r.m?.long)?.m?.long;
+  const short = anyLong ? `${anyLong.short / 1000}k` : 'short';
+  const long = anyLong ? `${anyLong.long / 1000}k` : 'long';
+  return table(
+    ['contender', 'KB / held stream', '1 MB event ms, peak MB', '10 MB event ms, peak MB', `µs/event ${short} / ${long} (ratio)`, `peak MB ${short} / ${long}`],
+    rows
+      .filter((r) => r.m)
+      .map((r) => {
+        const m = r.m!;
+        return [
+          r.name,
+          m.held ? `${fmt(m.held.kbPerStream, 1)} (${m.held.streams})` : '—',
+          m.big ? `${fmt(m.big.ms1, 1)}, ${fmt(m.big.peakMb1, 1)}` : '—',
+          m.big ? `${fmt(m.big.ms10, 1)}, ${fmt(m.big.peakMb10, 1)}` : '—',
+          m.long ? `${fmt(m.long.usShort)} / ${fmt(m.long.usLong)} (${fmt(m.long.usLong / m.long.usShort)})` : '—',
+          m.long ? `${fmt(m.long.peakMbShort, 1)} / ${fmt(m.long.peakMbLong, 1)}` : '—',
+        ];
+      }),
+  );
+}
+
+interface Target {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+/** The issue 6 targets, evaluated on this run. `undefined` = could not be evaluated (a contender missing). */
+export function targets(rows: Row[]): Target[] {
+  const bare = find(rows, 'bare node proxy');
+  const direct = find(rows, 'direct (mock)');
+  const same = find(rows, SAME);
+  const out: Target[] = [];
+  const check = (target: string, value: number | undefined, limit: number, unit: string, atMost = true): void => {
+    const ok = value === undefined || !Number.isFinite(value) ? undefined : atMost ? value <= limit : value >= limit;
+    out.push({ target, measured: `${fmt(value, unit === '×' ? 2 : 3)}${unit}`, met: ok });
+  };
+  const div = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
+
+  check('same-protocol CPU per stream ≤ 1.5× bare', div(same?.streams?.cpuMs, bare?.streams?.cpuMs), 1.5, '×');
+  check('same-protocol streams/s ≥ 0.75× bare', div(same?.streams?.perSec, bare?.streams?.perSec), 0.75, '×', false);
+  for (const name of TRANSLATED) check(`${name.slice(7)} CPU per stream ≤ 2.5× bare`, div(find(rows, name)?.streams?.cpuMs, bare?.streams?.cpuMs), 2.5, '×');
+  check('Portkey CPU per stream ≥ 4× sluice openai→openai', div(find(rows, 'portkey openai→openai')?.streams?.cpuMs, same?.streams?.cpuMs), 4, '×', false);
+  check(
+    'claude-code-router CPU per stream ≥ 4× sluice anthropic→openai',
+    div(find(rows, 'claude-code-router anthropic→openai')?.streams?.cpuMs, find(rows, TRANSLATED[0]!)?.streams?.cpuMs),
+    4,
+    '×',
+    false,
+  );
+  for (const name of SLUICE) {
+    const m = find(rows, name);
+    const short = name.slice(7);
+    check(`${short} added TTFE p50 ≤ 1 ms`, sub(m?.ttfe?.p50, direct?.ttfe?.p50), 1, ' ms');
+    check(`${short} added per-event delay p50 ≤ 0.3 ms`, sub(m?.delay?.p50, direct?.delay?.p50), 0.3, ' ms');
+    check(`${short} added per-event delay p99 ≤ 2 ms`, sub(m?.delay?.p99, direct?.delay?.p99), 2, ' ms');
+    check(`${short} memory per held stream ≤ 45 KB`, m?.held?.kbPerStream, 45, ' KB');
+    // Linear time: the cost per byte (per event) of the large case within 1.25× of the small one.
+    check(`${short} 10 MB event: time per MB ≤ 1.25× the 1 MB event's`, m?.big ? m.big.ms10 / 10 / m.big.ms1 : undefined, 1.25, '×');
+    check(`${short} long stream: µs per event, long ≤ 1.25× short`, m?.long ? m.long.usLong / m.long.usShort : undefined, 1.25, '×');
+    // Flat memory: a 10× longer stream may not need more than a few MB more at its peak.
+    check(`${short} long stream: peak RSS, long − short ≤ 8 MB`, m?.long ? m.long.peakMbLong - m.long.peakMbShort : undefined, 8, ' MB');
+  }
+  return out;
+}
+
+function sub(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined ? a - b : undefined;
+}
+
+export function targetTable(rows: Row[]): string {
+  return table(
+    ['target', 'measured', 'met'],
+    targets(rows).map((t) => [t.target, t.measured, t.met === undefined ? 'n/a' : t.met ? 'yes' : 'NO']),
+  );
+}
+
+export function skippedLines(rows: Row[]): string[] {
+  return rows.filter((r) => r.skipped).map((r) => `- ${r.name}: not measured — ${r.skipped}`);
+}
+
+export function noteLines(rows: Row[]): string[] {
+  return rows.flatMap((r) => (r.m?.notes ?? []).map((n) => `- ${r.name}: ${n}`));
+}
+
+export function versionLines(rows: Row[]): string[] {
+  return rows.filter((r) => !r.skipped).map((r) => `- ${r.name}: ${r.version}`);
+}
+
+/** Everything the run prints, as markdown. */
+export function renderReport(rows: Row[], header: string[]): string {
+  const parts = [
+    ...header,
+    '',
+    '### Cost: 50-chunk streams and non-streaming requests, 8 in flight (CPU of the contender\'s processes, from /proc)',
+    '',
+    costTable(rows),
+    '',
+    '### Latency: time to first content event (5-chunk stream, sequential) and per-event delay on a 20 ms-spaced stream',
+    '',
+    latencyTable(rows),
+    '',
+    '### Memory and large streams',
+    '',
+    memoryTable(rows),
+    '',
+    '### Issue 6 targets',
+    '',
+    targetTable(rows),
+  ];
+  const skipped = skippedLines(rows);
+  if (skipped.length) parts.push('', '### Not measured', '', ...skipped);
+  const notes = noteLines(rows);
+  if (notes.length) parts.push('', '### Notes', '', ...notes);
+  return parts.join('\n');
+}
