@@ -44,6 +44,9 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** How often the key store is asked whether keys exist (an open gateway closes once one does). */
+const AUTH_REFRESH_MS = 10_000;
+
 const CHAT_ROUTES: Record<string, ProtocolName> = {
   '/v1/chat/completions': 'openai',
   '/chat/completions': 'openai',
@@ -55,6 +58,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   const auth = new Authenticator(config.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
   const pipeline = new Pipeline(config, router, hooks);
+  let refreshTimer: NodeJS.Timeout | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
@@ -187,6 +191,10 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     auth,
     async listen(port: number, host: string): Promise<AddressInfo> {
       await auth.refresh();
+      // Keys created in the store by `sluice keys create` (or another instance) close an open gateway
+      // without a restart.
+      refreshTimer = setInterval(() => void auth.refresh().catch(() => undefined), AUTH_REFRESH_MS);
+      refreshTimer.unref();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
@@ -197,6 +205,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       return server.address() as AddressInfo;
     },
     async close(): Promise<void> {
+      if (refreshTimer) clearInterval(refreshTimer);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -45,7 +45,7 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   const sync = config.redis ? syncCircuits(health, state) : undefined;
   const router = createRouter(config, { health });
 
-  let appOptions: AppOptions = {
+  const appOptions: AppOptions = {
     router,
     store,
     admission: createAdmission(state),

@@ -34,10 +34,13 @@ describe('debug-stream timing', () => {
     assert.ok(t.maxHoldMs >= 1700 && t.maxHoldMs <= 1800, String(t.maxHoldMs));
   });
 
-  test('one late event is only partly held', () => {
-    const t = analyseDebugTiming(ticks(8, 250, 0, (i, sent) => sent + 10 + (i === 3 ? 200 : 0)), 250);
-    assert.equal(t.verdict, 'partly-held');
-    assert.equal(t.held, 1);
+  test('one late event is jitter; two are a partly held stream', () => {
+    const one = analyseDebugTiming(ticks(8, 250, 0, (i, sent) => sent + 10 + (i === 3 ? 200 : 0)), 250);
+    assert.equal(one.verdict, 'spread');
+    assert.equal(one.held, 1);
+    const two = analyseDebugTiming(ticks(8, 250, 0, (i, sent) => sent + 10 + (i === 3 || i === 6 ? 200 : 0)), 250);
+    assert.equal(two.verdict, 'partly-held');
+    assert.equal(two.held, 2);
   });
 });
 

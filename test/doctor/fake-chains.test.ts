@@ -54,7 +54,7 @@ describe('doctor against a stand-in gateway', { concurrency: true }, () => {
     assert.match(k.detail, /idle timeout is below the keepalive interval/);
     assert.match(k.fix!, /proxy_read_timeout/);
     assert.match(k.fix!, /server\.keepalive/);
-    assert.ok((k.data!.silenceMs as number) >= 550 && (k.data!.silenceMs as number) < 1500, String(k.data!.silenceMs));
+    assert.ok((k.data!.silenceMs as number) >= 300 && (k.data!.silenceMs as number) < 1400, String(k.data!.silenceMs));
   });
 
   test('compression is reported with the compressing hop fixes', async () => {

@@ -64,7 +64,8 @@ describe('doctor through real proxies', { concurrency: true }, () => {
     assert.match(k.culprit!, /nginx/);
     assert.match(k.fix!, /proxy_read_timeout/);
     const silence = k.data!.silenceMs as number;
-    assert.ok(silence >= 900 && silence < 2500, `cut after ${silence} ms of silence`);
+    // Loose bounds: under load the last byte is stamped late; what matters is "well before the 3 s keepalive".
+    assert.ok(silence >= 500 && silence < 2500, `cut after ${silence} ms of silence`);
   });
 
   test('nginx configured for streaming (buffering off, HTTP/1.1, read timeout above keepalive) → exit 0', async (t) => {

@@ -14,6 +14,7 @@ const secret = (): string => `sk-sluice-${randomBytes(24).toString('base64url').
 const LIMITED = secret();
 const FREE = secret();
 const SINGLE = secret();
+const ROOMY = secret();
 
 let redis: RedisProcess | undefined;
 let mock: MockServer;
@@ -47,6 +48,7 @@ auth:
     - { name: limited, key: "${LIMITED}", rpm: ${RPM} }
     - { name: free, key: "${FREE}" }
     - { name: single, key: "${SINGLE}", concurrency: 1 }
+    - { name: roomy, key: "${ROOMY}", rpm: 1000 }
 retries: { attempts: 1, backoff: 10ms }
 breaker: { failure_threshold: 5, cooldown: 30s }
 redis: ${redis.url}
@@ -176,7 +178,7 @@ describe('two instances sharing Redis', () => {
     try {
       for (let i = 0; i < 4; i++) {
         const started = Date.now();
-        const res = await ask(one, LIMITED);
+        const res = await ask(one, ROOMY);
         assert.equal(res.status, 200);
         await res.arrayBuffer();
         assert.ok(Date.now() - started < 1500, `request ${i} took ${Date.now() - started} ms`);
@@ -188,7 +190,7 @@ describe('two instances sharing Redis', () => {
     // Once the quiet period is over the next request finds Redis answering again.
     const recovered = logged(one, /redis reachable again/).length;
     await new Promise((r) => setTimeout(r, 2100));
-    const res = await ask(one, LIMITED);
+    const res = await ask(one, ROOMY);
     await res.arrayBuffer();
     await until('the recovery line', () => logged(one, /redis reachable again/).length === recovered + 1);
   });
@@ -200,7 +202,7 @@ describe('two instances sharing Redis', () => {
       const text = await metrics.text();
       const output = [...s.stdout, ...s.stderr, metrics.status === 200 ? text : ''].join('\n');
       assert.ok(s.stdout.length > 10, 'there are logs to search');
-      for (const key of [LIMITED, FREE, SINGLE]) {
+      for (const key of [LIMITED, FREE, SINGLE, ROOMY]) {
         assert.equal(output.includes(key), false, 'a secret in the output');
         assert.equal(output.includes(key.slice(10)), false, 'a secret body in the output');
       }

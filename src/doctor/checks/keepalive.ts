@@ -15,6 +15,7 @@ import { KEEPALIVE_HEADER } from './debug-stream.ts';
 const COMMON_IDLE_LIMIT_MS = 60_000;
 /** Timeout statuses a proxy answers with when the upstream stayed silent too long. */
 const TIMEOUT_STATUSES = new Set([408, 502, 504, 522, 524]);
+const MIN_TIMEOUT_WAIT_MS = 250;
 
 /** Silence a bit longer than the keepalive, so a comment must cross every hop before the next tick. */
 export function probeGapMs(keepaliveMs: number): number {
@@ -73,8 +74,10 @@ export async function checkKeepalive(s: Session): Promise<Check> {
   const first = ticks[0];
   const data: Record<string, unknown> = { keepaliveMs, gapMs, status: res.status, end: res.end, comments: record.comments.length };
 
-  if (TIMEOUT_STATUSES.has(res.status)) {
-    const after = res.headersAt - res.startedAt;
+  const waited = res.headersAt - res.startedAt;
+  // An immediate 502 is a broken upstream, not a timeout; a timeout status after a wait is the idle limit.
+  if (TIMEOUT_STATUSES.has(res.status) && waited >= MIN_TIMEOUT_WAIT_MS) {
+    const after = waited;
     return idleFailure(s, `a hop answered ${res.status} after ${ms(after)} of waiting, below the ${ms(keepaliveMs)} keepalive interval`, after, data);
   }
   if (res.status !== 200) return { name, status: 'warn', detail: `the idle probe answered ${res.status}`, data };
