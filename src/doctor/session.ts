@@ -12,6 +12,11 @@ export interface Session {
   isSluice: boolean;
   /** The gateway's keepalive interval, from `x-sluice-keepalive-ms` on /debug/stream. */
   keepaliveMs?: number;
+  /**
+   * Our clock minus the gateway's, plus the one-way latency: the smallest (arrival − sent_at) of the
+   * debug-stream test. Maps a gateway send time onto our clock even when a hop delivered it late.
+   */
+  clockOffsetMs?: number;
   /** The pacing verdict of the debug-stream test, when it ran. */
   debugVerdict?: DebugVerdict;
   /** The chain could not be tested: nothing answered, or the gateway refused the key. */

@@ -57,6 +57,7 @@ export async function checkDebugStream(s: Session, onSluiceHeaders?: () => void)
     const tick = parseTick(e.data);
     if (tick) samples.push({ sentAt: tick.sent_at, at: e.at });
   }
+  if (samples.length > 0) s.clockOffsetMs = Math.min(...samples.map((x) => x.at - x.sentAt));
   const flagged = headerValue(res.headers, DEBUG_HEADER) === '1';
   // A hop may strip unknown headers; the ticker's own payload shape identifies it as well.
   if (!flagged && samples.length === 0) {
@@ -135,7 +136,7 @@ function notSluice(why: string): Check[] {
   ];
 }
 
-function parseTick(data: string): { seq: number; sent_at: number } | undefined {
+export function parseTick(data: string): { seq: number; sent_at: number } | undefined {
   if (data === '[DONE]') return undefined;
   try {
     const j = JSON.parse(data) as { seq?: unknown; sent_at?: unknown };

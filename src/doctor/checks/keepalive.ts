@@ -9,7 +9,7 @@ import { exchange, ExchangeError, headerValue } from '../http.ts';
 import { createSseRecorder } from '../sse-record.ts';
 import { ms, type Session } from '../session.ts';
 import type { Check } from '../types.ts';
-import { KEEPALIVE_HEADER } from './debug-stream.ts';
+import { KEEPALIVE_HEADER, parseTick } from './debug-stream.ts';
 
 /** Common idle limits (sse.md §8): at or above these a keepalive no longer protects the stream. */
 const COMMON_IDLE_LIMIT_MS = 60_000;
@@ -104,8 +104,11 @@ export async function checkKeepalive(s: Session): Promise<Check> {
     return { name, status: 'pass', detail: `a ${ms(gapMs)} pause passed every hop; first keepalive comment after ${ms(cadence)} (keepalive ${ms(keepaliveMs)})`, data };
   }
 
-  // Cut (or stalled) before the second tick: measure the silence that preceded it.
-  const lastByte = Math.max(first?.at ?? res.headersAt, record.comments[record.comments.length - 1]?.at ?? 0);
+  // Cut (or stalled) before the second tick: measure the silence the hops saw before the cut. A
+  // buffering hop delivers the first tick only at the cut, so its send time (on our clock) counts.
+  const sentAt = first ? parseTick(first.data)?.sent_at : undefined;
+  const firstSent = first && sentAt !== undefined && s.clockOffsetMs !== undefined ? Math.min(first.at, sentAt + s.clockOffsetMs) : first?.at;
+  const lastByte = Math.max(firstSent ?? res.headersAt, record.comments[record.comments.length - 1]?.at ?? 0);
   const silence = res.endedAt - lastByte;
   data.silenceMs = Math.round(silence);
   if (res.end === 'timeout') {

@@ -1,0 +1,44 @@
+// ./bin/sluice runs on the Node pinned in node_modules; an old Node gets a clear message, not a
+// stack trace; every command answers --help.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/sluice.ts';
+
+const BIN = join(ROOT, 'bin/sluice');
+
+test('bin/sluice uses the pinned Node and every command answers --help', () => {
+  for (const cmd of ['serve', 'mock', 'check', 'doctor', 'keys']) {
+    // A PATH without any node: the launcher must find the pinned one by itself.
+    const r = spawnSync(BIN, [cmd, '--help'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME } });
+    assert.equal(r.status, 0, `${cmd} --help: ${r.stderr}`);
+    assert.match(r.stdout, /Usage:\s+sluice/, `${cmd} --help prints usage`);
+  }
+  const top = spawnSync(BIN, ['--help'], { encoding: 'utf8' });
+  assert.equal(top.status, 0);
+  for (const cmd of ['serve', 'doctor', 'mock', 'check', 'keys']) assert.match(top.stdout, new RegExp(`\\b${cmd}\\b`));
+  const unknown = spawnSync(BIN, ['frobnicate'], { encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+test('an old Node exits with a clear message instead of a stack trace', (t) => {
+  const old = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => {
+    if (!existsSync(p)) return false;
+    const v = spawnSync(p, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout.trim();
+    const [major, minor] = v.split('.').map(Number);
+    return major! < 22 || (major === 22 && minor! < 18);
+  });
+  if (!old) {
+    t.skip('no Node older than 22.18 on this machine to try');
+    return;
+  }
+  const r = spawnSync(old, [join(ROOT, 'src/cli/entry.js'), 'serve'], { encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Node\.js >= 22\.18 is required/);
+  assert.match(r.stderr, /npm ci/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
