@@ -45,6 +45,14 @@ const SIMULATE_PIECE = 16;
 const MAX_ERROR_BODY = 64 * 1024;
 /** A JSON body (non-streaming answer, or Q-2) may be large but not unbounded. */
 const MAX_JSON_BODY = 64 * 1024 * 1024;
+/**
+ * An answer is often complete (`[DONE]`, a whole JSON document) a moment before the upstream ends
+ * its body: the chunked terminator follows in the same read or the next packet. Waiting for it keeps
+ * the keep-alive connection for the next request; aborting at once cost a new TCP connection, an
+ * undici error and a GatewayError stack per request (bench/RESULTS.md). An upstream that holds the
+ * connection open after a complete answer (Q-2) is let go after this grace period.
+ */
+const RELEASE_GRACE_MS = 1000;
 
 export function runStreamAttempt(
   target: ResolvedTarget,
@@ -58,6 +66,7 @@ export function runStreamAttempt(
     const local = new AbortController();
     let settled = false;
     let upstreamEnded = false;
+    let releaseTimer: NodeJS.Timeout | undefined;
     let cancelLocal: (() => void) | undefined;
 
     const settle = (err?: GatewayError): void => {
@@ -72,8 +81,8 @@ export function runStreamAttempt(
         if (!local.signal.aborted) local.abort(named);
         reject(named);
       } else {
-        // Complete before the upstream closed its body (a JSON answer on a held connection): let it go.
-        if (!upstreamEnded && !local.signal.aborted) local.abort(new GatewayError('internal', 'response complete'));
+        // Complete before the upstream ended its body: let it go if the end does not follow (RELEASE_GRACE_MS).
+        if (!upstreamEnded && !local.signal.aborted) releaseTimer = releaseAfterGrace(local);
         resolve(stats);
       }
     };
@@ -210,6 +219,7 @@ export function runStreamAttempt(
       },
       onEnd() {
         upstreamEnded = true;
+        clearTimeout(releaseTimer);
         if (settled) return;
         const status = head?.status ?? 0;
         if (mode === 'error') {
@@ -230,6 +240,7 @@ export function runStreamAttempt(
       },
       onError(err) {
         upstreamEnded = true;
+        clearTimeout(releaseTimer);
         if (settled) return;
         if (head && err.code === 'upstream_unreachable') {
           settle(new GatewayError('stream_truncated', `upstream connection closed mid-response: ${err.message}`, { cause: err }));
@@ -309,7 +320,8 @@ function fetchComplete(
     let head: UpstreamResponseHead | undefined;
     let overflow = false;
     let done = false;
-    // Released when the answer is complete before the upstream closes its body (a held connection).
+    let releaseTimer: NodeJS.Timeout | undefined;
+    // Released when the answer is complete but the upstream does not end its body (RELEASE_GRACE_MS).
     const local = new AbortController();
     const onAbort = (): void => local.abort(signal.reason);
     if (signal.aborted) local.abort(signal.reason);
@@ -317,7 +329,7 @@ function fetchComplete(
     const finishEarly = (resp: ChatResponse): void => {
       done = true;
       signal.removeEventListener('abort', onAbort);
-      local.abort(new GatewayError('internal', 'response complete'));
+      releaseTimer = releaseAfterGrace(local);
       resolve(resp);
     };
     sendUpstream(httpReq, { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal: local.signal }, {
@@ -344,6 +356,7 @@ function fetchComplete(
       },
       onEnd() {
         signal.removeEventListener('abort', onAbort);
+        clearTimeout(releaseTimer);
         if (done) return;
         const status = head?.status ?? 0;
         if (status < 200 || status >= 300) {
@@ -363,10 +376,20 @@ function fetchComplete(
       },
       onError(err) {
         signal.removeEventListener('abort', onAbort);
+        clearTimeout(releaseTimer);
         if (!done) reject(err);
       },
     });
   });
+}
+
+/** Aborts the upstream request unless its body ends within RELEASE_GRACE_MS (the caller clears the timer then). */
+function releaseAfterGrace(local: AbortController): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    if (!local.signal.aborted) local.abort(new GatewayError('internal', 'response complete'));
+  }, RELEASE_GRACE_MS);
+  timer.unref();
+  return timer;
 }
 
 /** Content only the client's own dialect can carry is refused by an upstream of another (400, not retried). */

@@ -57,6 +57,13 @@ describe('doctor against a stand-in gateway', { concurrency: true }, () => {
     assert.ok((k.data!.silenceMs as number) >= 300 && (k.data!.silenceMs as number) < 1400, String(k.data!.silenceMs));
   });
 
+  test('a hop that both buffers and cuts silent streams fails both checks, timing the silence from the send', async () => {
+    const r = await diagnose({ keepaliveMs: 1500, idleCutMs: 600, holdUntilEnd: true });
+    assert.deepEqual(failing(r).sort(), ['buffering', 'chat-buffering', 'keepalive']);
+    const silence = check(r, 'keepalive').data!.silenceMs as number;
+    assert.ok(silence >= 300 && silence < 1400, String(silence));
+  });
+
   test('compression is reported with the compressing hop fixes', async () => {
     const r = await diagnose({ gzip: true });
     assert.deepEqual(failing(r), ['compression']);

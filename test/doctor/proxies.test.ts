@@ -5,7 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runDiagnosis, exitCodeOf, type Check, type DoctorReport } from '../../src/doctor/index.ts';
-import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
+import { join } from 'node:path';
+import { ROOT, startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 import { requireOrSkip, startCaddy, startNginx, type ProxyProcess } from '../helpers/proxies.ts';
 
 /** keepalive 1s: the idle probe holds a stream silent for 1.5 s. */
@@ -83,5 +84,24 @@ describe('doctor through real proxies', { concurrency: true }, () => {
     assert.equal(exitCodeOf(r), 0, explain(r));
     assert.equal(check(r, 'buffering').status, 'pass');
     assert.notEqual(check(r, 'keepalive').status, 'fail');
+  });
+
+  // Issue 5: the shipped deploy/ files themselves, not just hand-written test configs.
+  test('nginx with deploy/nginx.conf → exit 0, every check passing', async (t) => {
+    const nginx = await startNginx({ upstreamPort: fast.port, config: join(ROOT, 'deploy/nginx.conf') });
+    if (!requireOrSkip(t, nginx, 'nginx')) return;
+    const r = await diagnoseThrough(nginx);
+    assert.equal(exitCodeOf(r), 0, explain(r));
+    assert.equal(check(r, 'buffering').status, 'pass', explain(r));
+    assert.equal(check(r, 'keepalive').status, 'pass', explain(r));
+  });
+
+  test('Caddy with deploy/Caddyfile → exit 0, every check passing', async (t) => {
+    const caddy = await startCaddy({ upstreamPort: fast.port, caddyfile: join(ROOT, 'deploy/Caddyfile') });
+    if (!requireOrSkip(t, caddy, 'caddy')) return;
+    const r = await diagnoseThrough(caddy);
+    assert.equal(exitCodeOf(r), 0, explain(r));
+    assert.equal(check(r, 'buffering').status, 'pass', explain(r));
+    assert.equal(check(r, 'keepalive').status, 'pass', explain(r));
   });
 });

@@ -108,7 +108,8 @@ export async function checkKeepalive(s: Session): Promise<Check> {
   // buffering hop delivers the first tick only at the cut, so its send time (on our clock) counts.
   const sentAt = first ? parseTick(first.data)?.sent_at : undefined;
   const firstSent = first && sentAt !== undefined && s.clockOffsetMs !== undefined ? Math.min(first.at, sentAt + s.clockOffsetMs) : first?.at;
-  const lastByte = Math.max(firstSent ?? res.headersAt, record.comments[record.comments.length - 1]?.at ?? 0);
+  // No tick at all: the hop dropped what it held; the gateway sent the first tick as the request arrived.
+  const lastByte = Math.max(firstSent ?? res.startedAt, record.comments[record.comments.length - 1]?.at ?? 0);
   const silence = res.endedAt - lastByte;
   data.silenceMs = Math.round(silence);
   if (res.end === 'timeout') {
