@@ -187,6 +187,7 @@ export function runStreamAttempt(
         head = h;
         stats.status = h.status;
         if (h.status < 200 || h.status >= 300) mode = 'error';
+        else watch.responded();
       },
       onData(chunk) {
         if (settled) return;

@@ -1,7 +1,9 @@
 // Time limits of one upstream attempt (SPEC §4.4): first_byte until the first upstream *event*,
 // then idle between events, and total for the whole attempt. Comments and pings from the upstream
-// produce no canonical event, so they never reset these clocks (Q-1). One timer, re-armed lazily:
-// touch() on the per-event path only stores a timestamp.
+// produce no canonical event, so they never reset these clocks (Q-1). Idle also runs from the
+// upstream's response headers to its first event: an upstream that answered and then sends only
+// keepalives is cut off after `idle`, not after the (much longer) first_byte limit. One timer,
+// re-armed lazily: touch() on the per-event path only stores a timestamp.
 
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
 
@@ -12,6 +14,8 @@ export class EventWatch {
   private readonly onExpire: (err: GatewayError) => void;
   private readonly startedAt: number;
   private lastEvent = -1;
+  /** When the upstream's response headers arrived (-1: not yet). */
+  private respondedAt = -1;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -37,6 +41,14 @@ export class EventWatch {
     this.lastEvent = now;
   }
 
+  /** The upstream answered (response headers): from now on silence is measured against idle too. */
+  responded(): void {
+    if (this.respondedAt >= 0 || this.stopped) return;
+    this.respondedAt = performance.now();
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -46,7 +58,10 @@ export class EventWatch {
   private schedule(): void {
     if (this.stopped) return;
     const now = performance.now();
-    const phaseEnd = this.lastEvent < 0 ? this.startedAt + this.firstByteMs : this.lastEvent + this.idleMs;
+    const phaseEnd =
+      this.lastEvent >= 0
+        ? this.lastEvent + this.idleMs
+        : Math.min(this.startedAt + this.firstByteMs, this.respondedAt >= 0 ? this.respondedAt + this.idleMs : Infinity);
     const next = Math.min(phaseEnd, this.deadline);
     this.timer = setTimeout(this.check, Math.max(1, next - now));
     this.timer.unref?.();
@@ -64,6 +79,9 @@ export class EventWatch {
     } else if (this.lastEvent < 0 && now >= this.startedAt + this.firstByteMs) {
       code = 'first_byte_timeout';
       message = `upstream sent no event within the first_byte limit of ${fmt(this.firstByteMs)}`;
+    } else if (this.lastEvent < 0 && this.respondedAt >= 0 && now >= this.respondedAt + this.idleMs) {
+      code = 'idle_timeout';
+      message = `upstream answered but sent no event for ${fmt(this.idleMs)} (idle limit; comments and pings do not count)`;
     } else if (this.lastEvent >= 0 && now >= this.lastEvent + this.idleMs) {
       code = 'idle_timeout';
       message = `upstream sent no event for ${fmt(this.idleMs)} (idle limit)`;
