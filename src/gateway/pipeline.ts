@@ -14,6 +14,7 @@ import type { Router, RoutePlan } from '../router/index.ts';
 import { frontCodec } from '../protocols/index.ts';
 import { SseResponder } from '../server/sse-responder.ts';
 import { runCompleteAttempt, runStreamAttempt, type ResolvedTarget } from './attempt.ts';
+import type { ChatResponse } from '../core/response.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
 
@@ -185,81 +186,48 @@ export class Pipeline {
       else gate.push(ev);
     };
 
-    let lastError: GatewayError | undefined;
-    let previous: ResolvedTarget | undefined;
-    // In-flight accounting of the current attempt (least-busy, half-open probe slot); router/index.ts.
-    let endAttempt: (() => void) | undefined;
     try {
-      for (let target = plan.next(); target; target = plan.next()) {
-        endAttempt?.();
-        endAttempt = plan.begin?.(target);
-        if (previous) {
-          record.retries++;
-          if (previous.key !== target.key) record.failovers++;
-          await backoff(this.config, record.attempts, lastError, abort.signal, plan.delayMs?.(target));
-          if (clientGone) break;
-        }
-        previous = target;
-        record.attempts++;
-        record.target = target.key;
-        record.provider = target.provider.name;
-        gate.reset();
-        try {
+      const outcome = await this.walkPlan(
+        plan,
+        record,
+        abort.signal,
+        () => clientGone,
+        async (target) => {
+          gate.reset();
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
-          const stats = await runStreamAttempt(
-            target,
-            chat,
-            { onEvent, onTap: tap },
-            abort.signal,
-          );
-          plan.report(target, { ok: true, firstEventMs: stats.firstEventMs });
-          record.status = 200;
-          record.endReason = 'completed';
-          record.usage = usage ?? estimateUsage(chat, outputChars);
-          responder.end();
-          return;
-        } catch (err) {
-          const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
-          if (clientGone) {
-            record.endReason = 'client_abort';
-            record.status = 499;
-            record.usage = usage ?? estimateUsage(chat, outputChars);
-            return;
-          }
-          plan.report(target, { ok: false, error });
-          this.hooks.onAttemptError?.(target, error);
-          lastError = error;
-          if (gate.committed) {
-            // After the commit point nothing is retried: a native error event, then a clean end.
-            record.status = 200;
-            record.endReason = endReasonFor(error);
-            record.errorCode = error.code;
-            record.usage = usage ?? estimateUsage(chat, outputChars);
-            deliver({ type: 'error', error });
-            responder.end();
-            return;
-          }
-          if (!error.retryable) break;
-        }
-      }
-      const error = lastError ?? new GatewayError('no_targets', `no target of model "${chat.model}" is available`);
-      record.endReason = endReasonFor(error);
-      record.errorCode = error.code;
-      record.status = responder.headersSent ? 200 : error.status;
-      if (clientGone) {
-        record.endReason = 'client_abort';
+          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap }, abort.signal);
+          return stats.firstEventMs;
+        },
+        // After the commit point nothing is retried (SPEC §4.4).
+        (error) => error.retryable && !gate.committed,
+      );
+      record.usage = usage ?? estimateUsage(chat, outputChars);
+      if (outcome.kind === 'ok') {
+        record.status = 200;
+        record.endReason = 'completed';
+        responder.end();
         return;
       }
-      if (responder.headersSent) {
-        // Keepalives already committed a 200: the error can only be an event now (SPEC §4.2).
+      if (outcome.kind === 'client_gone') {
+        record.endReason = 'client_abort';
+        record.status = 499;
+        return;
+      }
+      const { error } = outcome;
+      record.endReason = endReasonFor(error);
+      record.errorCode = error.code;
+      if (gate.committed || responder.headersSent) {
+        // After the commit point, or once keepalives committed a 200, the error can only be an
+        // event in the client's dialect, then a clean end (SPEC §4.2).
+        record.status = 200;
         deliver({ type: 'error', error });
         responder.end();
       } else {
+        record.status = error.status;
         responder.stop();
         sendError(res, front, error, ctx.headers);
       }
     } finally {
-      endAttempt?.();
       res.off('close', onClose);
       this.hooks.onStreamClose?.();
     }
@@ -282,6 +250,58 @@ export class Pipeline {
       abort.abort(new GatewayError('internal', 'client closed the connection'));
     };
     res.on('close', onClose);
+    let resp: ChatResponse | undefined;
+    try {
+      const outcome = await this.walkPlan(
+        plan,
+        record,
+        abort.signal,
+        () => clientGone,
+        async (target) => {
+          const started = performance.now();
+          resp = await runCompleteAttempt(target, chat, abort.signal);
+          return performance.now() - started;
+        },
+        (error) => error.retryable,
+      );
+      if (outcome.kind === 'ok' && resp) {
+        resp.usage ??= estimateUsage(chat, textLength(resp.blocks));
+        const body = front.encodeResponse(resp, fctx);
+        record.status = 200;
+        record.usage = resp.usage;
+        record.firstEventMs = performance.now() - ctx.startedAt;
+        res.writeHead(200, { 'content-type': 'application/json', ...ctx.headers });
+        res.end(body);
+        return;
+      }
+      if (outcome.kind === 'client_gone') {
+        record.endReason = 'client_abort';
+        record.status = 499;
+        return;
+      }
+      const error = outcome.kind === 'failed' ? outcome.error : new GatewayError('internal', 'attempt produced no response');
+      record.endReason = endReasonFor(error);
+      record.errorCode = error.code;
+      record.status = error.status;
+      sendError(res, front, error, ctx.headers);
+    } finally {
+      res.off('close', onClose);
+    }
+  }
+
+  /**
+   * Walks a route plan (SPEC §4.6): one attempt per target until one succeeds, a failure may not be
+   * retried, the plan is spent, or the client leaves. Owns the attempt accounting every path shares:
+   * in-flight counts for the router, waits between attempts, retries and failovers, health reports.
+   */
+  private async walkPlan(
+    plan: RoutePlan,
+    record: RequestRecord,
+    signal: AbortSignal,
+    clientGone: () => boolean,
+    attempt: (target: ResolvedTarget) => Promise<number>,
+    mayRetry: (error: GatewayError) => boolean,
+  ): Promise<{ kind: 'ok' } | { kind: 'client_gone' } | { kind: 'failed'; error: GatewayError }> {
     let lastError: GatewayError | undefined;
     let previous: ResolvedTarget | undefined;
     // In-flight accounting of the current attempt (least-busy, half-open probe slot); router/index.ts.
@@ -293,48 +313,30 @@ export class Pipeline {
         if (previous) {
           record.retries++;
           if (previous.key !== target.key) record.failovers++;
-          await backoff(this.config, record.attempts, lastError, abort.signal, plan.delayMs?.(target));
-          if (clientGone) break;
+          await backoff(this.config, record.attempts, lastError, signal, plan.delayMs?.(target));
+          if (clientGone()) return { kind: 'client_gone' };
         }
         previous = target;
         record.attempts++;
         record.target = target.key;
         record.provider = target.provider.name;
-        const started = performance.now();
         try {
-          const resp = await runCompleteAttempt(target, chat, abort.signal);
-          plan.report(target, { ok: true, firstEventMs: performance.now() - started });
-          resp.usage ??= estimateUsage(chat, textLength(resp.blocks));
-          const body = front.encodeResponse(resp, fctx);
-          record.status = 200;
-          record.usage = resp.usage ?? estimateUsage(chat, textLength(resp.blocks));
-          record.firstEventMs = performance.now() - ctx.startedAt;
-          res.writeHead(200, { 'content-type': 'application/json', ...ctx.headers });
-          res.end(body);
-          return;
+          const firstEventMs = await attempt(target);
+          plan.report(target, { ok: true, firstEventMs });
+          return { kind: 'ok' };
         } catch (err) {
           const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
-          if (clientGone) break;
+          if (clientGone()) return { kind: 'client_gone' };
           plan.report(target, { ok: false, error });
           this.hooks.onAttemptError?.(target, error);
           lastError = error;
-          if (!error.retryable) break;
+          if (!mayRetry(error)) break;
         }
       }
-      if (clientGone) {
-        record.endReason = 'client_abort';
-        record.status = 499;
-        return;
-      }
-      const error = lastError ?? new GatewayError('no_targets', `no target of model "${chat.model}" is available`);
-      record.endReason = endReasonFor(error);
-      record.errorCode = error.code;
-      record.status = error.status;
-      sendError(res, front, error, ctx.headers);
     } finally {
       endAttempt?.();
-      res.off('close', onClose);
     }
+    return { kind: 'failed', error: lastError ?? new GatewayError('no_targets', `no target of model "${record.model}" is available`) };
   }
 
   private tapper(requestId: string): (line: string) => void {
