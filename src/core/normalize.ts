@@ -7,7 +7,7 @@
 // It costs a switch and an integer compare per event; tool argument fragments are kept as a list
 // and joined once, when the block closes.
 
-import type { EventSink, FinishReason, StreamEvent } from './events.ts';
+import type { BlockStart, EventSink, FinishReason, StreamEvent } from './events.ts';
 import { GatewayError } from './errors.ts';
 
 export function createNormalizer(next: EventSink): EventSink {
@@ -52,6 +52,22 @@ export function createNormalizer(next: EventSink): EventSink {
   };
   /** Output index of an open upstream block, or -1 when the delta belongs to nothing open. */
   const route = (upstreamIndex: number): number => (upstreamIndex === openUpstream ? openOut : -1);
+  /**
+   * For a text or reasoning delta: the open block's output index, or a block opened for it (an
+   * upstream that skips block starts). -1 when opening failed (the stream has ended in an error).
+   */
+  const routeOrOpen = (upstreamIndex: number, block: BlockStart): number => {
+    const open = route(upstreamIndex);
+    if (open >= 0) return open;
+    start();
+    if (!closeForNext()) return -1;
+    const out = nextOut++;
+    indexMap.set(upstreamIndex, out);
+    openUpstream = upstreamIndex;
+    openOut = out;
+    next({ type: 'block-start', index: out, block });
+    return out;
+  };
 
   return (ev: StreamEvent): void => {
     if (ended) return;
@@ -77,33 +93,14 @@ export function createNormalizer(next: EventSink): EventSink {
       }
       case 'text-delta': {
         if (ev.text === '') return; // empty deltas are no-ops
-        let out = route(ev.index);
-        if (out < 0) {
-          // A text delta with no open text block (an upstream that skips block starts): open one.
-          start();
-          if (!closeForNext()) return;
-          out = nextOut++;
-          indexMap.set(ev.index, out);
-          openUpstream = ev.index;
-          openOut = out;
-          next({ type: 'block-start', index: out, block: { kind: 'text' } });
-        }
-        next(ev.index === out ? ev : { type: 'text-delta', index: out, text: ev.text });
+        const out = routeOrOpen(ev.index, TEXT_BLOCK);
+        if (out >= 0) next(ev.index === out ? ev : { type: 'text-delta', index: out, text: ev.text });
         return;
       }
       case 'reasoning-delta': {
         if (ev.text === '') return;
-        let out = route(ev.index);
-        if (out < 0) {
-          start();
-          if (!closeForNext()) return;
-          out = nextOut++;
-          indexMap.set(ev.index, out);
-          openUpstream = ev.index;
-          openOut = out;
-          next({ type: 'block-start', index: out, block: { kind: 'reasoning' } });
-        }
-        next(ev.index === out ? ev : { type: 'reasoning-delta', index: out, text: ev.text });
+        const out = routeOrOpen(ev.index, REASONING_BLOCK);
+        if (out >= 0) next(ev.index === out ? ev : { type: 'reasoning-delta', index: out, text: ev.text });
         return;
       }
       case 'signature-delta': {
@@ -170,6 +167,9 @@ export function createNormalizer(next: EventSink): EventSink {
     next({ type: 'error', error });
   }
 }
+
+const TEXT_BLOCK: BlockStart = { kind: 'text' };
+const REASONING_BLOCK: BlockStart = { kind: 'reasoning' };
 
 function completeJson(fragments: string[]): boolean {
   if (fragments.length === 0) return true;
