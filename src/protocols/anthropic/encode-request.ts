@@ -357,7 +357,7 @@ function resultsFirst(turn: WireMessage): void {
 
 /**
  * §3: every tool_use must be answered by a tool_result in the immediately next user message.
- * translation.md §4 Decision: a missing one gets an is_error "(no result)" placeholder.
+ * translation.md §4 Decision: a missing one is answered with an is_error "(no result)" result.
  */
 function answerEveryToolUse(turns: WireMessage[]): void {
   for (let i = 0; i < turns.length; i++) {
