@@ -5,7 +5,8 @@
 import { createServer, request, Agent } from 'node:http';
 
 const upstream = new URL(process.argv[2] ?? 'http://127.0.0.1:9000');
-const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+// No socket cap (Node's default): the held-streams scenario keeps 2000 streams open at once.
+const agent = new Agent({ keepAlive: true });
 
 const server = createServer((req, res) => {
   const up = request(

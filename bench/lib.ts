@@ -22,9 +22,17 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
+/** Children still running: killed when the bench exits, however it exits, so none is left behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL');
+});
+
 /** Spawns a process and waits for a line matching `ready` whose first group is its port. */
 export async function startChild(cmd: string, args: string[], ready: RegExp, opts: StartOptions = {}): Promise<Child> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env }, cwd: opts.cwd });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {

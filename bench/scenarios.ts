@@ -7,7 +7,9 @@ import { percentile, resetPeakRss, sleep, treeCpuSeconds, treePeakRssBytes, tree
 import { pacedText, type PacedUpstream } from './paced-upstream.ts';
 
 export interface Sizes {
+  /** Warm-up before the throughput rounds: this many requests, or this long, whichever ends first. */
   warmup: number;
+  warmupMs: number;
   /** Throughput rounds; each runs `streams` streams (or `requests` requests). */
   rounds: number;
   streams: number;
@@ -17,13 +19,14 @@ export interface Sizes {
   pacedEvents: number;
   held: number;
   bigRuns: number;
-  /** Events of the short and the long stream of the "flat per event" scenario. */
+  /** Events of the short and the long stream of the "flat per event" scenario, and of the longest, for memory. */
   longShort: number;
   longLong: number;
+  longest: number;
 }
 
-export const FULL: Sizes = { warmup: 600, rounds: 3, streams: 1500, requests: 1500, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000 };
-export const QUICK: Sizes = { warmup: 200, rounds: 3, streams: 300, requests: 300, ttfe: 50, pacedStreams: 4, pacedEvents: 30, held: 300, bigRuns: 1, longShort: 5_000, longLong: 50_000 };
+export const FULL: Sizes = { warmup: 8000, warmupMs: 8000, rounds: 5, streams: 1500, requests: 1000, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000, longest: 1_000_000 };
+export const QUICK: Sizes = { warmup: 1500, warmupMs: 2000, rounds: 3, streams: 300, requests: 300, ttfe: 50, pacedStreams: 4, pacedEvents: 30, held: 300, bigRuns: 1, longShort: 5_000, longLong: 50_000, longest: 200_000 };
 
 const MB = 1024 * 1024;
 const PACE_MS = 20;
@@ -42,8 +45,18 @@ export interface Measurements {
   held?: { kbPerStream: number; streams: number };
   /** A single 1 MB and a single 10 MB text event: wall time and peak RSS over the contender's idle RSS. */
   big?: { ms1: number; ms10: number; peakMb1: number; peakMb10: number };
-  /** µs per event for a short and a long stream, and the peak RSS over idle during each. */
-  long?: { usShort: number; usLong: number; peakMbShort: number; peakMbLong: number; short: number; long: number };
+  /** µs per event for a short, a long and the longest stream, and the peak RSS over idle during each. */
+  long?: {
+    short: number;
+    long: number;
+    longest: number;
+    usShort: number;
+    usLong: number;
+    usLongest: number;
+    peakMbShort: number;
+    peakMbLong: number;
+    peakMbLongest: number;
+  };
   notes: string[];
 }
 
@@ -69,14 +82,16 @@ function failures(what: string, r: { failed: number; error?: string }): string |
 
 /**
  * Streams, then non-streaming requests, as fast as 8 clients go. On 2 cores the client, the mock and
- * the contender compete for CPU, so a single round swings with scheduling; the figures are the median
- * of `rounds` rounds after a warm-up (JIT, connection pools).
+ * the contender compete for CPU, so a single round swings with scheduling (and a Node process with its
+ * major GCs); the figures are the median of `rounds` rounds after a warm-up (JIT, connection pools).
  */
 export async function throughput(c: Contender, s: Sizes, m: Measurements): Promise<void> {
   const p = pool(c.mock.port);
   const text = mockText('chunks=50');
   const measureRounds = async (what: string, stream: boolean, total: number): Promise<{ perSec: number; cpuMs: number } | undefined> => {
-    await load(p, c.mock, text, { total: stream ? s.warmup : s.warmup / 2, concurrency: CONCURRENCY, deadlineMs: 20_000, stream });
+    // JIT tiers and the heap's young generation take thousands of requests to settle in Node.
+    // The streams already warmed most of the path for the non-streaming requests.
+    await load(p, c.mock, text, { total: stream ? s.warmup : s.warmup / 4, concurrency: CONCURRENCY, deadlineMs: stream ? s.warmupMs : s.warmupMs / 4, stream });
     const rates: number[] = [];
     const cpus: number[] = [];
     for (let i = 0; i < s.rounds; i++) {
@@ -90,6 +105,7 @@ export async function throughput(c: Contender, s: Sizes, m: Measurements): Promi
       cpus.push(((cpu1 - cpu0) * 1000) / r.completed);
     }
     if (rates.length === 0) return undefined;
+    process.stderr.write(`bench:   ${what}: rounds ${rates.map((r) => r.toFixed(0)).join(' ')} /s, CPU ${cpus.map((x) => x.toFixed(3)).join(' ')} ms\n`);
     return { perSec: percentile(rates, 50), cpuMs: c.pids.length ? percentile(cpus, 50) : NaN };
   };
   try {
@@ -187,7 +203,19 @@ export async function bigStreams(c: Contender, s: Sizes, m: Measurements): Promi
       await drain(p, c.mock, mockText(`chunks=${s.longShort}`));
       const short = await stream(s.longShort, s.bigRuns);
       const long = await stream(s.longLong, 1);
-      m.long = { usShort: short.us, usLong: long.us, peakMbShort: short.peakMb, peakMbLong: long.peakMb, short: s.longShort, long: s.longLong };
+      // Ten times longer again: if anything grew with the stream, its peak would show it here.
+      const longest = await stream(s.longest, 1);
+      m.long = {
+        short: s.longShort,
+        long: s.longLong,
+        longest: s.longest,
+        usShort: short.us,
+        usLong: long.us,
+        usLongest: longest.us,
+        peakMbShort: short.peakMb,
+        peakMbLong: long.peakMb,
+        peakMbLongest: longest.peakMb,
+      };
     });
   } finally {
     await p.close();
@@ -197,6 +225,13 @@ export async function bigStreams(c: Contender, s: Sizes, m: Measurements): Promi
 export async function heldStreams(c: Contender, s: Sizes, m: Measurements): Promise<void> {
   if (c.pids.length === 0) return;
   await guarded(m, 'held streams', async () => {
+    // A few streams first, so code loaded on first use is not counted as stream memory.
+    const p = pool(c.mock.port, 4);
+    try {
+      await load(p, c.mock, mockText('chunks=5'), { total: 50, concurrency: 4, deadlineMs: 10_000, stream: true });
+    } finally {
+      await p.close();
+    }
     // The mock sends the first events and then holds the connection open (fault=stall_mid).
     const stallAfter = c.upstream === 'anthropic' ? 6 : 3;
     await settle(c);

@@ -5,12 +5,24 @@ import { randomBytes, createHash } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
+/**
+ * Random bytes are drawn from the CSPRNG a pool at a time: one randomBytes() call per id cost ~2.5 µs,
+ * several times the rest of mintId, and every request mints two or three ids (bench/RESULTS.md).
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
 /** `prefix` + `length` random base62 characters, e.g. mintId('chatcmpl-') */
 export function mintId(prefix: string, length = 24): string {
-  const bytes = randomBytes(length);
+  if (poolOffset + length > pool.length) {
+    pool = randomBytes(Math.max(POOL_BYTES, length));
+    poolOffset = 0;
+  }
   let out = prefix;
   // 248 = 4 * 62: rejecting nothing but mapping modulo 62 biases slightly; ids only need to be unique.
-  for (let i = 0; i < length; i++) out += ALPHABET[bytes[i]! % 62];
+  for (let i = 0; i < length; i++) out += ALPHABET[pool[poolOffset + i]! % 62];
+  poolOffset += length;
   return out;
 }
 

@@ -12,7 +12,7 @@ import type { DecodeContext, UpstreamCodec } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
 import { upstreamCodec } from '../protocols/index.ts';
 import { SseDecoder } from '../sse/decoder.ts';
-import { sendUpstream, type UpstreamResponseHead } from '../transport/http.ts';
+import { sendUpstream, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
 import { runDemo, DEMO_DEFAULTS } from '../providers/demo.ts';
 import { EventWatch } from './watch.ts';
 import { withUsageEstimate } from './usage.ts';
@@ -30,6 +30,13 @@ export interface AttemptHooks {
   onEvent(ev: StreamEvent): void;
   /** Raw upstream SSE lines for `--tap`. */
   onTap?(line: string): void;
+  /** Where the events go (server/sse-responder.ts): while it is congested the upstream is not read. */
+  downstream?: Downstream;
+}
+
+/** The client side of flow control: calls the listener with true when the client stops keeping up, false once it drained. */
+export interface Downstream {
+  setCongestionListener(listener: ((congested: boolean) => void) | undefined): void;
 }
 
 export interface AttemptStats {
@@ -68,11 +75,16 @@ export function runStreamAttempt(
     let upstreamEnded = false;
     let releaseTimer: NodeJS.Timeout | undefined;
     let cancelLocal: (() => void) | undefined;
+    let flow: UpstreamFlow | undefined;
+    let flowPaused = false;
 
     const settle = (err?: GatewayError): void => {
       if (settled) return;
       settled = true;
       watch.stop();
+      hooks.downstream?.setCongestionListener(undefined);
+      // Read the rest (the body's end) so the connection goes back to the pool.
+      if (flowPaused) flow?.resume();
       signal.removeEventListener('abort', onOuterAbort);
       stats.firstEventMs = watch.firstEventMs;
       if (err) {
@@ -182,7 +194,7 @@ export function runStreamAttempt(
       responseToEvents(resp, emit, 0);
     };
 
-    sendUpstream(httpReq, { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal: local.signal }, {
+    flow = sendUpstream(httpReq, { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal: local.signal }, {
       onHead(h) {
         head = h;
         stats.status = h.status;
@@ -249,6 +261,19 @@ export function runStreamAttempt(
           settle(err);
         }
       },
+    });
+    // A slow client: stop reading the upstream until it drained (TCP pushes back on the upstream),
+    // and do not count that silence against the upstream's idle limit.
+    hooks.downstream?.setCongestionListener((congested) => {
+      if (settled || congested === flowPaused) return;
+      flowPaused = congested;
+      if (congested) {
+        watch.pause();
+        flow?.pause();
+      } else {
+        flow?.resume();
+        watch.resume();
+      }
     });
   });
 }

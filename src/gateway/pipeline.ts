@@ -195,7 +195,7 @@ export class Pipeline {
         async (target) => {
           gate.reset();
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
-          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap }, abort.signal);
+          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder }, abort.signal);
           return stats.firstEventMs;
         },
         // After the commit point nothing is retried (SPEC §4.4).

@@ -3,7 +3,8 @@
 // produce no canonical event, so they never reset these clocks (Q-1). Idle also runs from the
 // upstream's response headers to its first event: an upstream that answered and then sends only
 // keepalives is cut off after `idle`, not after the (much longer) first_byte limit. One timer,
-// re-armed lazily: touch() on the per-event path only stores a timestamp.
+// re-armed lazily: touch() on the per-event path only stores a timestamp. While the gateway itself
+// stops reading the upstream (a slow client, pause()), only the total limit runs.
 
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
 
@@ -18,6 +19,7 @@ export class EventWatch {
   private respondedAt = -1;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private paused = false;
 
   constructor(limits: { firstByteMs: number; idleMs: number; totalMs: number }, onExpire: (err: GatewayError) => void) {
     this.firstByteMs = limits.firstByteMs;
@@ -49,6 +51,21 @@ export class EventWatch {
     this.schedule();
   }
 
+  /** The upstream is not being read (the client is not keeping up): its silence is not its fault. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Reading again: the idle clock restarts now. */
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    if (this.lastEvent >= 0) this.lastEvent = performance.now();
+    if (this.respondedAt >= 0) this.respondedAt = Math.max(this.respondedAt, performance.now());
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
@@ -58,8 +75,9 @@ export class EventWatch {
   private schedule(): void {
     if (this.stopped) return;
     const now = performance.now();
-    const phaseEnd =
-      this.lastEvent >= 0
+    const phaseEnd = this.paused
+      ? Infinity
+      : this.lastEvent >= 0
         ? this.lastEvent + this.idleMs
         : Math.min(this.startedAt + this.firstByteMs, this.respondedAt >= 0 ? this.respondedAt + this.idleMs : Infinity);
     const next = Math.min(phaseEnd, this.deadline);
@@ -76,6 +94,8 @@ export class EventWatch {
     if (now >= this.deadline) {
       code = 'total_timeout';
       message = `upstream exceeded the total time limit of ${fmt(this.deadline - this.startedAt)}`;
+    } else if (this.paused) {
+      // Not reading: no idle or first-byte verdict until resume().
     } else if (this.lastEvent < 0 && now >= this.startedAt + this.firstByteMs) {
       code = 'first_byte_timeout';
       message = `upstream sent no event within the first_byte limit of ${fmt(this.firstByteMs)}`;

@@ -1,13 +1,33 @@
 // One JSON line per request on stdout (SPEC §5). Records carry names, never secrets: the key's name,
-// the provider's name, the model. pino's redact paths are a second net for anything added later.
+// the provider's name, the model. pino's redact paths are a second net for every other log call.
+//
+// Cost (bench/RESULTS.md): logging was the largest per-request item after the I/O itself. Lines are
+// written asynchronously in batches (up to LOG_BATCH_BYTES, at most LOG_FLUSH_MS late; pino flushes
+// the rest on exit) rather than one fs.write through the thread pool per line; a warning or an error
+// flushes at once. The request line skips the redact pass, which cost more than the line itself:
+// logRecord copies a fixed list of named fields, so the paths can match nothing there.
 
 import pino, { type Logger } from 'pino';
 import type { RequestRecord } from '../gateway/pipeline.ts';
 
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+/** pino's numeric level of `warn`. */
+const WARN = 40;
+const noop = (): void => {};
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  const batched = destination === undefined ? pino.destination({ fd: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }) : undefined;
   return pino(
     {
       level,
+      hooks: batched && {
+        logMethod(args, method, lvl) {
+          method.apply(this, args);
+          // With a callback, a flush also covers a write already in progress.
+          if (lvl >= WARN) batched.flush(noop);
+        },
+      },
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
@@ -16,12 +36,24 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ fd: 1, sync: false }),
+    batched ?? destination!,
   );
 }
 
+/** The request-line logger of each logger: the same destination and level, no redact pass. */
+const recordLoggers = new WeakMap<Logger, Logger>();
+
+function recordLogger(log: Logger): Logger {
+  let child = recordLoggers.get(log);
+  if (child === undefined) {
+    child = log.child({}, { redact: [] });
+    recordLoggers.set(log, child);
+  }
+  return child;
+}
+
 export function logRecord(log: Logger, r: RequestRecord): void {
-  log.info(
+  recordLogger(log).info(
     {
       request_id: r.requestId,
       key_name: r.keyName ?? null,

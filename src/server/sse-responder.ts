@@ -9,6 +9,10 @@
 // chunk framing and data leave in one writev. On loopback a write syscall costs the sender the
 // receiver's TCP work too, so this is most of the per-stream CPU. (Node's own res.cork() does not
 // do it: uncork() flushes the chunked buffer after uncorking the socket, one syscall per piece.)
+//
+// Flow control: when a write leaves more than the socket's high-water mark buffered (the client is
+// not keeping up), the congestion listener is told, and told again at 'drain'; the attempt stops
+// reading the upstream meanwhile, so what piles up here is bounded by one upstream read.
 
 import type { ServerResponse } from 'node:http';
 import type { StreamOutput } from '../core/protocol.ts';
@@ -24,6 +28,8 @@ export class SseResponder implements StreamOutput {
   private closed = false;
   private pending: string[] = [];
   private flushScheduled = false;
+  private congested = false;
+  private congestion: ((congested: boolean) => void) | undefined;
   /** Bytes written to the client, for metrics and logs. */
   bytes = 0;
   /** Downstream events written (not counting keepalives). */
@@ -65,6 +71,11 @@ export class SseResponder implements StreamOutput {
     this.res.writeHead(200, h);
   }
 
+  /** `listener(true)` when the client stops keeping up, `listener(false)` once its socket drained. */
+  setCongestionListener(listener: ((congested: boolean) => void) | undefined): void {
+    this.congestion = listener;
+  }
+
   write(chunk: string): void {
     if (this.closed) return;
     this.events++;
@@ -89,11 +100,21 @@ export class SseResponder implements StreamOutput {
     if (!this.res.headersSent) this.writeHead();
     const socket = this.res.socket;
     socket?.cork();
-    this.res.write(data);
+    const ok = this.res.write(data);
     socket?.uncork();
     this.bytes += data.length;
     this.lastWrite = performance.now();
+    if (!ok && !this.congested) {
+      this.congested = true;
+      this.res.once('drain', this.onDrain);
+      this.congestion?.(true);
+    }
   }
+
+  private onDrain = (): void => {
+    this.congested = false;
+    this.congestion?.(false);
+  };
 
   private arm(ms: number): void {
     this.timer = setTimeout(this.tick, ms);
@@ -103,6 +124,11 @@ export class SseResponder implements StreamOutput {
   private tick = (): void => {
     this.timer = undefined;
     if (this.closed || this.res.destroyed) return;
+    if (this.congested) {
+      // The client has not read what is already there: a keepalive would only add to it.
+      this.arm(this.keepaliveMs);
+      return;
+    }
     const idle = performance.now() - this.lastWrite;
     if (idle + 1 >= this.keepaliveMs) {
       this.send(KEEPALIVE);
@@ -134,5 +160,7 @@ export class SseResponder implements StreamOutput {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.congestion = undefined;
+    if (this.congested) this.res.off('drain', this.onDrain);
   }
 }

@@ -130,7 +130,8 @@ export class SseDecoder {
     }
     if (this.#state !== 'open') return;
     this.#state = 'ended';
-    if (isSalvageable(this.#data)) this.#dispatch();
+    // The usual end has nothing pending: no JSON.parse('') and the exception it throws, per stream.
+    if (this.#dataLines > 0 && isSalvageable(this.#data)) this.#dispatch();
     else this.#clearEvent();
   }
 

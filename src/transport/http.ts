@@ -23,6 +23,18 @@ export interface UpstreamBodyHandler {
   onError(error: GatewayError): void;
 }
 
+/**
+ * Flow control of one upstream response: pause() stops reading it (TCP then pushes back on the
+ * upstream), resume() reads on. The pipeline pauses while the client is not keeping up, so a fast
+ * upstream and a slow client never pile the answer up in sluice's memory.
+ */
+export interface UpstreamFlow {
+  pause(): void;
+  resume(): void;
+}
+
+const NO_FLOW: UpstreamFlow = { pause() {}, resume() {} };
+
 const agents = new Map<string, Agent>();
 
 /** The shared Agent for a provider; agents are reused so connections stay warm across requests. */
@@ -36,7 +48,10 @@ export function agentFor(provider: string, connectTimeoutMs: number): Agent {
       bodyTimeout: 0,
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
-      connections: 1024,
+      // No cap: with one stream per connection, a cap is a hidden queue. Stream 1025 of a provider
+      // waited, silently and without a timeout (headersTimeout is 0), for another to end (bench
+      // held-streams scenario). Concurrency is bounded by admission limits, not here.
+      connections: null,
       pipelining: 1,
     });
     agents.set(key, agent);
@@ -51,14 +66,14 @@ export async function closeAgents(): Promise<void> {
 }
 
 /**
- * Sends one upstream request and delivers the response through `handler`. Resolves nothing: the
- * handler sees exactly one of onEnd / onError after onHead (or onError alone).
+ * Sends one upstream request and delivers the response through `handler`: it sees exactly one of
+ * onEnd / onError after onHead (or onError alone). Returns the response's flow control.
  */
 export function sendUpstream(
   req: UpstreamHttpRequest,
   opts: { provider: string; connectTimeoutMs: number; signal: AbortSignal },
   handler: UpstreamBodyHandler,
-): void {
+): UpstreamFlow {
   const url = new URL(req.url);
   const dispatcher = agentFor(opts.provider, opts.connectTimeoutMs);
   let finished = false;
@@ -69,9 +84,10 @@ export function sendUpstream(
   };
   if (opts.signal.aborted) {
     fail(opts.signal.reason);
-    return;
+    return NO_FLOW;
   }
-  let controller: { abort(reason?: Error): void } | undefined;
+  let controller: Dispatcher.DispatchController | undefined;
+  let paused = false;
   const onAbort = (): void => {
     controller?.abort(new Error('aborted'));
     fail(opts.signal.reason);
@@ -82,8 +98,12 @@ export function sendUpstream(
     onRequestStart(c) {
       controller = c;
       if (opts.signal.aborted) c.abort(new Error('aborted'));
+      else if (paused) c.pause();
     },
-    onResponseStart(_c, statusCode, headers) {
+    onResponseStart(c, statusCode, headers) {
+      // The controller lives as long as the response (it is how we abort); the raw header buffers
+      // undici leaves on it are never read here (~1.5 KB per held stream).
+      c.rawHeaders = null;
       if (finished) return;
       handler.onHead({ status: statusCode, headers: headers as Record<string, string | string[] | undefined> });
     },
@@ -116,6 +136,16 @@ export function sendUpstream(
   } catch (err) {
     fail(err);
   }
+  return {
+    pause() {
+      paused = true;
+      if (!finished) controller?.pause();
+    },
+    resume() {
+      paused = false;
+      if (!finished) controller?.resume();
+    },
+  };
 }
 
 function classifyTransportError(err: unknown, provider: string, signal: AbortSignal): GatewayError {

@@ -1,0 +1,125 @@
+// `node --expose-gc bench/held-heap.ts [sluice|floor] [N]`: what one held-open stream costs inside
+// the process, split the way V8 sees it. Runs sluice (or, with `floor`, the smallest gateway of the
+// same build: node:http in front, an undici Agent behind, bytes forwarded) in this process, holds N
+// streams open from a child process (so the client's objects are not counted), and prints the
+// growth of RSS, the live JS heap (heapUsed), the committed heap (heapTotal) and external memory
+// per stream, after full GCs. The held-streams scenario of `npm run bench` reports RSS only.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from 'undici';
+import { holdStreams, load, mockText, pool, type Endpoint } from './client.ts';
+import { ENTRY, NODE, openai } from './contender.ts';
+import { sleep, startChild } from './lib.ts';
+
+const STALL = 'chunks=50 fault=stall_mid after=3';
+
+async function holder(port: number, n: number): Promise<void> {
+  const h = await holdStreams(port, openai(port, 'm'), mockText(STALL), n, { parallel: 50, deadlineMs: 60_000 });
+  process.stdout.write(`held ${h.held} failed ${h.failed}${h.error ? ` (${h.error})` : ''}\n`);
+  process.stdin.once('data', () => {
+    void h.release().then(() => process.exit(0));
+  });
+}
+
+/** The floor: a gateway that does nothing but forward, on the same HTTP stack as sluice. */
+function floorServer(mockPort: number): { server: Server; close(): Promise<void> } {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: null, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
+  const server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      agent.dispatch(
+        { origin: `http://127.0.0.1:${mockPort}`, path: req.url ?? '/', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body },
+        {
+          onRequestStart() {},
+          onResponseStart(_c, status) {
+            res.writeHead(status, { 'content-type': 'text/event-stream' });
+          },
+          onResponseData(_c, chunk) {
+            res.write(chunk);
+          },
+          onResponseEnd() {
+            res.end();
+          },
+          onResponseError() {
+            res.destroy();
+          },
+        },
+      );
+    });
+  });
+  return {
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await agent.destroy();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--holder') return holder(Number(process.argv[3]), Number(process.argv[4]));
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with node --expose-gc');
+  const mode = process.argv[2] ?? 'sluice';
+  const n = Number(process.argv[3] ?? 2000);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-held-'));
+  const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  let close: (() => Promise<void>) | undefined;
+  let port: number;
+  try {
+    if (mode === 'floor') {
+      const f = floorServer(mock.port);
+      await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
+      port = (f.server.address() as { port: number }).port;
+      close = f.close;
+    } else {
+      const { loadConfigFile } = await import('../src/config/index.ts');
+      const { createApp } = await import('../src/server/app.ts');
+      const config = join(dir, 'sluice.yaml');
+      writeFileSync(
+        config,
+        `server: { host: 127.0.0.1 }\nstore: sqlite:${join(dir, 'sluice.db')}\nproviders:\n  mock: { type: openai, base_url: http://127.0.0.1:${mock.port}/v1, timeouts: { idle: 10m } }\nmodels:\n  m: { targets: [{ provider: mock, model: bench }] }\n`,
+      );
+      const app = createApp(loadConfigFile(config));
+      port = (await app.listen(0, '127.0.0.1')).port;
+      close = () => app.close();
+    }
+    // A few streams first, so code loaded on first use is not counted.
+    const p = pool(port, 4);
+    const ep: Endpoint = openai(port, 'm');
+    await load(p, ep, mockText('chunks=5'), { total: 200, concurrency: 4, deadlineMs: 10_000, stream: true });
+    await p.close();
+    const snap = (): NodeJS.MemoryUsage => {
+      gc();
+      gc();
+      return process.memoryUsage();
+    };
+    const before = snap();
+    const child = spawn(NODE, [import.meta.filename, '--holder', String(port), String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const line = await new Promise<string>((r) => child.stdout.once('data', (d: Buffer) => r(d.toString().trim())));
+    await sleep(500);
+    const after = snap();
+    console.log(`${mode}: ${line}`);
+    for (const k of ['rss', 'heapUsed', 'heapTotal', 'external'] as const) {
+      console.log(`  ${k.padEnd(10)} ${((after[k] - before[k]) / n / 1024).toFixed(1).padStart(6)} KB per stream`);
+    }
+    child.stdin.write('x');
+    await new Promise((r) => child.once('exit', r));
+  } finally {
+    await close?.();
+    await mock.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
