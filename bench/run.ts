@@ -14,11 +14,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLoopback, ENTRY, NODE, ROOT, type BenchEnv, type Contender } from './contender.ts';
-import { CONTENDERS } from './contenders.ts';
+import { bare as bareSpec, CONTENDERS } from './contenders.ts';
 import { startChild, type Child } from './lib.ts';
 import { startPacedUpstream, type PacedUpstream } from './paced-upstream.ts';
 import { renderReport, type Row } from './report.ts';
-import { bigStreams, FULL, heldStreams, latency, QUICK, throughput, type Measurements } from './scenarios.ts';
+import { load, mockText, pool } from './client.ts';
+import { bigStreams, FULL, heldStreams, latency, QUICK, throughput, type Measurements, type Reference } from './scenarios.ts';
 
 const QUICK_RUN = process.env.BENCH_QUICK === '1';
 /** `BENCH_ONLY=regex`: measure only the contenders whose name matches (for working on one; never written to RESULTS.md). */
@@ -63,15 +64,31 @@ function machine(): string[] {
   ];
 }
 
-async function measure(c: Contender, sizes: typeof FULL, paced: PacedUpstream, nextId: () => number): Promise<Measurements> {
+async function measure(c: Contender, sizes: typeof FULL, paced: PacedUpstream, nextId: () => number, reference: Reference | undefined): Promise<Measurements> {
   const m: Measurements = { notes: [] };
   // Held streams first, on a fresh process: a heap already grown by thousands of requests (or by a
   // 10 MB event) would absorb 2000 streams in its free pages, and RSS would not show them.
   if (SCENARIOS.has('held')) await heldStreams(c, sizes, m);
-  if (SCENARIOS.has('throughput')) await throughput(c, sizes, m);
+  if (SCENARIOS.has('throughput')) await throughput(c, sizes, m, reference);
   if (SCENARIOS.has('latency')) await latency(c, sizes, m, paced, nextId);
   if (SCENARIOS.has('big')) await bigStreams(c, sizes, m);
   return m;
+}
+
+/**
+ * The reference for the throughput ratios: a bare proxy in front of its own mock, started and warmed
+ * once, measured in rounds paired with every contender's (scenarios.ts, throughput).
+ */
+async function startReference(pacedPort: number, workDir: string, scratch: string, sizes: typeof FULL): Promise<{ mock: Child; bare: Contender; reference: Reference }> {
+  const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const bare = await bareSpec.start({ mockPort: mock.port, pacedPort, workDir, scratch });
+  if (typeof bare === 'string') throw new Error(`reference bare proxy: ${bare}`);
+  const reference: Reference = { ep: bare.mock, pids: bare.pids, pool: pool(bare.mock.port) };
+  process.stderr.write('bench: warming the reference bare proxy …\n');
+  const text = mockText('chunks=50');
+  await load(reference.pool, reference.ep, text, { total: sizes.warmup, concurrency: 8, deadlineMs: sizes.warmupMs, stream: true });
+  await load(reference.pool, reference.ep, text, { total: sizes.warmup / 4, concurrency: 8, deadlineMs: sizes.warmupMs / 4, stream: false });
+  return { mock, bare, reference };
 }
 
 async function main(): Promise<void> {
@@ -90,10 +107,14 @@ async function main(): Promise<void> {
   let mock: Child | undefined;
   let paced: PacedUpstream | undefined;
   let current: Contender | undefined;
+  let ref: { mock: Child; bare: Contender; reference: Reference } | undefined;
   const cleanup = async (): Promise<void> => {
     await current?.stop();
     await paced?.close();
     await mock?.stop();
+    await ref?.reference.pool.close();
+    await ref?.bare.stop();
+    await ref?.mock.stop();
     rmSync(workDir, { recursive: true, force: true });
   };
   process.once('SIGINT', () => {
@@ -102,6 +123,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     paced = await startPacedUpstream();
+    if (SCENARIOS.has('throughput')) ref = await startReference(paced.port, workDir, scratch, sizes);
     let id = 0;
     const nextId = (): number => ++id;
     for (const spec of CONTENDERS) {
@@ -132,7 +154,7 @@ async function main(): Promise<void> {
       }
       current = launched;
       try {
-        rows.push({ name: spec.name, version: current.version, m: await measure(current, sizes, paced, nextId) });
+        rows.push({ name: spec.name, version: current.version, m: await measure(current, sizes, paced, nextId, ref?.reference) });
       } finally {
         await current.stop();
         current = undefined;

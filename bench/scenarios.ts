@@ -1,7 +1,8 @@
 // The scenarios of issue 6, each measured on one running contender. Every loop is bounded by a count
 // and a deadline; a scenario that fails leaves a note and the others still run.
 
-import { drain, holdStreams, load, mockText, pool, timedStream } from './client.ts';
+import type { Pool } from 'undici';
+import { drain, holdStreams, load, mockText, pool, timedStream, type Endpoint } from './client.ts';
 import type { Contender } from './contender.ts';
 import { percentile, resetPeakRss, sleep, treeCpuSeconds, treePeakRssBytes, treeRssBytes } from './lib.ts';
 import { pacedText, type PacedUpstream } from './paced-upstream.ts';
@@ -14,6 +15,8 @@ export interface Sizes {
   rounds: number;
   streams: number;
   requests: number;
+  /** Streams per round of the paced-streams CPU measurement (events 1 ms apart). */
+  pacedCpuStreams: number;
   ttfe: number;
   pacedStreams: number;
   pacedEvents: number;
@@ -25,18 +28,28 @@ export interface Sizes {
   longest: number;
 }
 
-export const FULL: Sizes = { warmup: 8000, warmupMs: 8000, rounds: 5, streams: 1500, requests: 1000, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000, longest: 1_000_000 };
-export const QUICK: Sizes = { warmup: 1500, warmupMs: 2000, rounds: 3, streams: 300, requests: 300, ttfe: 50, pacedStreams: 4, pacedEvents: 30, held: 300, bigRuns: 1, longShort: 5_000, longLong: 50_000, longest: 200_000 };
+export const FULL: Sizes = { warmup: 8000, warmupMs: 8000, rounds: 5, streams: 1500, requests: 1000, pacedCpuStreams: 480, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000, longest: 1_000_000 };
+export const QUICK: Sizes = { warmup: 1500, warmupMs: 2000, rounds: 3, streams: 300, requests: 300, pacedCpuStreams: 160, ttfe: 50, pacedStreams: 4, pacedEvents: 30, held: 300, bigRuns: 1, longShort: 5_000, longLong: 50_000, longest: 200_000 };
 
 const MB = 1024 * 1024;
 const PACE_MS = 20;
 const CONCURRENCY = 8;
 
+export interface Rate {
+  perSec: number;
+  cpuMs: number;
+  /** Median of the ratios to the reference bare proxy's paired rounds (undefined: not paired). */
+  perSecVsBare?: number;
+  cpuVsBare?: number;
+}
+
 export interface Measurements {
   /** Non-streaming requests: per second, and CPU ms of the contender per request. */
-  requests?: { perSec: number; cpuMs: number };
+  requests?: Rate;
   /** 50-chunk streams: per second, and CPU ms of the contender per stream. */
-  streams?: { perSec: number; cpuMs: number };
+  streams?: Rate;
+  /** 50-event streams with events 1 ms apart, 32 in flight. */
+  pacedStreams?: Rate;
   /** Time to the first content event of a 5-chunk stream, sequential (absolute ms). */
   ttfe?: { p50: number; p99: number };
   /** Per content event, arrival minus the paced upstream's write (absolute ms; the first event excluded). */
@@ -76,44 +89,87 @@ async function guarded(m: Measurements, what: string, fn: () => Promise<void>): 
   }
 }
 
-function failures(what: string, r: { failed: number; error?: string }): string | undefined {
-  return r.failed > 0 ? `${what}: ${r.failed} failed (${r.error})` : undefined;
+interface Workload {
+  text: string;
+  stream: boolean;
+  concurrency: number;
+}
+
+/** `sluice mock` sends the 50 events of a stream at once: most arrive in one read. */
+const BURST: Workload = { text: mockText('chunks=50'), stream: true, concurrency: CONCURRENCY };
+/** Events 1 ms apart, as a model streams tokens: one upstream read, one client write per event. */
+const PACED: Workload = { text: mockText('chunks=50 delay=1'), stream: true, concurrency: 32 };
+const REQUESTS: Workload = { text: mockText('chunks=50'), stream: false, concurrency: CONCURRENCY };
+
+/** A bare proxy kept running through the whole run, measured in rounds paired with each contender's. */
+export interface Reference {
+  ep: Endpoint;
+  pids: number[];
+  pool: Pool;
+}
+
+/** One round: `total` requests with 8 in flight; per second, and CPU ms per request of `pids`. */
+async function round(p: Pool, ep: Endpoint, pids: number[], w: Workload, total: number): Promise<{ perSec: number; cpuMs: number; failed: number; error?: string }> {
+  const cpu0 = treeCpuSeconds(pids);
+  const r = await load(p, ep, w.text, { total, concurrency: w.concurrency, deadlineMs: 15_000, stream: w.stream });
+  const cpu1 = treeCpuSeconds(pids);
+  return {
+    perSec: r.completed > 0 ? (r.completed / r.wallMs) * 1000 : NaN,
+    cpuMs: r.completed > 0 && pids.length > 0 ? ((cpu1 - cpu0) * 1000) / r.completed : NaN,
+    failed: r.failed,
+    error: r.error,
+  };
 }
 
 /**
- * Streams, then non-streaming requests, as fast as 8 clients go. On 2 cores the client, the mock and
- * the contender compete for CPU, so a single round swings with scheduling (and a Node process with its
- * major GCs); the figures are the median of `rounds` rounds after a warm-up (JIT, connection pools).
+ * Streams, then non-streaming requests, as fast as 8 clients go, after a warm-up (JIT tiers and the
+ * young generation take thousands of requests to settle in Node). On 2 shared cores the client, the
+ * mock and the contender compete for CPU, and a Node process's cost per request drifts by ±20% from
+ * one instance, or one minute, to the next. So each round of the contender is followed by a round of
+ * the reference bare proxy, and the ratios are the median of the per-pair ratios: drifts of the
+ * machine cancel out. The absolute figures are the medians of the contender's own rounds.
  */
-export async function throughput(c: Contender, s: Sizes, m: Measurements): Promise<void> {
-  const p = pool(c.mock.port);
-  const text = mockText('chunks=50');
-  const measureRounds = async (what: string, stream: boolean, total: number): Promise<{ perSec: number; cpuMs: number } | undefined> => {
-    // JIT tiers and the heap's young generation take thousands of requests to settle in Node.
-    // The streams already warmed most of the path for the non-streaming requests.
-    await load(p, c.mock, text, { total: stream ? s.warmup : s.warmup / 4, concurrency: CONCURRENCY, deadlineMs: stream ? s.warmupMs : s.warmupMs / 4, stream });
-    const rates: number[] = [];
-    const cpus: number[] = [];
+export async function throughput(c: Contender, s: Sizes, m: Measurements, reference?: Reference): Promise<void> {
+  const p = pool(c.mock.port, 64);
+  const measureRounds = async (what: string, w: Workload, total: number, warmup: number, warmupMs: number): Promise<Rate | undefined> => {
+    await load(p, c.mock, w.text, { total: warmup, concurrency: w.concurrency, deadlineMs: warmupMs, stream: w.stream });
+    const own: { perSec: number; cpuMs: number }[] = [];
+    const rateRatios: number[] = [];
+    const cpuRatios: number[] = [];
     for (let i = 0; i < s.rounds; i++) {
-      const cpu0 = treeCpuSeconds(c.pids);
-      const r = await load(p, c.mock, text, { total, concurrency: CONCURRENCY, deadlineMs: 15_000, stream });
-      const cpu1 = treeCpuSeconds(c.pids);
-      const bad = failures(what, r);
-      if (bad) m.notes.push(bad);
-      if (r.completed === 0) continue;
-      rates.push((r.completed / r.wallMs) * 1000);
-      cpus.push(((cpu1 - cpu0) * 1000) / r.completed);
+      const r = await round(p, c.mock, c.pids, w, total);
+      if (r.failed > 0) m.notes.push(`${what}: ${r.failed} failed (${r.error})`);
+      if (!Number.isFinite(r.perSec)) continue;
+      own.push(r);
+      if (reference) {
+        const b = await round(reference.pool, reference.ep, reference.pids, w, total);
+        rateRatios.push(r.perSec / b.perSec);
+        if (Number.isFinite(r.cpuMs)) cpuRatios.push(r.cpuMs / b.cpuMs);
+      }
     }
-    if (rates.length === 0) return undefined;
-    process.stderr.write(`bench:   ${what}: rounds ${rates.map((r) => r.toFixed(0)).join(' ')} /s, CPU ${cpus.map((x) => x.toFixed(3)).join(' ')} ms\n`);
-    return { perSec: percentile(rates, 50), cpuMs: c.pids.length ? percentile(cpus, 50) : NaN };
+    if (own.length === 0) return undefined;
+    process.stderr.write(
+      `bench:   ${what}: ${own.map((r) => `${r.perSec.toFixed(0)}/s ${r.cpuMs.toFixed(3)}ms`).join(', ')}` +
+        (reference ? `; ×bare per pair: CPU ${cpuRatios.map((x) => x.toFixed(2)).join(' ')}` : '') +
+        '\n',
+    );
+    return {
+      perSec: percentile(own.map((r) => r.perSec), 50),
+      cpuMs: c.pids.length ? percentile(own.map((r) => r.cpuMs), 50) : NaN,
+      perSecVsBare: reference ? percentile(rateRatios, 50) : undefined,
+      cpuVsBare: reference && cpuRatios.length ? percentile(cpuRatios, 50) : undefined,
+    };
   };
   try {
     await guarded(m, 'streams', async () => {
-      m.streams = await measureRounds('streams', true, s.streams);
+      m.streams = await measureRounds('streams', BURST, s.streams, s.warmup, s.warmupMs);
+    });
+    // The streams already warmed most of the path for the rest.
+    await guarded(m, 'paced streams', async () => {
+      m.pacedStreams = await measureRounds('paced streams', PACED, s.pacedCpuStreams, s.pacedCpuStreams / 2, s.warmupMs / 4);
     });
     await guarded(m, 'requests', async () => {
-      m.requests = await measureRounds('requests', false, s.requests);
+      m.requests = await measureRounds('requests', REQUESTS, s.requests, s.warmup / 4, s.warmupMs / 4);
     });
   } finally {
     await p.close();

@@ -2,6 +2,7 @@
 // Tolerates the chunk-shape quirks of OpenAI, Azure, OpenRouter, vLLM, Ollama, llama.cpp, LiteLLM,
 // MiniMax … (upstream-quirks.md Q-13 … Q-26, Q-31). Hot path: after JSON.parse only the fields used
 // are read, with hand-written checks (no zod), and nothing is allocated per chunk beyond the events.
+// Most chunks of a text answer skip even JSON.parse: see ContentShape.
 
 import { GatewayError } from '../../core/errors.ts';
 import type { EventSink, FinishReason } from '../../core/events.ts';
@@ -15,6 +16,11 @@ import { ThinkTagSplitter, type ThinkSink } from './think-tags.ts';
 import { fromOpenAIUsage } from './usage.ts';
 
 const DONE_MARKER = '[DONE]';
+const CONTENT_KEY = '"content":';
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Shapes learned per stream at most: an upstream whose chunks all differ (Q-17 ids) stops paying for it. */
+const MAX_SHAPES = 4;
 
 /** One tool call of the answer, as its fragments arrive. */
 interface ToolCallState {
@@ -59,6 +65,9 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
   readonly #calls: ToolCallState[] = [];
   /** The call the last fragment belonged to: fragments without index or id continue it (Q-24). */
   #current: ToolCallState | undefined;
+  /** The last plain text chunk's bytes around its content (the fast path), and how many were learned. */
+  #shape: ContentShape | undefined;
+  #shapes = 0;
 
   constructor(emit: EventSink, ctx: DecodeContext) {
     this.#emit = emit;
@@ -75,6 +84,13 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
     if (data === DONE_MARKER) {
       this.#complete();
       return;
+    }
+    if (this.#shape !== undefined && event === '') {
+      const text = this.#shape.textOf(data);
+      if (text !== undefined) {
+        this.#content(text);
+        return;
+      }
     }
     let chunk: unknown;
     try {
@@ -94,6 +110,13 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
       return;
     }
     this.#chunk(chunk, event);
+    if (event === '' && this.#shapes < MAX_SHAPES && !this.#ended) {
+      const shape = ContentShape.of(data, chunk);
+      if (shape !== undefined) {
+        this.#shape = shape;
+        this.#shapes++;
+      }
+    }
   }
 
   end(): void {
@@ -161,10 +184,7 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
     const reasoning = typeof rc === 'string' && rc !== '' ? rc : d.reasoning;
     if (typeof reasoning === 'string' && reasoning !== '') this.#reasoning(reasoning);
     const content = d.content;
-    if (typeof content === 'string' && content !== '') {
-      if (this.#think) this.#think.push(content);
-      else this.#text(content);
-    }
+    if (typeof content === 'string' && content !== '') this.#content(content);
     // A refusal is the answer's text for every other front (translation.md §2).
     const refusal = d.refusal;
     if (typeof refusal === 'string' && refusal !== '') this.#text(refusal);
@@ -276,6 +296,12 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
   // -------------------------------------------------------------------------------------------
   // Text and reasoning blocks
 
+  /** `delta.content`: the answer's text, or text and reasoning for inline think tags (Q-20). */
+  #content(content: string): void {
+    if (this.#think) this.#think.push(content);
+    else this.#text(content);
+  }
+
   #text(text: string): void {
     // Text after a tool call (or reasoning) opens a new text block.
     const open = this.#open;
@@ -348,6 +374,78 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
     this.#ended = true;
     this.#emit({ type: 'error', error });
   }
+}
+
+/**
+ * The fast path for the chunk that makes up nearly all of a text answer. A chunk that is byte for byte
+ * identical, outside its content string, to one already parsed in full and found to carry nothing but
+ * text (one choice, index 0, a delta of only `content`, no finish_reason, usage or error) is that
+ * chunk with other text: replacing one JSON string literal by another changes nothing else. Its text
+ * is read without JSON.parse when the literal needs no decoding (no quote, backslash or control
+ * character); anything else takes the full path. Servers whose chunks differ only in their text
+ * (vLLM, Ollama, llama.cpp, the mock, many relays) hit it; per-chunk ids (Q-17) or fields
+ * (OpenAI's `obfuscation`) miss it and cost one prefix compare. JSON.parse was the largest single
+ * item of a same-protocol stream's CPU (bench/RESULTS.md).
+ */
+class ContentShape {
+  readonly head: string;
+  readonly tail: string;
+
+  private constructor(head: string, tail: string) {
+    this.head = head;
+    this.tail = tail;
+  }
+
+  /** The shape of `data` when its parsed `value` is a plain text chunk whose content literal can be located. */
+  static of(data: string, value: unknown): ContentShape | undefined {
+    if (typeof value !== 'object' || value === null) return undefined;
+    const c = value as Record<string, unknown>;
+    if ((c.error !== undefined && c.error !== null) || (c.usage !== undefined && c.usage !== null)) return undefined;
+    const choices = c.choices;
+    if (!Array.isArray(choices) || choices.length !== 1) return undefined;
+    const ch: unknown = choices[0];
+    if (typeof ch !== 'object' || ch === null) return undefined;
+    const choice = ch as Record<string, unknown>;
+    if ((choice.index !== undefined && choice.index !== 0) || (choice.finish_reason !== undefined && choice.finish_reason !== null)) return undefined;
+    const delta = choice.delta;
+    if (typeof delta !== 'object' || delta === null) return undefined;
+    const d = delta as Record<string, unknown>;
+    if (typeof d.content !== 'string' || d.content === '') return undefined;
+    for (const key in d) if (key !== 'content') return undefined;
+    // A raw `"content":` can only be a key (inside a string its quotes are escaped); exactly one
+    // means it is the delta's, and the literal follows at once (no whitespace, Q-11 takes the full path).
+    const key = data.indexOf(CONTENT_KEY);
+    if (key < 0 || data.indexOf(CONTENT_KEY, key + 1) >= 0) return undefined;
+    const start = key + CONTENT_KEY.length;
+    const end = literalEnd(data, start);
+    if (end < 0 || JSON.parse(data.slice(start, end)) !== d.content) return undefined;
+    return new ContentShape(data.slice(0, start), data.slice(end));
+  }
+
+  /** The text of a chunk of this shape, or undefined: another shape, or a literal to decode in full. */
+  textOf(data: string): string | undefined {
+    const start = this.head.length;
+    const end = data.length - this.tail.length;
+    // At least `"x"`: an empty content is a no-op the full path handles (Q-19).
+    if (end - start < 3 || data.charCodeAt(start) !== QUOTE || data.charCodeAt(end - 1) !== QUOTE) return undefined;
+    if (!data.startsWith(this.head) || !data.endsWith(this.tail)) return undefined;
+    for (let i = start + 1; i < end - 1; i++) {
+      const ch = data.charCodeAt(i);
+      if (ch === QUOTE || ch === BACKSLASH || ch < 0x20) return undefined;
+    }
+    return data.slice(start + 1, end - 1);
+  }
+}
+
+/** Index just past the JSON string literal starting at `start`, or -1 if none starts there. */
+function literalEnd(data: string, start: number): number {
+  if (data.charCodeAt(start) !== QUOTE) return -1;
+  for (let i = start + 1; i < data.length; i++) {
+    const ch = data.charCodeAt(i);
+    if (ch === BACKSLASH) i++;
+    else if (ch === QUOTE) return i + 1;
+  }
+  return -1;
 }
 
 function nonEmptyString(v: unknown): string | undefined {
