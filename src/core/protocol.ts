@@ -88,6 +88,12 @@ export interface UpstreamStreamDecoder {
   /** One dispatched SSE event (`event` is '' when the upstream sent no event: line). */
   onEvent(data: string, event: string): void;
   /**
+   * Optional fast path: an event that is one `data:` line and nothing else, as bytes (the value is
+   * `bytes[start, end)`, not retained). Returns true when it handled the event exactly as `onEvent`
+   * would have; false and the event comes to `onEvent` as a string.
+   */
+  onDataLine?(bytes: Buffer, start: number, end: number): boolean;
+  /**
    * The upstream body ended. Emits 'done' when the stream had reached its terminal marker (or a
    * finish, leniently), else an error event 'stream_truncated' (Q-14). Idempotent.
    */

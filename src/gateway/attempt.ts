@@ -173,6 +173,8 @@ export function runStreamAttempt(
         if (hooks.onTap) hooks.onTap(event ? `event: ${event} data: ${data}` : `data: ${data}`);
         decoder.onEvent(data, event);
       },
+      // A tapped stream (debug) sees every event as text, so it takes the usual path.
+      onDataLine: decoder.onDataLine === undefined || hooks.onTap ? undefined : (bytes, start, end) => decoder.onDataLine!(bytes, start, end),
       onError(err) {
         settle(new GatewayError('upstream_malformed', `upstream stream could not be parsed: ${err.message}`));
       },

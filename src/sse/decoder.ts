@@ -12,6 +12,13 @@ import { Buffer } from 'node:buffer';
 export interface SseHandler {
   /** One dispatched event. `event` is '' when the block had no `event:` field (callers treat it as 'message'); `id` is the last-event-ID buffer, which persists across events. */
   onEvent(data: string, event: string, id: string): void;
+  /**
+   * Optional fast path. An event that is one `data:` line and nothing else (no `event:` field, its
+   * blank line in the same chunk) is first offered as bytes: its value is `bytes[start, end)`. Returning
+   * true takes it (no string is decoded and `onEvent` is not called); false dispatches it as usual.
+   * Lets a consumer recognise its common case with a byte compare instead of a UTF-8 decode.
+   */
+  onDataLine?(bytes: Buffer, start: number, end: number): boolean;
   /** A comment line: the text after ':' with one leading space removed. Not an event (Q-1: keepalives). */
   onComment?(text: string): void;
   /** A valid `retry:` field (ASCII digits only), in milliseconds. */
@@ -183,6 +190,13 @@ export class SseDecoder {
         else if (bytes[next] === LF) next++;
       }
       if (this.#pending.length === 0) {
+        if (this.#dataLines === 0 && this.#eventType === '' && this.#handler.onDataLine !== undefined) {
+          const after = this.#takenDataLine(bytes, pos, end);
+          if (after > 0) {
+            pos = after;
+            continue;
+          }
+        }
         this.#line(bytes, pos, end);
       } else {
         const line = this.#takePendingLine(bytes, pos, end);
@@ -196,6 +210,25 @@ export class SseDecoder {
       this.#pendingBytes += tail.length;
       if (this.#dataLineBytes + this.#pendingBytes > this.#maxEventBytes) this.#overflow();
     }
+  }
+
+  /**
+   * The fast path of {@link SseHandler.onDataLine}: when `bytes[start, end)` is a `data:` line whose
+   * terminator is followed at once by an empty line (LF LF or CRLF CRLF, both in this chunk) and the
+   * handler takes it, where scanning resumes; else -1 and the line is processed as usual.
+   */
+  #takenDataLine(bytes: Buffer, start: number, end: number): number {
+    let after: number;
+    if (bytes[end] === LF) {
+      if (bytes[end + 1] !== LF) return -1;
+      after = end + 2;
+    } else if (bytes[end + 1] === LF && bytes[end + 2] === CR && bytes[end + 3] === LF) {
+      after = end + 4;
+    } else {
+      return -1;
+    }
+    if (end - start + 1 > this.#maxEventBytes || !hasFieldPrefix(bytes, start, end, DATA)) return -1;
+    return this.#handler.onDataLine!(bytes, afterOneSpace(bytes, start + DATA.length + 1, end), end) ? after : -1;
   }
 
   /** Joins the held pieces (and the completing head of the current chunk, if any) into one line, once. */

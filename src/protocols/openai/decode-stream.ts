@@ -4,6 +4,8 @@
 // are read, with hand-written checks (no zod), and nothing is allocated per chunk beyond the events.
 // Most chunks of a text answer skip even JSON.parse: see ContentShape.
 
+import { Buffer } from 'node:buffer';
+
 import { GatewayError } from '../../core/errors.ts';
 import type { EventSink, FinishReason } from '../../core/events.ts';
 import { mintId } from '../../core/ids.ts';
@@ -85,13 +87,6 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
       this.#complete();
       return;
     }
-    if (this.#shape !== undefined && event === '') {
-      const text = this.#shape.textOf(data);
-      if (text !== undefined) {
-        this.#content(text);
-        return;
-      }
-    }
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
@@ -110,13 +105,23 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
       return;
     }
     this.#chunk(chunk, event);
-    if (event === '' && this.#shapes < MAX_SHAPES && !this.#ended) {
+    // A chunk of the known shape comes here when its event was split across reads: no new shape.
+    if (event === '' && this.#shapes < MAX_SHAPES && !this.#ended && this.#shape?.frames(data) !== true) {
       const shape = ContentShape.of(data, chunk);
       if (shape !== undefined) {
         this.#shape = shape;
         this.#shapes++;
       }
     }
+  }
+
+  onDataLine(bytes: Buffer, start: number, end: number): boolean {
+    if (this.#shape === undefined) return false;
+    if (this.#ended) return true;
+    const text = this.#shape.textOf(bytes, start, end);
+    if (text === undefined) return false;
+    this.#content(text);
+    return true;
   }
 
   end(): void {
@@ -380,20 +385,25 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
  * The fast path for the chunk that makes up nearly all of a text answer. A chunk that is byte for byte
  * identical, outside its content string, to one already parsed in full and found to carry nothing but
  * text (one choice, index 0, a delta of only `content`, no finish_reason, usage or error) is that
- * chunk with other text: replacing one JSON string literal by another changes nothing else. Its text
- * is read without JSON.parse when the literal needs no decoding (no quote, backslash or control
- * character); anything else takes the full path. Servers whose chunks differ only in their text
- * (vLLM, Ollama, llama.cpp, the mock, many relays) hit it; per-chunk ids (Q-17) or fields
- * (OpenAI's `obfuscation`) miss it and cost one prefix compare. JSON.parse was the largest single
- * item of a same-protocol stream's CPU (bench/RESULTS.md).
+ * chunk with other text: replacing one JSON string literal by another changes nothing else. It is
+ * recognised on the upstream's bytes (two memcmp calls, see SseHandler.onDataLine) and only the
+ * literal is decoded: as UTF-8 when it holds no escape, else with JSON.parse of the literal alone.
+ * Servers whose chunks differ only in their text (vLLM, Ollama, llama.cpp, the mock, many relays)
+ * hit it; per-chunk ids (Q-17) or fields (OpenAI's `obfuscation`) miss it and cost one compare.
+ * JSON.parse and the UTF-8 decode of each line were the largest items of a same-protocol stream's
+ * CPU (bench/RESULTS.md).
  */
 class ContentShape {
-  readonly head: string;
-  readonly tail: string;
+  readonly #head: string;
+  readonly #tail: string;
+  readonly #headBytes: Buffer;
+  readonly #tailBytes: Buffer;
 
   private constructor(head: string, tail: string) {
-    this.head = head;
-    this.tail = tail;
+    this.#head = head;
+    this.#tail = tail;
+    this.#headBytes = Buffer.from(head, 'utf8');
+    this.#tailBytes = Buffer.from(tail, 'utf8');
   }
 
   /** The shape of `data` when its parsed `value` is a plain text chunk whose content literal can be located. */
@@ -419,22 +429,53 @@ class ContentShape {
     const start = key + CONTENT_KEY.length;
     const end = literalEnd(data, start);
     if (end < 0 || JSON.parse(data.slice(start, end)) !== d.content) return undefined;
-    return new ContentShape(data.slice(0, start), data.slice(end));
+    // Copies, not slices: a slice would keep the whole first chunk alive for the stream.
+    return new ContentShape(flat(data.slice(0, start)), flat(data.slice(end)));
   }
 
-  /** The text of a chunk of this shape, or undefined: another shape, or a literal to decode in full. */
-  textOf(data: string): string | undefined {
-    const start = this.head.length;
-    const end = data.length - this.tail.length;
-    // At least `"x"`: an empty content is a no-op the full path handles (Q-19).
-    if (end - start < 3 || data.charCodeAt(start) !== QUOTE || data.charCodeAt(end - 1) !== QUOTE) return undefined;
-    if (!data.startsWith(this.head) || !data.endsWith(this.tail)) return undefined;
-    for (let i = start + 1; i < end - 1; i++) {
-      const ch = data.charCodeAt(i);
-      if (ch === QUOTE || ch === BACKSLASH || ch < 0x20) return undefined;
-    }
-    return data.slice(start + 1, end - 1);
+  /** Whether `data` is framed like this shape (slow path only: decides whether a shape is new). */
+  frames(data: string): boolean {
+    return data.length > this.#head.length + this.#tail.length && data.startsWith(this.#head) && data.endsWith(this.#tail);
   }
+
+  /** The text of a `data:` value `bytes[start, end)` of this shape, or undefined: another shape, or not a plain literal. */
+  textOf(bytes: Buffer, start: number, end: number): string | undefined {
+    const head = this.#headBytes;
+    const tail = this.#tailBytes;
+    const from = start + head.length;
+    const to = end - tail.length;
+    // At least `"x"`: an empty content is a no-op the full path handles (Q-19).
+    if (to - from < 3 || bytes[from] !== QUOTE || bytes[to - 1] !== QUOTE) return undefined;
+    if (head.compare(bytes, start, from) !== 0 || tail.compare(bytes, to, end) !== 0) return undefined;
+    let escaped = false;
+    let i = from + 1;
+    while (i < to - 1) {
+      const b = bytes[i]!;
+      if (b === BACKSLASH) {
+        escaped = true;
+        i += 2;
+      } else if (b === QUOTE || b < 0x20) {
+        // The literal ends before the tail (another shape), or a raw control character (invalid JSON).
+        return undefined;
+      } else {
+        i++;
+      }
+    }
+    if (!escaped) return bytes.toString('utf8', from + 1, to - 1);
+    // A backslash right before the closing quote escapes it: the literal does not end there.
+    if (i !== to - 1) return undefined;
+    try {
+      const text: unknown = JSON.parse(bytes.toString('utf8', from, to));
+      return typeof text === 'string' ? text : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** A flat copy of `s`, sharing no storage with the string it was sliced from. */
+function flat(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Index just past the JSON string literal starting at `start`, or -1 if none starts there. */

@@ -1,11 +1,13 @@
 // The OpenAI stream decoder's fast path (ContentShape in decode-stream.ts): text chunks identical,
-// outside their content string, to one already parsed are read without JSON.parse. It must decode
+// outside their content string, to one already parsed are recognised on their bytes (through
+// SseDecoder's onDataLine, wired as the gateway wires it) and read without JSON.parse. It must decode
 // exactly what the full path decodes. The reference is the same stream pretty-printed (a space after
 // every colon), which the fast path never recognises, so every chunk of it takes the full path.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StreamEvent } from '../../../src/core/events.ts';
+import { SseDecoder } from '../../../src/sse/decoder.ts';
 import { openaiUpstream } from '../../../src/protocols/openai/index.ts';
 import { decodeContext, prng } from './helpers.ts';
 
@@ -15,10 +17,20 @@ function chunk(delta: Record<string, unknown>, finish: string | null = null, ext
   return JSON.stringify({ ...HEAD, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...extra });
 }
 
-function decode(datas: string[]): StreamEvent[] {
+/** Decodes `datas` sent as SSE (`data: …` and a blank line each), in reads of `cut` bytes (all at once by default). */
+function decode(datas: string[], opts: { cut?: number; eol?: string } = {}): StreamEvent[] {
   const events: StreamEvent[] = [];
   const decoder = openaiUpstream.createStreamDecoder((ev) => events.push(ev), decodeContext());
-  for (const d of datas) decoder.onEvent(d, '');
+  const sse = new SseDecoder({
+    onEvent: (data, event) => decoder.onEvent(data, event),
+    onDataLine: (bytes, start, end) => decoder.onDataLine!(bytes, start, end),
+  });
+  const eol = opts.eol ?? '\n';
+  // A multi-line payload (the pretty reference) becomes one `data:` line per line, as SSE sends it.
+  const body = Buffer.from(datas.map((d) => `${d.split('\n').map((line) => `data: ${line}${eol}`).join('')}${eol}`).join(''));
+  const cut = opts.cut ?? body.length;
+  for (let at = 0; at < body.length; at += cut) sse.push(body.subarray(at, at + cut));
+  sse.end();
   decoder.end();
   return events;
 }
@@ -45,6 +57,9 @@ const TEXTS = [
   ' }]},{"index":1',
   ' content',
   ' "content":',
+  ' ends in a backslash\\',
+  '\\',
+  ' \\"',
 ];
 
 test('random text streams decode the same on the fast path and the full path', () => {
@@ -61,8 +76,22 @@ test('random text streams decode the same on the fast path and the full path', (
       else datas.push(chunk({ content: ' and a refusal', refusal: 'no' }));
     }
     datas.push(chunk({}, 'stop'), '[DONE]');
-    assert.deepEqual(decode(datas), decode(pretty(datas)), `round ${round}: ${JSON.stringify(datas)}`);
+    const reference = decode(pretty(datas));
+    assert.deepEqual(decode(datas), reference, `round ${round}: ${JSON.stringify(datas)}`);
+    // Events split across reads, and CRLF line ends, decode the same.
+    assert.deepEqual(decode(datas, { cut: 1 + Math.floor(rnd() * 300) }), reference, `round ${round}, cut`);
+    assert.deepEqual(decode(datas, { eol: '\r\n', cut: 1 + Math.floor(rnd() * 300) }), reference, `round ${round}, CRLF`);
   }
+});
+
+test('a backslash before the closing quote escapes it: the literal does not end there', () => {
+  const first = chunk({ content: 'Hello' });
+  // `"a\"` followed by the tail: the quote is escaped, so this is not a literal of the shape (and not JSON).
+  const bad = first.replace('"Hello"', '"a\\"');
+  const events = decode([first, bad]);
+  const last = events[events.length - 1]!;
+  assert.equal(last.type, 'error');
+  assert.equal((last as { type: 'error'; error: { code: string } }).error.code, 'upstream_malformed');
 });
 
 test('a literal that is more than one string is never taken as text', () => {
