@@ -8,6 +8,8 @@ import { isLoopbackAddress, listeningAddresses } from './lib.ts';
 export const ROOT = resolve(import.meta.dirname, '..');
 export const NODE = process.execPath;
 export const ENTRY = join(ROOT, 'src/cli/entry.js');
+/** sluice's launcher: the pinned Node, with the flags sluice is meant to run with. */
+export const SLUICE_BIN = join(ROOT, 'bin/sluice');
 /** Node contenders all run with this, sluice included (bench/preload.ts). */
 export const NODE_FLAGS = ['--expose-gc', '--import', join(ROOT, 'bench/preload.ts')];
 

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anthropic, AUTH, ENTRY, NODE, NODE_FLAGS, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
+import { anthropic, AUTH, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
@@ -83,8 +83,12 @@ export function sluice(route: SluiceRoute): ContenderSpec {
       mkdirSync(dir, { recursive: true });
       const config = join(dir, 'sluice.yaml');
       writeFileSync(config, sluiceConfig(env, dir));
-      // cwd: the default sqlite store and anything else relative land in the work dir.
-      const child: Child = await startChild(NODE, [...NODE_FLAGS, ENTRY, 'serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, { cwd: dir });
+      // As users start it: through bin/sluice, with the Node flags it passes (the bench's own ride in
+      // NODE_OPTIONS). cwd: the default sqlite store and anything else relative land in the work dir.
+      const child: Child = await startChild(SLUICE_BIN, ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
+        cwd: dir,
+        env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
+      });
       const toAnthropic = route === 'openai→anthropic';
       const front = route === 'anthropic→openai' ? anthropic : openai;
       return {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { Agent } from 'undici';
 import { holdStreams, load, mockText, pool, type Endpoint } from './client.ts';
 import { ENTRY, NODE, openai } from './contender.ts';
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
     const line = await new Promise<string>((r) => child.stdout.once('data', (d: Buffer) => r(d.toString().trim())));
     await sleep(500);
     const after = snap();
+    // HEAP_SNAPSHOT=FILE: the heap with the streams held, to see which objects each one keeps.
+    if (process.env.HEAP_SNAPSHOT) writeHeapSnapshot(process.env.HEAP_SNAPSHOT);
     console.log(`${mode}: ${line}`);
     for (const k of ['rss', 'heapUsed', 'heapTotal', 'external'] as const) {
       console.log(`  ${k.padEnd(10)} ${((after[k] - before[k]) / n / 1024).toFixed(1).padStart(6)} KB per stream`);

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatRequest, ProtocolName } from '../core/request.ts';
 import type { StreamEvent, Usage } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
+import { turnNow } from '../core/turn-clock.ts';
 import type { FrontCodec, FrontContext } from '../core/protocol.ts';
 import type { Config } from '../config/types.ts';
 import type { Router, RoutePlan } from '../router/index.ts';
@@ -173,11 +174,11 @@ export class Pipeline {
       // End in the same write as the terminal event.
       if (ev.type === 'done') responder.end();
       if (this.hooks.onClientEvent) {
-        const now = performance.now();
+        const now = turnNow();
         this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, chat.front);
         lastClientEvent = now;
       }
-      if (record.firstEventMs < 0) record.firstEventMs = performance.now() - ctx.startedAt;
+      if (record.firstEventMs < 0) record.firstEventMs = turnNow() - ctx.startedAt;
     };
     // Events of the chosen upstream reach the client from the commit point on.
     const gate = createCommitGate(deliver);

@@ -3,10 +3,11 @@
 // produce no canonical event, so they never reset these clocks (Q-1). Idle also runs from the
 // upstream's response headers to its first event: an upstream that answered and then sends only
 // keepalives is cut off after `idle`, not after the (much longer) first_byte limit. One timer,
-// re-armed lazily: touch() on the per-event path only stores a timestamp. While the gateway itself
+// re-armed lazily: touch() on the per-event path only stores a timestamp (the turn's, core/turn-clock.ts). While the gateway itself
 // stops reading the upstream (a slow client, pause()), only the total limit runs.
 
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
+import { turnNow } from '../core/turn-clock.ts';
 
 export class EventWatch {
   private readonly firstByteMs: number;
@@ -38,7 +39,7 @@ export class EventWatch {
   private firstEventAt = 0;
 
   touch(): void {
-    const now = performance.now();
+    const now = turnNow();
     if (this.lastEvent < 0) this.firstEventAt = now;
     this.lastEvent = now;
   }

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/sluice.ts';
 
@@ -41,4 +42,19 @@ test('an old Node exits with a clear message instead of a stack trace', (t) => {
   assert.match(r.stderr, /Node\.js >= 22\.18 is required/);
   assert.match(r.stderr, /npm ci/);
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+});
+
+test('bin/sluice bounds the young generation unless NODE_OPTIONS sets it', () => {
+  // A preloaded module prints the flags Node was started with, then the command runs as usual.
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-launcher-'));
+  const probe = join(dir, 'probe.mjs');
+  writeFileSync(probe, 'process.stderr.write(JSON.stringify(process.execArgv) + "\\n");\n');
+  const flags = (nodeOptions: string): string[] => {
+    const r = spawnSync(BIN, ['--version'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stderr.trim().split('\n')[0]!) as string[];
+  };
+  assert.ok(flags(`--import=${probe}`).includes('--max-semi-space-size=4'));
+  assert.ok(!flags(`--import=${probe} --max-semi-space-size=8`).includes('--max-semi-space-size=4'));
+  rmSync(dir, { recursive: true, force: true });
 });
