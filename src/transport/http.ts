@@ -65,6 +65,22 @@ export async function closeAgents(): Promise<void> {
   await Promise.allSettled(all.map((a) => a.close()));
 }
 
+/** Parsed upstream URLs: a handful per deployment, each parsed once rather than per request. */
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+const MAX_PARSED_URLS = 1024;
+
+function originAndPath(href: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(href);
+  if (parsed === undefined) {
+    const url = new URL(href);
+    parsed = { origin: url.origin, path: url.pathname + url.search };
+    // URLs carrying per-request parts (none today) must not grow this without bound.
+    if (parsedUrls.size >= MAX_PARSED_URLS) parsedUrls.clear();
+    parsedUrls.set(href, parsed);
+  }
+  return parsed;
+}
+
 /**
  * Sends one upstream request and delivers the response through `handler`: it sees exactly one of
  * onEnd / onError after onHead (or onError alone). Returns the response's flow control.
@@ -74,7 +90,7 @@ export function sendUpstream(
   opts: { provider: string; connectTimeoutMs: number; signal: AbortSignal },
   handler: UpstreamBodyHandler,
 ): UpstreamFlow {
-  const url = new URL(req.url);
+  const url = originAndPath(req.url);
   const dispatcher = agentFor(opts.provider, opts.connectTimeoutMs);
   let finished = false;
   const fail = (err: unknown): void => {
@@ -126,7 +142,7 @@ export function sendUpstream(
     dispatcher.dispatch(
       {
         origin: url.origin,
-        path: url.pathname + url.search,
+        path: url.path,
         method: 'POST',
         headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
         body: req.body,

@@ -36,6 +36,8 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
   let open = -1;
   /** `…"index":N,"delta":{"type":"` for the open block, built once per block. */
   let deltaHead = '';
+  /** deltaHead with the text delta's type and key: the head of nearly every event of an answer. */
+  let textHead = '';
   let startUsage: Usage | undefined;
   let lastUsage: Usage | undefined;
   let openIsTool = false;
@@ -60,6 +62,7 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
     open = index;
     openIsTool = isTool;
     deltaHead = `${BLOCK_DELTA_HEAD}${index},"delta":{"type":"`;
+    textHead = deltaHead + TEXT_DELTA;
     out.write(BLOCK_START_HEAD + index + contentBlock + EVENT_END);
     return index;
   };
@@ -101,7 +104,7 @@ export function createAnthropicStreamEncoder(ctx: FrontContext, out: StreamOutpu
     if (ended) return;
     switch (ev.type) {
       case 'text-delta':
-        if (open >= 0) out.write(deltaHead + TEXT_DELTA + JSON.stringify(ev.text) + DELTA_END);
+        if (open >= 0) out.write(textHead + JSON.stringify(ev.text) + DELTA_END);
         return;
       case 'reasoning-delta':
         if (open >= 0) out.write(deltaHead + THINKING_DELTA + JSON.stringify(ev.text) + DELTA_END);

@@ -26,6 +26,9 @@ export function createOpenAIStreamEncoder(ctx: FrontContext, out: StreamOutput):
   /** `data: {…"choices":[{"index":0,"delta":` — the delta JSON follows. */
   const prefix = `data: ${head},"choices":[{"index":0,"delta":`;
   const suffix = `,"logprobs":null,"finish_reason":null}]${usageNull}}\n\n`;
+  // The text chunk, nearly every event of an answer: one concatenation around the escaped text.
+  const textPrefix = `${prefix}{"content":`;
+  const textSuffix = `}${suffix}`;
 
   let state: State = 'before-role';
   /** OpenAI tool index of the next tool call (0, 1, … whatever the canonical block index). */
@@ -78,7 +81,7 @@ export function createOpenAIStreamEncoder(ctx: FrontContext, out: StreamOutput):
       }
       case 'text-delta':
         flushRole();
-        chunk(`{"content":${JSON.stringify(ev.text)}}`);
+        out.write(textPrefix + JSON.stringify(ev.text) + textSuffix);
         return;
       case 'reasoning-delta':
         // Reasoning text has no standard OpenAI slot: `reasoning_content` when the client opted in
