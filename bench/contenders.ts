@@ -48,6 +48,33 @@ export const bare: ContenderSpec = {
   },
 };
 
+/** node:http in front, undici behind, bytes forwarded (bench/undici-proxy.ts): sluice's HTTP stack, doing nothing else. */
+export const undiciFloor: ContenderSpec = {
+  name: 'undici pass-through',
+  async start(env) {
+    const ready = /bench-listening (\d+)/;
+    const script = join(ROOT, 'bench/undici-proxy.ts');
+    const main = await startChild(NODE, [...NODE_FLAGS, script, `http://127.0.0.1:${env.mockPort}`], ready);
+    const paced = await startChild(NODE, [...NODE_FLAGS, script, `http://127.0.0.1:${env.pacedPort}`], ready);
+    return {
+      name: this.name,
+      mock: openai(main.port, 'm'),
+      paced: openai(paced.port, 'm'),
+      upstream: 'openai',
+      pids: [main.pid],
+      gcOnSignal: true,
+      version: `undici ${undiciVersion()}`,
+      stop: async () => {
+        await Promise.all([main.stop(), paced.stop()]);
+      },
+    };
+  },
+};
+
+function undiciVersion(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules/undici/package.json'), 'utf8')) as { version: string }).version;
+}
+
 export const nginx: ContenderSpec = {
   name: 'nginx',
   start: (env) => startNginx(env, (port) => ({ mock: openai(port, 'm'), paced: openai(port, 'm', AUTH, `/paced${OPENAI_PATH}`) })),
@@ -147,6 +174,7 @@ function sluiceVersion(): string {
 export const CONTENDERS: ContenderSpec[] = [
   direct,
   bare,
+  undiciFloor,
   nginx,
   portkey,
   sluice('openai→openai'),

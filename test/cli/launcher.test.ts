@@ -54,7 +54,7 @@ test('bin/sluice bounds the young generation unless NODE_OPTIONS sets it', () =>
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stderr.trim().split('\n')[0]!) as string[];
   };
-  assert.ok(flags(`--import=${probe}`).includes('--max-semi-space-size=4'));
-  assert.ok(!flags(`--import=${probe} --max-semi-space-size=8`).includes('--max-semi-space-size=4'));
+  assert.ok(flags(`--import=${probe}`).includes('--max-semi-space-size=8'));
+  assert.ok(!flags(`--import=${probe} --max-semi-space-size=32`).includes('--max-semi-space-size=8'));
   rmSync(dir, { recursive: true, force: true });
 });

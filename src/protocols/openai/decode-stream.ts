@@ -394,16 +394,12 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
  * CPU (bench/RESULTS.md).
  */
 class ContentShape {
-  readonly #head: string;
-  readonly #tail: string;
-  readonly #headBytes: Buffer;
-  readonly #tailBytes: Buffer;
+  readonly #head: Buffer;
+  readonly #tail: Buffer;
 
-  private constructor(head: string, tail: string) {
+  private constructor(head: Buffer, tail: Buffer) {
     this.#head = head;
     this.#tail = tail;
-    this.#headBytes = Buffer.from(head, 'utf8');
-    this.#tailBytes = Buffer.from(tail, 'utf8');
   }
 
   /** The shape of `data` when its parsed `value` is a plain text chunk whose content literal can be located. */
@@ -429,19 +425,25 @@ class ContentShape {
     const start = key + CONTENT_KEY.length;
     const end = literalEnd(data, start);
     if (end < 0 || JSON.parse(data.slice(start, end)) !== d.content) return undefined;
-    // Copies, not slices: a slice would keep the whole first chunk alive for the stream.
-    return new ContentShape(flat(data.slice(0, start)), flat(data.slice(end)));
+    // Its own memory, not a slice of Buffer's shared 8 KB pool, which a held stream would keep alive.
+    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(data, 'utf8'));
+    bytes.write(data, 'utf8');
+    const tail = Buffer.byteLength(data.slice(end), 'utf8');
+    return new ContentShape(bytes.subarray(0, Buffer.byteLength(data.slice(0, start), 'utf8')), bytes.subarray(bytes.length - tail));
   }
 
   /** Whether `data` is framed like this shape (slow path only: decides whether a shape is new). */
   frames(data: string): boolean {
-    return data.length > this.#head.length + this.#tail.length && data.startsWith(this.#head) && data.endsWith(this.#tail);
+    const bytes = Buffer.from(data, 'utf8');
+    const head = this.#head;
+    const tail = this.#tail;
+    return bytes.length > head.length + tail.length && head.compare(bytes, 0, head.length) === 0 && tail.compare(bytes, bytes.length - tail.length) === 0;
   }
 
   /** The text of a `data:` value `bytes[start, end)` of this shape, or undefined: another shape, or not a plain literal. */
   textOf(bytes: Buffer, start: number, end: number): string | undefined {
-    const head = this.#headBytes;
-    const tail = this.#tailBytes;
+    const head = this.#head;
+    const tail = this.#tail;
     const from = start + head.length;
     const to = end - tail.length;
     // At least `"x"`: an empty content is a no-op the full path handles (Q-19).
@@ -471,11 +473,6 @@ class ContentShape {
       return undefined;
     }
   }
-}
-
-/** A flat copy of `s`, sharing no storage with the string it was sliced from. */
-function flat(s: string): string {
-  return Buffer.from(s, 'utf8').toString('utf8');
 }
 
 /** Index just past the JSON string literal starting at `start`, or -1 if none starts there. */
