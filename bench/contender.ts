@@ -43,6 +43,8 @@ export interface ContenderSpec {
   name: string;
   /** Resolves to the running contender, or to the reason it is not measured. */
   start(env: BenchEnv): Promise<Contender | string>;
+  /** The scenarios it takes part in (default: all). */
+  scenarios?: readonly string[];
 }
 
 export const OPENAI_PATH = '/v1/chat/completions';

@@ -51,6 +51,8 @@ export const bare: ContenderSpec = {
 /** node:http in front, undici behind, bytes forwarded (bench/undici-proxy.ts): sluice's HTTP stack, doing nothing else. */
 export const undiciFloor: ContenderSpec = {
   name: 'undici pass-through',
+  // A reference for the CPU figures only: it has no backpressure or error handling worth measuring.
+  scenarios: ['throughput'],
   async start(env) {
     const ready = /bench-listening (\d+)/;
     const script = join(ROOT, 'bench/undici-proxy.ts');

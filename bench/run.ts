@@ -25,7 +25,7 @@ const QUICK_RUN = process.env.BENCH_QUICK === '1';
 /** `BENCH_ONLY=regex`: measure only the contenders whose name matches (for working on one; never written to RESULTS.md). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
 /** `BENCH_SCENARIOS=throughput,held,latency,big`: run only these (default all; a subset is never written to RESULTS.md). */
-const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'throughput,held,latency,big').split(','));
+const RUN_SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'throughput,held,latency,big').split(','));
 const PARTIAL = ONLY !== undefined || process.env.BENCH_SCENARIOS !== undefined;
 /** The whole run stays under 15 minutes: no contender starts after this. */
 const BUDGET_MS = (QUICK_RUN ? 5 : 13) * 60_000;
@@ -64,8 +64,9 @@ function machine(): string[] {
   ];
 }
 
-async function measure(c: Contender, sizes: typeof FULL, paced: PacedUpstream, nextId: () => number, reference: Reference | undefined): Promise<Measurements> {
+async function measure(c: Contender, sizes: typeof FULL, paced: PacedUpstream, nextId: () => number, reference: Reference | undefined, only?: readonly string[]): Promise<Measurements> {
   const m: Measurements = { notes: [] };
+  const SCENARIOS = only ? new Set([...RUN_SCENARIOS].filter((s) => only.includes(s))) : RUN_SCENARIOS;
   // Held streams first, on a fresh process: a heap already grown by thousands of requests (or by a
   // 10 MB event) would absorb 2000 streams in its free pages, and RSS would not show them.
   if (SCENARIOS.has('held')) await heldStreams(c, sizes, m);
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     paced = await startPacedUpstream();
-    if (SCENARIOS.has('throughput')) ref = await startReference(paced.port, workDir, scratch, sizes);
+    if (RUN_SCENARIOS.has('throughput')) ref = await startReference(paced.port, workDir, scratch, sizes);
     let id = 0;
     const nextId = (): number => ++id;
     for (const spec of CONTENDERS) {
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
       }
       current = launched;
       try {
-        rows.push({ name: spec.name, version: current.version, m: await measure(current, sizes, paced, nextId, ref?.reference) });
+        rows.push({ name: spec.name, version: current.version, m: await measure(current, sizes, paced, nextId, ref?.reference, spec.scenarios) });
       } finally {
         await current.stop();
         current = undefined;
