@@ -19,6 +19,9 @@ import type { ServerResponse } from 'node:http';
 import type { StreamOutput } from '../core/protocol.ts';
 
 const KEEPALIVE = ': keepalive\n\n';
+/** Shared by every responder: a write is encoded into it and copied out before anything else runs. */
+const SCRATCH_BYTES = 256 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
 export class SseResponder implements StreamOutput {
   private readonly res: ServerResponse;
@@ -97,20 +100,25 @@ export class SseResponder implements StreamOutput {
   };
 
   /**
-   * What `pending` holds, as one Buffer, emptied. Each piece is UTF-8 encoded straight into one
-   * buffer sized for the worst case: joining the pieces first built one more copy, and one piece
-   * outside Latin-1 (an emoji, a curly quote) turned the whole joined string into UTF-16, which
-   * Node then scanned for its byte length and encoded again. Measured: half the cost of a 52-event
-   * write (bench/RESULTS.md).
+   * What `pending` holds, as one Buffer, emptied. Each piece is UTF-8 encoded straight into a
+   * scratch buffer sized for the worst case, then copied out at its exact size: joining the pieces
+   * first built one more copy, and one piece outside Latin-1 (an emoji, a curly quote) turned the
+   * whole joined string into UTF-16, which Node then scanned for its byte length and encoded again
+   * (bench/RESULTS.md). The exact-size copy keeps a long stream's memory flat: a buffer of the worst
+   * case per write would be three times the bytes, held until the next GC.
    */
   private takePending(): Buffer {
     const pieces = this.pending;
-    const out = Buffer.allocUnsafe(this.pendingUnits * 3);
+    const worst = this.pendingUnits * 3;
+    const into = worst <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafe(byteLengthOf(pieces));
     let at = 0;
-    for (let i = 0; i < pieces.length; i++) at += out.write(pieces[i]!, at, 'utf8');
+    for (let i = 0; i < pieces.length; i++) at += into.write(pieces[i]!, at, 'utf8');
     pieces.length = 0;
     this.pendingUnits = 0;
-    return out.subarray(0, at);
+    if (into !== scratch) return into.subarray(0, at);
+    const out = Buffer.allocUnsafe(at);
+    scratch.copy(out, 0, 0, at);
+    return out;
   }
 
   private send(data: string | Buffer): void {
@@ -181,4 +189,11 @@ export class SseResponder implements StreamOutput {
     this.congestion = undefined;
     if (this.congested) this.res.off('drain', this.onDrain);
   }
+}
+
+/** The UTF-8 size of `pieces`: for a write too large for the scratch buffer (a multi-megabyte event). */
+function byteLengthOf(pieces: string[]): number {
+  let n = 0;
+  for (const piece of pieces) n += Buffer.byteLength(piece, 'utf8');
+  return n;
 }
