@@ -26,52 +26,42 @@ export const direct: ContenderSpec = {
   },
 };
 
-export const bare: ContenderSpec = {
-  name: 'bare node proxy',
-  async start(env) {
-    const ready = /bench-listening (\d+)/;
-    const main = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/bare-proxy.ts'), `http://127.0.0.1:${env.mockPort}`], ready);
-    // A second instance in front of the paced upstream: the measured one stays a single-upstream pipe.
-    const paced = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/bare-proxy.ts'), `http://127.0.0.1:${env.pacedPort}`], ready);
-    return {
-      name: this.name,
-      mock: openai(main.port, 'm'),
-      paced: openai(paced.port, 'm'),
-      upstream: 'openai',
-      pids: [main.pid],
-      gcOnSignal: true,
-      version: `node ${process.version}`,
-      stop: async () => {
-        await Promise.all([main.stop(), paced.stop()]);
-      },
-    };
-  },
-};
+/**
+ * A proxy script (prints `listening PORT`) run twice: the measured instance in front of the mock,
+ * a second in front of the paced upstream, so the measured one stays a single-upstream pipe.
+ */
+function proxyScript(name: string, script: string, version: () => string, scenarios?: readonly string[]): ContenderSpec {
+  return {
+    name,
+    scenarios,
+    async start(env) {
+      const ready = /bench-listening (\d+)/;
+      const path = join(ROOT, 'bench', script);
+      const main = await startChild(NODE, [...NODE_FLAGS, path, `http://127.0.0.1:${env.mockPort}`], ready);
+      const paced = await startChild(NODE, [...NODE_FLAGS, path, `http://127.0.0.1:${env.pacedPort}`], ready);
+      return {
+        name,
+        mock: openai(main.port, 'm'),
+        paced: openai(paced.port, 'm'),
+        upstream: 'openai',
+        pids: [main.pid],
+        gcOnSignal: true,
+        version: version(),
+        stop: async () => {
+          await Promise.all([main.stop(), paced.stop()]);
+        },
+      };
+    },
+  };
+}
 
-/** node:http in front, undici behind, bytes forwarded (bench/undici-proxy.ts): sluice's HTTP stack, doing nothing else. */
-export const undiciFloor: ContenderSpec = {
-  name: 'undici pass-through',
-  // A reference for the CPU figures only: it has no backpressure or error handling worth measuring.
-  scenarios: ['throughput'],
-  async start(env) {
-    const ready = /bench-listening (\d+)/;
-    const script = join(ROOT, 'bench/undici-proxy.ts');
-    const main = await startChild(NODE, [...NODE_FLAGS, script, `http://127.0.0.1:${env.mockPort}`], ready);
-    const paced = await startChild(NODE, [...NODE_FLAGS, script, `http://127.0.0.1:${env.pacedPort}`], ready);
-    return {
-      name: this.name,
-      mock: openai(main.port, 'm'),
-      paced: openai(paced.port, 'm'),
-      upstream: 'openai',
-      pids: [main.pid],
-      gcOnSignal: true,
-      version: `undici ${undiciVersion()}`,
-      stop: async () => {
-        await Promise.all([main.stop(), paced.stop()]);
-      },
-    };
-  },
-};
+export const bare = proxyScript('bare node proxy', 'bare-proxy.ts', () => `node ${process.version}`);
+
+/**
+ * node:http in front, undici behind, bytes forwarded: sluice's HTTP stack, doing nothing else. A
+ * reference for the CPU figures only: it has no backpressure worth measuring.
+ */
+export const undiciFloor = proxyScript('undici pass-through', 'undici-proxy.ts', () => `undici ${undiciVersion()}`, ['throughput']);
 
 function undiciVersion(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'node_modules/undici/package.json'), 'utf8')) as { version: string }).version;

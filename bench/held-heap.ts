@@ -7,13 +7,12 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { Agent } from 'undici';
 import { holdStreams, load, mockText, pool, type Endpoint } from './client.ts';
 import { ENTRY, NODE, openai } from './contender.ts';
+import { createUndiciProxy } from './undici-proxy.ts';
 import { sleep, startChild } from './lib.ts';
 
 const STALL = 'chunks=50 fault=stall_mid after=3';
@@ -24,44 +23,6 @@ async function holder(port: number, n: number): Promise<void> {
   process.stdin.once('data', () => {
     void h.release().then(() => process.exit(0));
   });
-}
-
-/** The floor: a gateway that does nothing but forward, on the same HTTP stack as sluice. */
-function floorServer(mockPort: number): { server: Server; close(): Promise<void> } {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: null, pipelining: 1, headersTimeout: 0, bodyTimeout: 0 });
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(parts);
-      agent.dispatch(
-        { origin: `http://127.0.0.1:${mockPort}`, path: req.url ?? '/', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(body.length) }, body },
-        {
-          onRequestStart() {},
-          onResponseStart(_c, status) {
-            res.writeHead(status, { 'content-type': 'text/event-stream' });
-          },
-          onResponseData(_c, chunk) {
-            res.write(chunk);
-          },
-          onResponseEnd() {
-            res.end();
-          },
-          onResponseError() {
-            res.destroy();
-          },
-        },
-      );
-    });
-  });
-  return {
-    server,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await agent.destroy();
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -76,7 +37,8 @@ async function main(): Promise<void> {
   let port: number;
   try {
     if (mode === 'floor') {
-      const f = floorServer(mock.port);
+      // The floor: a gateway that does nothing but forward, on the same HTTP stack as sluice.
+      const f = createUndiciProxy(new URL(`http://127.0.0.1:${mock.port}`));
       await new Promise<void>((r) => f.server.listen(0, '127.0.0.1', r));
       port = (f.server.address() as { port: number }).port;
       close = f.close;

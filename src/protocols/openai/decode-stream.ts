@@ -425,11 +425,15 @@ class ContentShape {
     const start = key + CONTENT_KEY.length;
     const end = literalEnd(data, start);
     if (end < 0 || JSON.parse(data.slice(start, end)) !== d.content) return undefined;
-    // Its own memory, not a slice of Buffer's shared 8 KB pool, which a held stream would keep alive.
-    const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(data, 'utf8'));
-    bytes.write(data, 'utf8');
-    const tail = Buffer.byteLength(data.slice(end), 'utf8');
-    return new ContentShape(bytes.subarray(0, Buffer.byteLength(data.slice(0, start), 'utf8')), bytes.subarray(bytes.length - tail));
+    // Head and tail in one allocation of their own, not a slice of Buffer's shared 8 KB pool, which a
+    // held stream would keep alive.
+    const head = data.slice(0, start);
+    const tail = data.slice(end);
+    const headBytes = Buffer.byteLength(head, 'utf8');
+    const bytes = Buffer.allocUnsafeSlow(headBytes + Buffer.byteLength(tail, 'utf8'));
+    bytes.write(head, 0, 'utf8');
+    bytes.write(tail, headBytes, 'utf8');
+    return new ContentShape(bytes.subarray(0, headBytes), bytes.subarray(headBytes));
   }
 
   /** Whether `data` is framed like this shape (slow path only: decides whether a shape is new). */
