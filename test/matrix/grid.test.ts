@@ -1,0 +1,19 @@
+// docs/dialect-matrix.md must be what the registry and the capability table say today.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { DIALECTS, GRID_PATH, renderGrid } from './grid.ts';
+import { registered } from './registry.ts';
+
+test('docs/dialect-matrix.md is up to date (regenerate: node test/matrix/grid.ts --write)', () => {
+  assert.equal(readFileSync(GRID_PATH, 'utf8'), renderGrid());
+});
+
+test('every registered front and provider type has a row in the grid', () => {
+  const reg = registered();
+  const fronts = new Set(DIALECTS.map((d) => d.front));
+  const types = new Set(DIALECTS.map((d) => d.upstream));
+  for (const f of reg.fronts) assert.ok(fronts.has(f), `front ${f} is in the grid`);
+  for (const t of reg.providerTypes) if (t !== 'demo') assert.ok(types.has(t) || !reg.mockDialects.has(t), `provider type ${t} is in the grid`);
+});
