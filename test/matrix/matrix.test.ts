@@ -28,7 +28,7 @@ const UPSTREAMS: ReadonlyArray<{ type: string; provider: (mock: string) => strin
 const reg = registered();
 const runnable = (type: string): string | undefined => {
   if (!reg.providerTypes.has(type)) return `upstream type ${type} is not registered`;
-  if (!reg.mockDialects.has(type)) return `sluice mock does not speak ${type}`;
+  if (!reg.mocked.has(type)) return `sluice mock does not speak ${type}`;
   return undefined;
 };
 const live = UPSTREAMS.filter((u) => runnable(u.type) === undefined);

@@ -1,21 +1,20 @@
 // What the dialect registry serves today, asked of the registry itself, so the matrix runs every cell
 // whose front and upstream type are registered and names what is missing for the rest.
 
-import { fronts, upstreams } from '../../src/protocols/index.ts';
-import { PROVIDER_TYPES } from '../../src/config/schema.ts';
+import { fronts, protocols, providerTypes } from '../../src/protocols/index.ts';
 
 export interface Registered {
   fronts: ReadonlySet<string>;
   /** Provider types (`type:` in sluice.yaml). */
   providerTypes: ReadonlySet<string>;
-  /** Upstream dialects `sluice mock` can speak (a provider type needs its dialect's mock to be tested). */
-  mockDialects: ReadonlySet<string>;
+  /** Provider types whose protocol teaches `sluice mock` its dialect (a cell needs the mock to run). */
+  mocked: ReadonlySet<string>;
 }
 
 export function registered(): Registered {
   return {
-    fronts: new Set(fronts.map((f) => f.name as string)),
-    providerTypes: new Set<string>(PROVIDER_TYPES),
-    mockDialects: new Set(upstreams.map((u) => u.name as string)),
+    fronts: new Set(fronts.map((f) => f.name)),
+    providerTypes: new Set(providerTypes.map((t) => t.type)),
+    mocked: new Set(protocols.flatMap((p) => (p.mock ? (p.providerTypes ?? []).map((t) => t.type) : []))),
   };
 }

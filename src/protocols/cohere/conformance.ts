@@ -1,17 +1,13 @@
 // The Cohere front's own stream invariants (SPEC §4.5 in Cohere's terms; docs/protocols/cohere.md
-// §4, §6), for the conformance suite: it replays every upstream fixture through this front and asks
-// for the violations, and for the answer the stream carries so nothing lost in translation hides.
+// §4, §6), for the conformance suite (protocols/plugin.ts FrontConformance): it replays every
+// upstream fixture through this front, and the answer the stream carries shows nothing was lost.
 
+import assert from 'node:assert/strict';
 import { SseDecoder } from '../../sse/decoder.ts';
+import type { FrontConformance } from '../plugin.ts';
+import type { FrontAnswer } from '../shared/conformance.ts';
 
-export interface CohereStreamAnswer {
-  text: string;
-  reasoning: string;
-  tools: Array<{ id: string; name: string; arguments: string }>;
-  finish?: string;
-  usage?: Record<string, unknown>;
-  error?: { type: string; message: string };
-}
+export type CohereStreamAnswer = FrontAnswer;
 
 const FINISH = new Set(['COMPLETE', 'STOP_SEQUENCE', 'MAX_TOKENS', 'TOOL_CALL', 'ERROR', 'TIMEOUT']);
 
@@ -130,3 +126,12 @@ export function checkCohereStream(output: string): { answer: CohereStreamAnswer;
   });
   return { answer, violations };
 }
+
+export const cohereConformance: FrontConformance = {
+  check(output) {
+    assert.ok(!output.includes('\r'), 'the writer never emits CR');
+    const { answer, violations } = checkCohereStream(output);
+    assert.deepEqual(violations, [], 'Cohere stream invariants');
+    return answer;
+  },
+};

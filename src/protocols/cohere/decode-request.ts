@@ -42,7 +42,7 @@ export function decodeCohereRequest(body: unknown): ChatRequest {
     stream: wire.stream === true,
     // Cohere always reports usage in message-end; the OpenAI-only flag means nothing here.
     includeUsage: false,
-    front: COHERE as ChatRequest['front'],
+    front: COHERE,
     raw,
   };
   if (wire.max_tokens != null) req.maxTokens = wire.max_tokens;

@@ -22,19 +22,22 @@ import { COHERE } from './wire.ts';
 const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768, max: 32768 };
 
 export function buildCohereRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = (req.front as string) === COHERE ? { ...req.raw, model, stream } : bodyFromCanonical(req, model, endpoint, stream);
+  const body = req.front === COHERE ? { ...req.raw, model, stream } : bodyFromCanonical(req, model, endpoint, stream);
+  // No credentials here: the provider's OutboundAuth adds the Bearer key.
   return { url: chatUrl(endpoint.baseUrl), headers: requestHeaders(endpoint, stream), body: JSON.stringify(body) };
 }
 
+/** A pasted `…/v2` or `…/v2/chat` (the provider type cuts it back when config is read). */
+export const PASTED_SUFFIX = /\/v2(?:\/chat)?\/?$/i;
+
 /** The base URL is the API root; users paste it with `/v2` or the whole `/v2/chat` too (§10). */
 export function chatUrl(baseUrl: string): string {
-  const base = baseUrl.replace(/\/+$/, '').replace(/\/v2(\/chat)?$/, '');
+  const base = baseUrl.replace(/\/+$/, '').replace(PASTED_SUFFIX, '');
   return `${base}/v2/chat`;
 }
 
 function requestHeaders(endpoint: UpstreamEndpoint, stream: boolean): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
-  if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
   return headers;
 }

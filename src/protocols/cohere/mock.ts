@@ -4,7 +4,7 @@
 // `{"id","message"}`, the mid-stream failure as message-end with finish_reason ERROR.
 
 import type { Finish } from '../../mock/directives.ts';
-import { type Dialect, type DialectName, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
 import { COHERE } from './wire.ts';
 
 /** finish_reason for the mock's canonical finish (§5). */
@@ -122,7 +122,8 @@ function inspect(body: unknown): Inspected | string {
 }
 
 export const cohereMock: Dialect = {
-  name: COHERE as DialectName,
+  name: COHERE,
+  routes: [{ path: /\/v2\/chat$/ }],
   inspect,
   streamEvents,
   responseJson,

@@ -8,6 +8,7 @@ import type { StreamEvent } from '../../../src/core/events.ts';
 import type { FrontContext } from '../../../src/core/protocol.ts';
 import { responseToEvents } from '../../../src/core/response.ts';
 import { cohereFront } from '../../../src/protocols/cohere/index.ts';
+import { decodeCohereRequest } from '../../../src/protocols/cohere/decode-request.ts';
 import { sdkEvents } from './helpers.ts';
 
 const ctx: FrontContext = { requestId: 'r', model: 'client-model', created: 1, includeUsage: false, includeReasoning: false };
@@ -21,7 +22,7 @@ function encode(events: StreamEvent[]): string {
 
 function decodeError(body: unknown): GatewayError {
   try {
-    cohereFront.decodeRequest(body, {});
+    decodeCohereRequest(body);
   } catch (e) {
     assert.ok(e instanceof GatewayError);
     return e;
@@ -31,7 +32,7 @@ function decodeError(body: unknown): GatewayError {
 
 describe('cohere front: request', () => {
   test('messages of every role, tools, tool results and options', () => {
-    const req = cohereFront.decodeRequest(
+    const req = decodeCohereRequest(
       {
         model: 'command-a',
         stream: true,
@@ -58,10 +59,9 @@ describe('cohere front: request', () => {
         thinking: { type: 'enabled', token_budget: 2000 },
         documents: ['Oslo is cold.'],
       },
-      {},
     );
     assert.equal(req.stream, true);
-    assert.equal((req.front as string), 'cohere');
+    assert.equal(req.front, 'cohere');
     assert.deepEqual(req.messages[0], { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] });
     assert.equal(req.messages[1]!.content[0]!.type, 'document', 'documents lead the last user message');
     assert.deepEqual(req.messages[1]!.content[2], { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'iVBO' }, detail: 'low' });
@@ -103,9 +103,8 @@ describe('cohere front: request', () => {
   });
 
   test('null arguments in history become {}', () => {
-    const req = cohereFront.decodeRequest(
+    const req = decodeCohereRequest(
       { model: 'm', messages: [{ role: 'assistant', tool_calls: [{ id: 't', type: 'function', function: { name: 'now', arguments: 'null' } }] }] },
-      {},
     );
     assert.equal((req.messages[0]!.content[0] as { arguments: string }).arguments, '{}');
   });

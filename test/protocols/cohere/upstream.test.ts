@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../../src/core/errors.ts';
-import { cohereUpstream } from '../../../src/protocols/cohere/index.ts';
+import { cohereProviderType, cohereUpstream } from '../../../src/protocols/cohere/index.ts';
 import { chatUrl } from '../../../src/protocols/cohere/encode-request.ts';
 import { decodeContext, endpoint, request } from './helpers.ts';
 
@@ -17,9 +17,14 @@ describe('cohere upstream: request', () => {
     for (const base of ['https://api.cohere.com', 'https://api.cohere.com/', 'https://api.cohere.com/v2', 'https://api.cohere.com/v2/chat']) {
       assert.equal(chatUrl(base), 'https://api.cohere.com/v2/chat');
     }
-    const http = cohereUpstream.buildRequest(request(), 'command-a', endpoint({ headers: { 'X-Client-Name': 'sluice' } }), true);
-    assert.equal(http.headers.authorization, 'Bearer co-secret-key');
+    const ep = endpoint({ headers: { 'X-Client-Name': 'sluice' } });
+    const http = cohereUpstream.buildRequest(request(), 'command-a', ep, true);
+    assert.equal(http.headers.authorization, undefined, 'no credentials in the codec');
     assert.equal(http.headers['x-client-name'], 'sluice');
+    const upstream = cohereProviderType.create(ep);
+    assert.equal(upstream.kind, 'http');
+    if (upstream.kind === 'http') upstream.auth.apply(http, new AbortController().signal);
+    assert.equal(http.headers.authorization, 'Bearer co-secret-key');
   });
 
   test('canonical history: system first, tool plan with calls, tool messages, documents, images', () => {
