@@ -1,42 +1,21 @@
 // The Cohere dialect of `sluice mock`, checked against the official cohere-ai SDK before anything
 // else relies on it: its streams must decode as the SDK decodes Cohere's own (one data line per
 // event, no [DONE]), its JSON must parse as a V2ChatResponse, its errors must reach the SDK's typed
-// errors with their message. Served here by the mock's own responder on a loopback server.
+// errors must reach the SDK's typed errors with their message.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { CohereClientV2, CohereError } from 'cohere-ai';
-import { cohereMock } from '../../../src/protocols/cohere/mock.ts';
-import { buildPlan, directivesInText, mergeDirectives, parseDirectiveList } from '../../../src/mock/directives.ts';
-import { respond } from '../../../src/mock/respond.ts';
-import { MOCK_TOOL_ARGS, mockReasoning, mockText } from '../../../src/mock/server.ts';
+import { MOCK_TOOL_ARGS, mockReasoning, mockText, startMock, type MockServer } from '../../../src/mock/server.ts';
 
-let server: Server;
+let mock: MockServer;
 let client: CohereClientV2;
-let nextId = 1;
 
 before(async () => {
-  server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (c: Buffer) => parts.push(c));
-    req.on('end', () => {
-      const body: unknown = JSON.parse(Buffer.concat(parts).toString('utf8'));
-      const info = cohereMock.inspect(body, {});
-      if (typeof info === 'string') {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(cohereMock.errorJson(400, info));
-        return;
-      }
-      const header = req.headers['x-mock'];
-      const plan = buildPlan(mergeDirectives({}, typeof header === 'string' ? parseDirectiveList(header) : undefined, directivesInText(info.lastUserText)));
-      respond({ res, dialect: cohereMock, plan, info, requestId: nextId++, jsonArray: false, markFault: () => {}, track: () => {} });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  client = new CohereClientV2({ token: 'k', baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 } as never);
+  mock = await startMock({ port: 0 });
+  client = new CohereClientV2({ token: 'k', baseUrl: mock.url, maxRetries: 0 } as never);
 });
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(() => mock.close());
 
 const weather = {
   type: 'function' as const,
