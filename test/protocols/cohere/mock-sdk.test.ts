@@ -1,7 +1,7 @@
 // The Cohere dialect of `sluice mock`, checked against the official cohere-ai SDK before anything
 // else relies on it: its streams must decode as the SDK decodes Cohere's own (one data line per
-// event, no [DONE]), its JSON must parse as a V2ChatResponse, its errors must reach the SDK's typed
-// errors must reach the SDK's typed errors with their message.
+// event, no [DONE]), its JSON must parse as a V2ChatResponse, and its errors must reach the SDK's
+// typed errors with their message.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
