@@ -69,6 +69,8 @@ export interface Dialect {
   /** An event whose data is not valid JSON, for fault=malformed. */
   malformedEvent(ctx: StreamContext): SseEvent;
   keepaliveEvent: SseEvent;
+  /** The dialect's own stream ends with `data: [DONE]` (fault done_after_stop then adds nothing, Q-9). */
+  endsWithDone?: boolean;
   sseContentType: string;
   requestIdHeader: string;
 }

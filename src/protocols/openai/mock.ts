@@ -228,6 +228,7 @@ export const openaiMock: Dialect = {
   malformedEvent,
   // OpenRouter's comment lines.
   keepaliveEvent: { comment: 'OPENROUTER PROCESSING' },
+  endsWithDone: true,
   sseContentType: 'text/event-stream; charset=utf-8',
   requestIdHeader: 'x-request-id',
 };
