@@ -52,6 +52,8 @@ export interface RouteInfo {
  */
 export interface MockRoute {
   path: RegExp;
+  /** For `sluice mock --help`: the endpoint as users write it, and what it is. */
+  help: [endpoint: string, what: string];
   /** Facts the path carries (the match of `path`); none by default. */
   info?(match: RegExpExecArray, query: URLSearchParams): RouteInfo;
 }

@@ -123,7 +123,7 @@ function inspect(body: unknown): Inspected | string {
 
 export const cohereMock: Dialect = {
   name: COHERE,
-  routes: [{ path: /\/v2\/chat$/ }],
+  routes: [{ path: /\/v2\/chat$/, help: ['POST …/v2/chat', 'Cohere v2 chat'] }],
   inspect,
   streamEvents,
   responseJson,

@@ -219,7 +219,7 @@ function inspect(body: unknown): Inspected | string {
 
 export const openaiMock: Dialect = {
   name: 'openai',
-  routes: [{ path: /\/chat\/completions$/ }],
+  routes: [{ path: /\/chat\/completions$/, help: ['POST …/chat/completions', 'OpenAI (any base path prefix)'] }],
   inspect,
   streamEvents,
   responseJson,
