@@ -8,6 +8,7 @@ import type { ChatRequest } from '../../../src/core/request.ts';
 import type { FrontCodec, UpstreamCodec, UpstreamEndpoint } from '../../../src/core/protocol.ts';
 import { SseDecoder } from '../../../src/sse/decoder.ts';
 import { createCommitGate } from '../../../src/gateway/commit-gate.ts';
+import { withUsageEstimate } from '../../../src/gateway/usage.ts';
 
 export const CLIENT_MODEL = 'client-model';
 
@@ -47,16 +48,19 @@ export function replay(
   const collector = new ResponseCollector();
   let failed = false;
   const gate = createCommitGate(encode);
-  const normalized = createNormalizer((ev: StreamEvent) => {
-    events.push(ev);
-    if (ev.type === 'error') {
-      failed = true;
-      if (gate.committed) encode(ev);
-      return;
-    }
-    collector.push(ev);
-    gate.push(ev);
-  });
+  // As the pipeline does: usage is estimated where the upstream reported none (SPEC §4.4).
+  const normalized = createNormalizer(
+    withUsageEstimate(request, (ev: StreamEvent) => {
+      events.push(ev);
+      if (ev.type === 'error') {
+        failed = true;
+        if (gate.committed) encode(ev);
+        return;
+      }
+      collector.push(ev);
+      gate.push(ev);
+    }),
+  );
   const endpoint: UpstreamEndpoint = { name: 'up', baseUrl: 'http://127.0.0.1:9', headers: {}, quirks };
   const decoder = upstream.createStreamDecoder(normalized, { provider: 'up', endpoint, request });
   const sse = new SseDecoder({ onEvent: (data, event) => decoder.onEvent(data, event) });

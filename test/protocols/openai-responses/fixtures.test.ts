@@ -1,0 +1,135 @@
+// Recorded upstream streams through the Responses front, and Responses upstream fixtures through the
+// other fronts, whole and at random chunk boundaries: same output whatever the chunking, the stream
+// invariants of each front, and the same text, reasoning and tool calls as the upstream sent.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { checkResponsesStream } from '../../../src/protocols/openai-responses/conformance.ts';
+import { createResponsesStreamDecoder } from '../../../src/protocols/openai-responses/decode-stream.ts';
+import { createResponsesStreamEncoder } from '../../../src/protocols/openai-responses/encode-stream.ts';
+import { fronts, upstreams } from '../../../src/protocols/index.ts';
+import type { ChatResponse } from '../../../src/core/response.ts';
+import { checkAnthropicStream, checkOpenAIStream } from '../../conformance/invariants.ts';
+import { CLIENT_MODEL, baseRequest, randomChunks, replay } from './helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const FIXTURES = join(ROOT, 'src/protocols/openai-responses/__fixtures__');
+const responsesFront = { name: 'openai-responses', createStreamEncoder: createResponsesStreamEncoder };
+const responsesUpstream = { name: 'openai-responses', createStreamDecoder: createResponsesStreamDecoder };
+
+const normalizeIds = (s: string): string => s.replace(/\b(resp|msg|rs|fc|ctc|call|chatcmpl|toolu)[_-][A-Za-z0-9]{24}\b/g, '$1_X');
+
+function canonicalContent(c: ChatResponse): { text: string; reasoning: string; tools: Array<{ name: string; arguments: string }> } {
+  return {
+    text: c.blocks.flatMap((b) => (b.kind === 'text' ? [b.text] : [])).join(''),
+    reasoning: c.blocks.flatMap((b) => (b.kind === 'reasoning' ? [b.text] : [])).join(''),
+    tools: c.blocks.flatMap((b) => (b.kind === 'tool-call' ? [{ name: b.name, arguments: b.arguments }] : [])),
+  };
+}
+
+function assertStable(run: (chunks: Buffer[]) => string, bytes: Buffer): string {
+  const whole = run([bytes]);
+  for (let seed = 1; seed <= 20; seed++) {
+    assert.equal(normalizeIds(run(randomChunks(bytes, seed))), normalizeIds(whole), `seed ${seed}: same output whatever the chunking`);
+  }
+  assert.equal(normalizeIds(run([...bytes].map((b) => Buffer.from([b])))), normalizeIds(whole), 'byte by byte: same output');
+  return whole;
+}
+
+const quirksFor = (fixture: string) => (fixture.includes('think-tags') ? { inlineThinkTags: true } : {});
+
+describe('every recorded upstream fixture through the Responses front', () => {
+  const all = [...upstreams.map((u) => ({ upstream: u, dir: join(ROOT, 'src/protocols', u.name, '__fixtures__') })), { upstream: responsesUpstream, dir: FIXTURES }];
+  for (const { upstream, dir } of all) {
+    for (const fixture of readdirSync(dir).filter((f) => f.endsWith('.sse'))) {
+      test(`${upstream.name} ← ${fixture}`, () => {
+        const bytes = readFileSync(join(dir, fixture));
+        const request = baseRequest('openai-responses');
+        const output = assertStable((chunks) => replay(responsesFront, upstream, chunks, request, quirksFor(fixture)).output, bytes);
+        const outcome = replay(responsesFront, upstream, [bytes], request, quirksFor(fixture));
+        if (!outcome.committed) {
+          assert.ok(outcome.failed, 'an uncommitted stream must have failed');
+          assert.equal(output, '', 'nothing written before the commit point');
+          return;
+        }
+        const { problems, answer } = checkResponsesStream(output);
+        assert.deepEqual(problems, []);
+        if (outcome.failed) {
+          assert.equal(answer.status, 'failed');
+          assert.ok(answer.error?.message);
+          return;
+        }
+        const expected = canonicalContent(outcome.canonical!);
+        assert.equal(answer.text, expected.text, 'text carried exactly');
+        assert.equal(answer.reasoning, expected.reasoning, 'reasoning carried exactly');
+        assert.deepEqual(answer.tools.map((t) => ({ name: t.name, arguments: t.arguments })), expected.tools, 'tool calls carried exactly');
+        assert.ok(answer.usage, 'usage reported');
+      });
+    }
+  }
+});
+
+describe('Responses upstream fixtures through the other fronts', () => {
+  for (const fixture of readdirSync(FIXTURES).filter((f) => f.endsWith('.sse'))) {
+    for (const front of fronts) {
+      test(`${front.name} front ← ${fixture}`, () => {
+        const bytes = readFileSync(join(FIXTURES, fixture));
+        const request = baseRequest(front.name);
+        const output = assertStable((chunks) => replay(front, responsesUpstream, chunks, request).output, bytes);
+        const outcome = replay(front, responsesUpstream, [bytes], request);
+        if (!outcome.committed) {
+          assert.equal(output, '');
+          return;
+        }
+        const answer = front.name === 'openai' ? checkOpenAIStream(output, CLIENT_MODEL, { includeUsage: true }) : checkAnthropicStream(output, CLIENT_MODEL);
+        if (outcome.failed) {
+          assert.ok(answer.error, 'a failed stream ends with an error event');
+          return;
+        }
+        const expected = canonicalContent(outcome.canonical!);
+        assert.equal(answer.text, expected.text);
+        assert.deepEqual(answer.tools.map((t) => ({ name: t.name, arguments: t.arguments })), expected.tools);
+      });
+    }
+  }
+});
+
+describe('what the Responses upstream decoder makes of its fixtures', () => {
+  const decode = (fixture: string) => replay(responsesFront, responsesUpstream, [readFileSync(join(FIXTURES, fixture))], baseRequest('openai-responses'));
+
+  test('usage with cached and reasoning tokens, status → finish', () => {
+    const text = decode('text-cached-usage.sse').canonical!;
+    assert.deepEqual(text.usage, { inputTokens: 1436, outputTokens: 22, cacheReadTokens: 1024, reasoningTokens: 0 });
+    assert.equal(text.finishReason, 'stop');
+    const calls = decode('reasoning-parallel-calls.sse').canonical!;
+    assert.equal(calls.finishReason, 'tool-calls');
+    assert.equal(calls.usage?.reasoningTokens, 128);
+    assert.equal(decode('incomplete-max-output-tokens.sse').canonical!.finishReason, 'length');
+  });
+
+  test('reasoning summaries joined by a blank line; the item id and encrypted_content ride as the signature', () => {
+    const calls = decode('reasoning-parallel-calls.sse');
+    const reasoning = calls.canonical!.blocks[0]!;
+    assert.equal(reasoning.kind, 'reasoning');
+    assert.equal((reasoning as { text: string }).text, '**Checking two cities**\n\nThe user wants weather for Oslo and Bergen.\n\nI will call get_forecast twice.');
+    assert.match((reasoning as { signature: string }).signature, /^oai-responses:\["rs_0b1c2d3e4f5a6b7c0068f1c2e1a1b2c3d4e5f6a7b8c9d0e1","gAAAAAB/);
+    const { answer } = checkResponsesStream(calls.output);
+    assert.deepEqual(answer.tools.map((t) => t.id), ['call_Wq8xL2mN4pR6tV8y', 'call_Hx3kJ5mP7rT9vX1z']);
+  });
+
+  test('a custom tool call is the canonical function form; errors keep their code', () => {
+    const custom = decode('custom-tool-call.sse').canonical!;
+    const call = custom.blocks.find((b) => b.kind === 'tool-call') as { name: string; arguments: string };
+    assert.equal(call.name, 'apply_patch');
+    assert.equal(JSON.parse(call.arguments).input, '*** Begin Patch\n*** Update File: src/a.ts\n@@\n-const x = 1;\n+const x = "2\\t";\n*** End Patch');
+    const failed = decode('error-event-midstream.sse');
+    const error = failed.events.find((e) => e.type === 'error');
+    assert.ok(error && error.type === 'error');
+    assert.equal(error.error.code, 'upstream_error');
+    assert.match(error.error.message, /The server had an error/);
+    const truncated = decode('truncated.sse').events.at(-1)!;
+    assert.equal(truncated.type === 'error' && truncated.error.code, 'stream_truncated');
+  });
+});
