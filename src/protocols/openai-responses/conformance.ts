@@ -3,7 +3,9 @@
 // --protocol responses` and the tests. Returns the problems found (empty: conformant) and the answer
 // the stream carries, so a caller can also check that nothing was lost in translation.
 
+import assert from 'node:assert/strict';
 import { SseDecoder } from '../../sse/decoder.ts';
+import type { FrontAnswer, FrontConformance } from '../plugin.ts';
 
 export interface ResponsesAnswer {
   text: string;
@@ -172,3 +174,16 @@ export function checkResponsesStream(output: string): { problems: string[]; answ
   partOpen = new Set();
   return { problems, answer };
 }
+
+/** Protocol.conformance: the checks above as assertions, and the answer in the suite's shape. */
+export const responsesConformance: FrontConformance = {
+  check(output) {
+    const { problems, answer } = checkResponsesStream(output);
+    assert.deepEqual(problems, [], 'the Responses stream obeys SPEC §3.1');
+    const out: FrontAnswer = { text: answer.text, reasoning: answer.reasoning, tools: answer.tools };
+    if (answer.status !== undefined) out.finish = answer.status;
+    if (answer.usage !== undefined) out.usage = answer.usage;
+    if (answer.error !== undefined) out.error = { type: answer.error.code, message: answer.error.message };
+    return out;
+  },
+};

@@ -137,7 +137,7 @@ export function decodeItems(items: readonly unknown[], root: unknown, clientOffs
             : check(customToolCallOutputItemSchema, item, where);
         flushAssistant();
         if (foreignCalls.has(o.call_id)) {
-          dropped.push(type);
+          dropped.push(String(type));
           return;
         }
         const name = calls.get(o.call_id);

@@ -108,7 +108,7 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
     stream: w.stream === true,
     // Responses always carry usage (response.completed); upstreams are asked for it whatever happens.
     includeUsage: true,
-    front: FRONT_NAME as ChatRequest['front'],
+    front: FRONT_NAME,
     raw,
   };
   if (nonPortable !== undefined) req.nonPortable = nonPortable;
@@ -124,9 +124,7 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
   if (format) req.responseFormat = format;
   const reasoning = reasoningConfig(w);
   if (reasoning) req.reasoning = reasoning;
-  if (w.prompt_cache_key != null) (req as { cacheKey?: string }).cacheKey = w.prompt_cache_key;
-
-  (req as { frontState?: unknown }).frontState = new ResponsesFrontState({
+  req.frontState = new ResponsesFrontState({
     input: items,
     expanded: history.length > 0 || resolvedAny,
     tools: tools.origins,

@@ -9,7 +9,6 @@
 import { GatewayError } from '../../core/errors.ts';
 import type { EventSink, FinishReason } from '../../core/events.ts';
 import type { DecodeContext, UpstreamStreamDecoder } from '../../core/protocol.ts';
-import type { ChatRequest } from '../../core/request.ts';
 import { upstreamStreamError } from './errors.ts';
 import { fromResponsesOutcome } from './finish-reason.ts';
 import { responsesSignature } from './signatures.ts';
@@ -129,7 +128,7 @@ export class ResponsesStreamDecoder implements UpstreamStreamDecoder {
     const id = typeof response?.id === 'string' && response.id !== '' ? response.id : undefined;
     const model = typeof response?.model === 'string' && response.model !== '' ? response.model : undefined;
     // A Responses client behind sluice sees this upstream's item ids (state.ts).
-    const state = frontStateOf((this.#ctx.request as ChatRequest & { frontState?: unknown }).frontState);
+    const state = frontStateOf(this.#ctx.request.frontState);
     if (state && id !== undefined) {
       this.#ids = { ids: [], phases: [] };
       state.upstreamItems.set(id, this.#ids);

@@ -11,19 +11,15 @@ import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.
 import type { ChatRequest, ContentPart, ImagePart, Message, TextPart, ToolChoice, ToolDef } from '../../core/request.ts';
 import { toDataUrl } from '../openai/data-url.ts';
 import { FRONT_NAME } from './decode-request.ts';
+import { responsesQuirks } from './quirks.ts';
 import { readResponsesSignature } from './signatures.ts';
 import { frontStateOf } from './state.ts';
 import type { UpstreamContent, UpstreamItem, UpstreamRequest, UpstreamTool } from './wire.ts';
 
-export interface ResponsesQuirks {
-  /** The model takes `reasoning.effort` (reasoning models); others reject the parameter. */
-  reasoningEffort?: boolean;
-}
-
 export function buildResponsesRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = (req.front as string) === FRONT_NAME ? fromRaw(req, model, endpoint, stream) : fromCanonical(req, model, endpoint, stream);
+  const body = req.front === FRONT_NAME ? fromRaw(req, model, endpoint, stream) : fromCanonical(req, model, endpoint, stream);
+  // Credentials are added by the provider's OutboundAuth (index.ts).
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
-  if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
   return { url: responsesUrl(endpoint.baseUrl), headers, body: JSON.stringify(body) };
 }
@@ -39,7 +35,7 @@ export function responsesUrl(baseUrl: string): string {
 
 function fromRaw(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = { ...req.raw, model, stream };
-  const state = frontStateOf((req as { frontState?: unknown }).frontState);
+  const state = frontStateOf(req.frontState);
   if (state?.expanded) {
     // sluice answered previous_response_id / item_reference from its own store: OpenAI never saw those ids.
     body.input = state.input;
@@ -68,11 +64,11 @@ function fromCanonical(req: ChatRequest, model: string, endpoint: UpstreamEndpoi
     throw new GatewayError('unsupported', 'stop sequences are not supported by the OpenAI Responses API', { param: 'stop' });
   }
   const last = req.messages[req.messages.length - 1];
-  if ((req.front as string) === 'anthropic' && last?.role === 'assistant' && last.content.some((p) => p.type === 'text')) {
+  if (req.front === 'anthropic' && last?.role === 'assistant' && last.content.some((p) => p.type === 'text')) {
     // translation.md §1: a prefill the answer must continue cannot be honoured here, and is never dropped.
     throw new GatewayError('unsupported', 'assistant prefill is not supported by this upstream');
   }
-  const quirks = endpoint.quirks as ResponsesQuirks;
+  const quirks = responsesQuirks(endpoint);
   const body: UpstreamRequest = { model, input: encodeItems(req.messages), stream, store: false };
   const maxTokens = req.maxTokens ?? endpoint.defaultMaxTokens;
   if (maxTokens !== undefined) body.max_output_tokens = maxTokens;
@@ -101,8 +97,6 @@ function fromCanonical(req: ChatRequest, model: string, endpoint: UpstreamEndpoi
     body.include = ['reasoning.encrypted_content'];
   }
   if (req.user !== undefined) body.user = req.user;
-  const cacheKey = (req as { cacheKey?: string }).cacheKey;
-  if (cacheKey !== undefined) body.prompt_cache_key = cacheKey;
   return body;
 }
 

@@ -21,7 +21,7 @@ import { frontStateOf } from './state.ts';
 import type { OutItem } from './wire.ts';
 
 export function encodeResponsesResponse(resp: ChatResponse, ctx: FrontContext): string {
-  const state = frontStateOf((ctx as { chat?: { frontState?: unknown } }).chat?.frontState);
+  const state = frontStateOf(ctx.chat?.frontState);
   const upstream = resp.id !== undefined ? state?.upstreamItems.get(resp.id) : undefined;
   const output: OutItem[] = [];
   resp.blocks.forEach((b, index) => {

@@ -41,7 +41,7 @@ type Open =
 const NONE: Open = { kind: 'none' };
 
 export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutput): (ev: StreamEvent) => void {
-  const state = frontStateOf((ctx as { chat?: { frontState?: unknown } }).chat?.frontState);
+  const state = frontStateOf(ctx.chat?.frontState);
   const head: ResponseHead = { id: mintId('resp_'), createdAt: ctx.created, model: ctx.model };
   let seq = 0;
   let started = false;
@@ -274,7 +274,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
 
 /** Stores a finished response for previous_response_id, GET and item_reference (store.ts). */
 export function remember(state: ResponsesFrontState | undefined, ctx: FrontContext, output: OutItem[], response: ReturnType<typeof responseObject>): void {
-  const services = (ctx as { services?: Parameters<typeof saveResponse>[0] }).services;
+  const services = ctx.services;
   if (!state?.store || !services) return;
   saveResponse(services, { response: { ...response, output }, input: state.input }, state.retentionMs);
 }

@@ -212,7 +212,8 @@ function inspect(body: unknown): Inspected | string {
 }
 
 export const responsesMock: Dialect = {
-  name: 'openai-responses' as Dialect['name'],
+  name: 'openai-responses',
+  routes: [{ path: /\/responses$/ }],
   inspect,
   streamEvents,
   responseJson,

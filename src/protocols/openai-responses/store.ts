@@ -4,7 +4,10 @@
 // at one of its output items with an `item_reference` (the Vercel AI SDK does, with OpenAI's default
 // store: true). Two kinds of documents: the response with its expanded input, and each output item.
 
+import { z } from 'zod';
+import { bool } from '../../config/fields.ts';
 import type { DocumentStore, FrontServices } from '../../core/protocol.ts';
+import type { SettingsSection } from '../plugin.ts';
 import type { OutItem, OutResponse } from './wire.ts';
 
 export const RESPONSE_KIND = 'openai-responses.response';
@@ -32,24 +35,49 @@ export interface ResponsesSettings {
   retentionMs: number;
 }
 
-/** The front's config section (`responses:` in sluice.yaml). Durations may come parsed or as text. */
-export function readSettings(settings: Readonly<Record<string, unknown>> | undefined): ResponsesSettings {
-  const store = settings?.store === true;
-  const retention = settings?.retention ?? settings?.retentionMs;
-  return { store, retentionMs: retention === undefined ? DEFAULT_RETENTION_MS : parseRetention(retention) };
-}
-
 const RETENTION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-export function parseRetention(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
-  if (typeof value === 'string') {
-    const m = RETENTION.exec(value.trim().toLowerCase());
-    if (m) return Number(m[1]) * UNIT_MS[m[2]!]!;
-    if (/^\d+$/.test(value.trim())) return Number(value.trim());
+/** `30d`, `12h`, `90m`, or a number of milliseconds (SPEC §2 durations, plus days for retention). */
+export function parseRetention(value: string | number): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`retention must be a positive duration, got ${value}`);
+    return value;
   }
-  return DEFAULT_RETENTION_MS;
+  const text = value.trim().toLowerCase();
+  if (/^\d+(?:\.\d+)?$/.test(text) && Number(text) > 0) return Number(text);
+  const m = RETENTION.exec(text);
+  if (m && Number(m[1]) > 0) return Number(m[1]) * UNIT_MS[m[2]!]!;
+  throw new RangeError(`invalid retention "${value}" (use e.g. 30d, 12h, 90m, or a number of milliseconds)`);
+}
+
+/** The `responses:` section of sluice.yaml (SPEC §2), declared by this protocol (Protocol.settings). */
+export const responsesSettings: SettingsSection<ResponsesSettings> = {
+  key: 'responses',
+  schema: z.strictObject({
+    store: bool(),
+    retention: z
+      .union([z.string(), z.number()])
+      .transform((v, ctx): number => {
+        try {
+          return parseRetention(v);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message, input: v });
+          return z.NEVER;
+        }
+      })
+      .optional(),
+  }),
+  resolve(raw): ResponsesSettings {
+    const r = (raw ?? {}) as { store?: boolean; retention?: number };
+    return { store: r.store === true, retentionMs: r.retention ?? DEFAULT_RETENTION_MS };
+  },
+};
+
+/** FrontServices.settings as this front reads it (absent in tests that build services by hand). */
+export function readSettings(settings: unknown): ResponsesSettings {
+  const s = (settings ?? {}) as Partial<ResponsesSettings>;
+  return { store: s.store === true, retentionMs: typeof s.retentionMs === 'number' ? s.retentionMs : DEFAULT_RETENTION_MS };
 }
 
 /** The document store when responses.store is on, else undefined. */

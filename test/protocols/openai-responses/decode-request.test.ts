@@ -31,7 +31,7 @@ export function memoryDocuments(now = () => Date.now()) {
 export function services(opts: { store?: boolean; documents?: ReturnType<typeof memoryDocuments>; logs?: string[] } = {}) {
   return {
     modelNames: () => ['m'],
-    settings: opts.store ? { store: true, retention: '1h' } : {},
+    settings: opts.store ? { store: true, retentionMs: 3_600_000 } : {},
     documents: opts.documents,
     log: (_fields: Record<string, unknown>, message: string) => opts.logs?.push(message),
   };
@@ -272,7 +272,7 @@ describe('request fields', () => {
     assert.equal(req.topP, 0.9);
     assert.equal(req.parallelToolCalls, false);
     assert.equal(req.user, 'u1');
-    assert.equal((req as { cacheKey?: string }).cacheKey, 'thread-1');
+    assert.equal(req.raw.prompt_cache_key, 'thread-1', 'prompt_cache_key only reaches an upstream of this dialect');
     const state = frontStateOf((req as { frontState?: unknown }).frontState)!;
     assert.equal(state.includeEncrypted, true);
     assert.equal(state.template.text.verbosity, 'low');

@@ -1,6 +1,5 @@
-// Recorded upstream streams through the Responses front, and Responses upstream fixtures through the
-// other fronts, whole and at random chunk boundaries: same output whatever the chunking, the stream
-// invariants of each front, and the same text, reasoning and tool calls as the upstream sent.
+// What the openai-responses upstream decoder makes of its recorded streams (the conformance suite,
+// test/conformance/pairs.test.ts, replays them through every front at random chunk boundaries).
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,62 +38,6 @@ function assertStable(run: (chunks: Buffer[]) => string, bytes: Buffer): string 
 }
 
 const quirksFor = (fixture: string) => (fixture.includes('think-tags') ? { inlineThinkTags: true } : {});
-
-describe('every recorded upstream fixture through the Responses front', () => {
-  const all = [...upstreams.map((u) => ({ upstream: u, dir: join(ROOT, 'src/protocols', u.name, '__fixtures__') })), { upstream: responsesUpstream, dir: FIXTURES }];
-  for (const { upstream, dir } of all) {
-    for (const fixture of readdirSync(dir).filter((f) => f.endsWith('.sse'))) {
-      test(`${upstream.name} ← ${fixture}`, () => {
-        const bytes = readFileSync(join(dir, fixture));
-        const request = baseRequest('openai-responses');
-        const output = assertStable((chunks) => replay(responsesFront, upstream, chunks, request, quirksFor(fixture)).output, bytes);
-        const outcome = replay(responsesFront, upstream, [bytes], request, quirksFor(fixture));
-        if (!outcome.committed) {
-          assert.ok(outcome.failed, 'an uncommitted stream must have failed');
-          assert.equal(output, '', 'nothing written before the commit point');
-          return;
-        }
-        const { problems, answer } = checkResponsesStream(output);
-        assert.deepEqual(problems, []);
-        if (outcome.failed) {
-          assert.equal(answer.status, 'failed');
-          assert.ok(answer.error?.message);
-          return;
-        }
-        const expected = canonicalContent(outcome.canonical!);
-        assert.equal(answer.text, expected.text, 'text carried exactly');
-        assert.equal(answer.reasoning, expected.reasoning, 'reasoning carried exactly');
-        assert.deepEqual(answer.tools.map((t) => ({ name: t.name, arguments: t.arguments })), expected.tools, 'tool calls carried exactly');
-        assert.ok(answer.usage, 'usage reported');
-      });
-    }
-  }
-});
-
-describe('Responses upstream fixtures through the other fronts', () => {
-  for (const fixture of readdirSync(FIXTURES).filter((f) => f.endsWith('.sse'))) {
-    for (const front of fronts) {
-      test(`${front.name} front ← ${fixture}`, () => {
-        const bytes = readFileSync(join(FIXTURES, fixture));
-        const request = baseRequest(front.name);
-        const output = assertStable((chunks) => replay(front, responsesUpstream, chunks, request).output, bytes);
-        const outcome = replay(front, responsesUpstream, [bytes], request);
-        if (!outcome.committed) {
-          assert.equal(output, '');
-          return;
-        }
-        const answer = front.name === 'openai' ? checkOpenAIStream(output, CLIENT_MODEL, { includeUsage: true }) : checkAnthropicStream(output, CLIENT_MODEL);
-        if (outcome.failed) {
-          assert.ok(answer.error, 'a failed stream ends with an error event');
-          return;
-        }
-        const expected = canonicalContent(outcome.canonical!);
-        assert.equal(answer.text, expected.text);
-        assert.deepEqual(answer.tools.map((t) => ({ name: t.name, arguments: t.arguments })), expected.tools);
-      });
-    }
-  }
-});
 
 describe('what the Responses upstream decoder makes of its fixtures', () => {
   const decode = (fixture: string) => replay(responsesFront, responsesUpstream, [readFileSync(join(FIXTURES, fixture))], baseRequest('openai-responses'));

@@ -10,6 +10,7 @@ import { decodeResponsesRequest } from '../../../src/protocols/openai-responses/
 import { decodeResponsesResponse } from '../../../src/protocols/openai-responses/decode-response.ts';
 import { buildResponsesRequest, responsesUrl } from '../../../src/protocols/openai-responses/encode-request.ts';
 import { encodeResponsesResponse } from '../../../src/protocols/openai-responses/encode-response.ts';
+import { responsesProviderType } from '../../../src/protocols/openai-responses/index.ts';
 import { readResponsesSignature, responsesSignature } from '../../../src/protocols/openai-responses/signatures.ts';
 import { GatewayError } from '../../../src/core/errors.ts';
 
@@ -41,6 +42,10 @@ describe('request', () => {
     const req = await decodeResponsesRequest(body, info as never, svc as never);
     const built = buildResponsesRequest(req, 'gpt-5.2', endpoint(), true);
     assert.equal(built.url, 'https://api.openai.com/v1/responses');
+    assert.equal(built.headers.authorization, undefined, 'credentials come from the OutboundAuth');
+    const upstream = responsesProviderType.create(endpoint());
+    assert.equal(upstream.kind, 'http');
+    if (upstream.kind === 'http') await upstream.auth.apply(built, new AbortController().signal);
     assert.equal(built.headers.authorization, 'Bearer sk-test');
     assert.equal(built.headers['openai-organization'], 'org-1');
     assert.deepEqual(JSON.parse(built.body), { ...body, model: 'gpt-5.2', stream: true });
