@@ -98,7 +98,7 @@ describe('tool calls over two turns', () => {
         if (ev.type === 'response.function_call_arguments.delta') argDeltas.set(ev.item_id, (argDeltas.get(ev.item_id) ?? '') + ev.delta);
       }
       const first = await within(8000, stream.finalResponse());
-      const calls = first.output.filter((i): i is OpenAI.Responses.ResponseFunctionToolCall => i.type === 'function_call');
+      const calls = (first.output as OpenAI.Responses.ResponseOutputItem[]).filter((i): i is OpenAI.Responses.ResponseFunctionToolCall => i.type === 'function_call');
       assert.equal(calls.length, parallel);
       assert.deepEqual(calls.map((c) => c.name), ['get_forecast', 'get_time'].slice(0, parallel));
       for (const c of calls) {

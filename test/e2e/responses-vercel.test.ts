@@ -107,7 +107,7 @@ test('without responses.store, the item_reference the SDK sends in step 2 is a c
       tools: { get_forecast: tool({ inputSchema: forecastInput, execute: async () => ({ high_c: 21 }) }) },
       stopWhen: stepCountIs(3),
     });
-    await within(8000, result.consumeStream());
+    await within(8000, Promise.resolve(result.consumeStream()));
     assert.equal(errors.length, 1);
     assert.match(String((errors[0] as Error).message), /item_reference 'rs_\w+' cannot be resolved: sluice keeps no responses \(set responses\.store: true\)/);
     // With `store: false` the SDK sends the items themselves, and the loop works without a store.

@@ -9,6 +9,7 @@
 import { GatewayError } from '../../core/errors.ts';
 import type { EventSink, FinishReason } from '../../core/events.ts';
 import type { DecodeContext, UpstreamStreamDecoder } from '../../core/protocol.ts';
+import { splitGluedJson } from '../../sse/glued.ts';
 import { upstreamStreamError } from './errors.ts';
 import { fromResponsesOutcome } from './finish-reason.ts';
 import { responsesSignature } from './signatures.ts';
@@ -54,9 +55,22 @@ export class ResponsesStreamDecoder implements UpstreamStreamDecoder {
     try {
       value = JSON.parse(data);
     } catch {
-      this.fail(new GatewayError('upstream_malformed', `upstream sent an event that is not JSON: ${data.slice(0, 80)}`, { target: this.#ctx.provider }));
+      // Q-8: two events glued into one; anything else is a corrupt stream.
+      const pieces = splitGluedJson(data);
+      if (pieces === undefined) {
+        this.fail(new GatewayError('upstream_malformed', `upstream sent an event that is not JSON: ${data.slice(0, 80)}`, { target: this.#ctx.provider }));
+        return;
+      }
+      for (const piece of pieces) {
+        if (this.#ended) return;
+        if (piece !== '[DONE]') this.#object(JSON.parse(piece));
+      }
       return;
     }
+    this.#object(value);
+  }
+
+  #object(value: unknown): void {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.fail(new GatewayError('upstream_malformed', 'upstream sent an event that is not a JSON object', { target: this.#ctx.provider }));
       return;
