@@ -439,3 +439,19 @@ test('an error event mid-stream is an APIError, then the stream ends; raw: error
   assert.deepEqual(events.slice(-2).map((e) => e.event), ['error', 'response.failed']);
   assert.equal(JSON.parse(events.at(-1)!.data).response.error.code, 'overloaded');
 });
+
+test('GET /v1/models answers Codex (models, ETag, 304) and OpenAI clients (data) in one body', async () => {
+  const res = await fetch(`${env.sluice.url}/v1/models?client_version=0.171.0`, { headers: { authorization: 'Bearer x' } });
+  assert.equal(res.status, 200);
+  const etag = res.headers.get('etag');
+  assert.match(etag ?? '', /^"[\w-]+"$/);
+  const body = (await res.json()) as { data: Array<{ id: string }>; models: Array<{ slug: string; supported_reasoning_levels: unknown[]; base_instructions?: unknown }> };
+  assert.ok(body.data.some((m) => m.id === 'm-an'));
+  assert.deepEqual(body.models.map((m) => m.slug), body.data.map((m) => m.id));
+  assert.ok(body.models.every((m) => m.supported_reasoning_levels.length > 0 && m.base_instructions === undefined));
+  const again = await fetch(`${env.sluice.url}/v1/models?client_version=0.171.0`, { headers: { authorization: 'Bearer x', 'if-none-match': etag! } });
+  assert.equal(again.status, 304);
+  const listed = [];
+  for await (const m of client.models.list()) listed.push(m.id);
+  assert.ok(listed.includes('m-rs'));
+});

@@ -128,7 +128,6 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
     input: items,
     expanded: history.length > 0 || resolvedAny,
     tools: tools.origins,
-    includeEncrypted: (w.include ?? []).includes('reasoning.encrypted_content'),
     store: docs !== undefined && w.store !== false,
     retentionMs: settings.retentionMs,
     template: template(w),

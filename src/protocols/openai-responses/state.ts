@@ -29,8 +29,6 @@ export class ResponsesFrontState {
   /** True when the items differ from the client's `input` (an upstream of this dialect must send them). */
   expanded: boolean;
   readonly tools: Map<string, ToolOrigin>;
-  /** The client asked for `reasoning.encrypted_content` (OpenAI returns it only then). */
-  readonly includeEncrypted: boolean;
   /** Keep this response in the store (responses.store on and the request did not say store: false). */
   readonly store: boolean;
   readonly retentionMs: number;
@@ -43,7 +41,6 @@ export class ResponsesFrontState {
     input: unknown[];
     expanded: boolean;
     tools: Map<string, ToolOrigin>;
-    includeEncrypted: boolean;
     store: boolean;
     retentionMs: number;
     template: ResponsesFrontState['template'];
@@ -51,7 +48,6 @@ export class ResponsesFrontState {
     this.input = init.input;
     this.expanded = init.expanded;
     this.tools = init.tools;
-    this.includeEncrypted = init.includeEncrypted;
     this.store = init.store;
     this.retentionMs = init.retentionMs;
     this.template = init.template;

@@ -274,7 +274,6 @@ describe('request fields', () => {
     assert.equal(req.user, 'u1');
     assert.equal(req.raw.prompt_cache_key, 'thread-1', 'prompt_cache_key only reaches an upstream of this dialect');
     const state = frontStateOf((req as { frontState?: unknown }).frontState)!;
-    assert.equal(state.includeEncrypted, true);
     assert.equal(state.template.text.verbosity, 'low');
   });
 });

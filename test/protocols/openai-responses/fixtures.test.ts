@@ -3,41 +3,17 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkResponsesStream } from '../../../src/protocols/openai-responses/conformance.ts';
 import { createResponsesStreamDecoder } from '../../../src/protocols/openai-responses/decode-stream.ts';
 import { createResponsesStreamEncoder } from '../../../src/protocols/openai-responses/encode-stream.ts';
-import { fronts, upstreams } from '../../../src/protocols/index.ts';
-import type { ChatResponse } from '../../../src/core/response.ts';
-import { checkAnthropicStream, checkOpenAIStream } from '../../conformance/invariants.ts';
-import { CLIENT_MODEL, baseRequest, randomChunks, replay } from './helpers.ts';
+import { baseRequest, replay } from './helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const FIXTURES = join(ROOT, 'src/protocols/openai-responses/__fixtures__');
 const responsesFront = { name: 'openai-responses', createStreamEncoder: createResponsesStreamEncoder };
 const responsesUpstream = { name: 'openai-responses', createStreamDecoder: createResponsesStreamDecoder };
-
-const normalizeIds = (s: string): string => s.replace(/\b(resp|msg|rs|fc|ctc|call|chatcmpl|toolu)[_-][A-Za-z0-9]{24}\b/g, '$1_X');
-
-function canonicalContent(c: ChatResponse): { text: string; reasoning: string; tools: Array<{ name: string; arguments: string }> } {
-  return {
-    text: c.blocks.flatMap((b) => (b.kind === 'text' ? [b.text] : [])).join(''),
-    reasoning: c.blocks.flatMap((b) => (b.kind === 'reasoning' ? [b.text] : [])).join(''),
-    tools: c.blocks.flatMap((b) => (b.kind === 'tool-call' ? [{ name: b.name, arguments: b.arguments }] : [])),
-  };
-}
-
-function assertStable(run: (chunks: Buffer[]) => string, bytes: Buffer): string {
-  const whole = run([bytes]);
-  for (let seed = 1; seed <= 20; seed++) {
-    assert.equal(normalizeIds(run(randomChunks(bytes, seed))), normalizeIds(whole), `seed ${seed}: same output whatever the chunking`);
-  }
-  assert.equal(normalizeIds(run([...bytes].map((b) => Buffer.from([b])))), normalizeIds(whole), 'byte by byte: same output');
-  return whole;
-}
-
-const quirksFor = (fixture: string) => (fixture.includes('think-tags') ? { inlineThinkTags: true } : {});
 
 describe('what the Responses upstream decoder makes of its fixtures', () => {
   const decode = (fixture: string) => replay(responsesFront, responsesUpstream, [readFileSync(join(FIXTURES, fixture))], baseRequest('openai-responses'));

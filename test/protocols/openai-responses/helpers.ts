@@ -69,20 +69,3 @@ export function replay(
   decoder.end();
   return { output: out.join(''), canonical: failed ? undefined : collector.result(), failed, committed: gate.committed, events };
 }
-
-/** Deterministic splitter biased to awkward boundaries (as test/conformance does). */
-export function randomChunks(bytes: Buffer, seed: number): Buffer[] {
-  let s = seed * 2654435761;
-  const rand = (n: number): number => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % n;
-  };
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i < bytes.length) {
-    const size = rand(4) === 0 ? 1 : 1 + rand(40);
-    out.push(bytes.subarray(i, Math.min(bytes.length, i + size)));
-    i += size;
-  }
-  return out;
-}
