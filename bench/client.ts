@@ -4,7 +4,7 @@
 
 import { Pool } from 'undici';
 
-export type Dialect = 'openai' | 'anthropic' | 'responses';
+export type Dialect = 'openai' | 'anthropic' | 'responses' | 'cohere';
 
 /** How a client reaches one contender for one kind of upstream. */
 export interface Endpoint {
@@ -20,7 +20,7 @@ export interface Endpoint {
 export function requestBody(ep: Endpoint, text: string, stream: boolean): string {
   const messages = [{ role: 'user', content: text }];
   if (ep.dialect === 'responses') return JSON.stringify({ model: ep.model, stream, store: false, input: text });
-  return ep.dialect === 'openai'
+  return ep.dialect !== 'anthropic'
     ? JSON.stringify({ model: ep.model, stream, messages })
     : JSON.stringify({ model: ep.model, stream, max_tokens: 1024, messages });
 }
@@ -34,11 +34,18 @@ export function pool(port: number, connections = 64): Pool {
   return new Pool(`http://127.0.0.1:${port}`, { connections, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
 }
 
-const TERMINAL: Record<Dialect, string> = { openai: 'data: [DONE]', anthropic: 'event: message_stop', responses: 'event: response.completed' };
+// Cohere's last event is message-end; a failed one says ERROR/TIMEOUT instead of COMPLETE.
+const TERMINAL: Record<Dialect, string> = {
+  openai: 'data: [DONE]',
+  anthropic: 'event: message_stop',
+  responses: 'event: response.completed',
+  cohere: '"finish_reason":"COMPLETE"',
+};
 const CONTENT: Record<Dialect, (line: string) => boolean> = {
   openai: (line) => /"content":"[^"]/.test(line),
   anthropic: (line) => line.includes('"text_delta"'),
   responses: (line) => line.includes('"response.output_text.delta"'),
+  cohere: (line) => /"content-delta".*"text":"[^"]/.test(line),
 };
 const TAIL = 256;
 const RESPONSES_TERMINAL = Buffer.from('event: response.completed');

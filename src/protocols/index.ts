@@ -11,6 +11,7 @@ import { openai } from './openai/index.ts';
 import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
+import { cohere } from './cohere/index.ts';
 import { openaiResponses } from './openai-responses/index.ts';
 
 export const protocols: readonly Protocol[] = [
@@ -18,6 +19,7 @@ export const protocols: readonly Protocol[] = [
   anthropic,
   gemini,
   demo,
+  cohere,
   openaiResponses,
 ];
 

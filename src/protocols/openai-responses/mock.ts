@@ -213,7 +213,7 @@ function inspect(body: unknown): Inspected | string {
 
 export const responsesMock: Dialect = {
   name: 'openai-responses',
-  routes: [{ path: /\/responses$/ }],
+  routes: [{ path: /\/responses$/, help: ['POST …/v1/responses', 'OpenAI Responses'] }],
   inspect,
   streamEvents,
   responseJson,
