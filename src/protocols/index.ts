@@ -11,12 +11,16 @@ import { openai } from './openai/index.ts';
 import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
+import { vertex } from './vertex/index.ts';
+import { azureOpenAI } from './azure-openai/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
   anthropic,
   gemini,
   demo,
+  vertex,
+  azureOpenAI,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));
@@ -57,7 +61,7 @@ export function findPreset(name: string): PresetEntry | undefined {
 }
 
 export function mockDialects(): MockDialect[] {
-  return protocols.flatMap((p) => (p.mock ? [p.mock] : []));
+  return protocols.flatMap((p) => (p.mock === undefined ? [] : Array.isArray(p.mock) ? p.mock : [p.mock as MockDialect]));
 }
 
 export function doctorProbe(name: string): DoctorProbe | undefined {

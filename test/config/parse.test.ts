@@ -474,7 +474,7 @@ providers:
       [
         'providers.a.preset: unknown preset "olama" (did you mean "ollama"?)',
         'providers.b.type: "openai" conflicts with preset "minimax", which is type anthropic',
-        'providers.c.type: required (openai | anthropic | gemini | demo) unless a preset is given',
+        'providers.c.type: required (openai | anthropic | gemini | demo | vertex | azure-openai) unless a preset is given',
         `providers.d.preset: unknown preset "nothing-like-it" (known: ${Object.keys(PROVIDER_PRESETS).join(', ')})`,
       ],
     );

@@ -19,6 +19,12 @@ export interface AzureAuth {
   close?(): void;
 }
 
+export interface AzureEntraAuth extends AzureAuth {
+  /** The upstream refused the token: the next request fetches a new one. */
+  invalidate(): void;
+  close(): void;
+}
+
 export function azureApiKeyAuth(key: string): AzureAuth {
   return {
     apply(req) {
@@ -31,7 +37,7 @@ interface TokenCredentialLike {
   getToken(scope: string, options?: { abortSignal?: AbortSignal }): Promise<{ token: string; expiresOnTimestamp: number } | null>;
 }
 
-export function azureEntraAuth(provider: string, opts: { scope?: string; now?: () => number; credential?: TokenCredentialLike } = {}): AzureAuth {
+export function azureEntraAuth(provider: string, opts: { scope?: string; now?: () => number; credential?: TokenCredentialLike } = {}): AzureEntraAuth {
   const scope = opts.scope ?? COGNITIVE_SERVICES_SCOPE;
   let credential: Promise<TokenCredentialLike> | undefined = opts.credential === undefined ? undefined : Promise.resolve(opts.credential);
   const fetcher: TokenFetcher = async (signal) => {
@@ -43,11 +49,13 @@ export function azureEntraAuth(provider: string, opts: { scope?: string; now?: (
       throw new GatewayError('upstream_auth', `Entra ID token unavailable: ${firstLine(err)}`, { cause: err });
     }
     if (token === null || token.token === '') throw new GatewayError('upstream_auth', 'Entra ID credential produced no token');
-    return { token: token.token, expiresAtMs: token.expiresOnTimestamp };
+    // expiresOnTimestamp is on the process's wall clock; the cache runs on the gateway's.
+    const now = opts.now ?? Date.now;
+    return { token: token.token, expiresAtMs: now() + (token.expiresOnTimestamp - Date.now()) };
   };
   const cache = new TokenCache(fetcher, { now: opts.now });
   const bearer = bearerAuth(cache, provider);
-  return { apply: (req, signal) => bearer.apply(req, signal), close: () => cache.close() };
+  return { apply: (req, signal) => bearer.apply(req, signal), invalidate: () => cache.invalidate(), close: () => cache.close() };
 }
 
 /**

@@ -7,6 +7,7 @@
 //      file, then the GCE/GKE/Cloud Run metadata server).
 // google-auth-library is loaded only when a provider needs it.
 
+import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.ts';
 import type { AccessToken, TokenFetcher } from './token-cache.ts';
 import {
@@ -37,10 +38,10 @@ export function resolveCredentialSource(configured: string | undefined, env: Nod
   return { kind: 'google-auth-file', path, fileType };
 }
 
-export function tokenFetcher(source: CredentialSource, now: () => number): TokenFetcher {
+export function tokenFetcher(source: CredentialSource, now: () => number, dispatcher?: Dispatcher): TokenFetcher {
   switch (source.kind) {
     case 'service-account':
-      return (signal) => fetchServiceAccountToken(source.account, { scope: CLOUD_PLATFORM_SCOPE, now, signal });
+      return (signal) => fetchServiceAccountToken(source.account, { scope: CLOUD_PLATFORM_SCOPE, now, signal, dispatcher });
     case 'google-auth-file':
       return googleAuthFetcher({ keyFilename: source.path }, now);
     case 'adc':
@@ -51,6 +52,25 @@ export function tokenFetcher(source: CredentialSource, now: () => number): Token
 /** The project a credentials file names, for a provider that gives no `project`. */
 export function projectOf(source: CredentialSource): string | undefined {
   return source.kind === 'service-account' ? source.account.projectId : undefined;
+}
+
+/**
+ * The fetcher of a provider's configured credentials, resolved on first use: the key file is read
+ * when the first request needs a token (so `sluice check` and a config reload never depend on it),
+ * and a file that cannot be read fails each request with upstream_auth naming it.
+ */
+export function lazyTokenFetcher(configured: string | undefined, now: () => number, dispatcher?: Dispatcher): TokenFetcher {
+  let fetcher: TokenFetcher | undefined;
+  return (signal) => {
+    if (fetcher === undefined) {
+      try {
+        fetcher = tokenFetcher(resolveCredentialSource(configured), now, dispatcher);
+      } catch (err) {
+        return Promise.reject(new GatewayError('upstream_auth', (err as Error).message, { cause: err }));
+      }
+    }
+    return fetcher(signal);
+  };
 }
 
 interface GoogleAuthLike {
@@ -72,7 +92,8 @@ function googleAuthFetcher(options: { keyFilename?: string }, now: () => number)
       throw new GatewayError('upstream_auth', `Google credentials unavailable: ${describe(err)}`, { cause: err });
     }
     if (typeof token !== 'string' || token === '') throw new GatewayError('upstream_auth', 'Google credentials produced no access token');
-    return { token, expiresAtMs: typeof expiry === 'number' && expiry > 0 ? expiry : now() + UNKNOWN_EXPIRY_MS };
+    // The library's expiry is on the process's wall clock; the cache runs on the gateway's.
+    return { token, expiresAtMs: now() + (typeof expiry === 'number' && expiry > 0 ? expiry - Date.now() : UNKNOWN_EXPIRY_MS) };
   };
 }
 

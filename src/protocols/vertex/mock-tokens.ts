@@ -78,17 +78,19 @@ export class MockTokenService {
     return token;
   }
 
-  /** The `Authorization` header of an API request. */
+  /** The `Authorization` header of an API request; a refusal is counted in stats.rejectedBearer. */
   checkBearer(header: string | undefined): BearerCheck {
-    const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-    if (m === null) {
-      this.stats.rejectedBearer++;
-      return 'missing';
-    }
-    const entry = this.#issued.get(m[1]!);
-    const result: BearerCheck = entry === undefined ? 'unknown' : entry.expiresAtMs <= this.now() ? 'expired' : 'ok';
+    const result = this.peekBearer(header);
     if (result !== 'ok') this.stats.rejectedBearer++;
     return result;
+  }
+
+  /** The same check, without counting: whether a header carries a token this service issued. */
+  peekBearer(header: string | undefined): BearerCheck {
+    const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
+    if (m === null) return 'missing';
+    const entry = this.#issued.get(m[1]!);
+    return entry === undefined ? 'unknown' : entry.expiresAtMs <= this.now() ? 'expired' : 'ok';
   }
 
   #verifyAssertion(jwt: string, tokenUrl: string): string | undefined {

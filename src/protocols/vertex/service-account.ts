@@ -7,6 +7,7 @@
 
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.ts';
 import type { AccessToken } from './token-cache.ts';
 import { postForm, tokenEndpointError } from './token-http.ts';
@@ -93,10 +94,10 @@ export function signAssertion(sa: ServiceAccount, scope: string, nowMs: number):
 /** Exchanges a fresh assertion for an access token at the key file's own token_uri. */
 export async function fetchServiceAccountToken(
   sa: ServiceAccount,
-  opts: { scope: string; now: () => number; signal: AbortSignal },
+  opts: { scope: string; now: () => number; signal: AbortSignal; dispatcher?: Dispatcher },
 ): Promise<AccessToken> {
   const assertion = signAssertion(sa, opts.scope, opts.now());
-  const res = await postForm(sa.tokenUri, { grant_type: JWT_BEARER_GRANT, assertion }, opts.signal, 'service-account token');
+  const res = await postForm(sa.tokenUri, { grant_type: JWT_BEARER_GRANT, assertion }, opts.signal, 'service-account token', opts.dispatcher);
   return accessTokenFrom(res.status, res.json, opts.now(), `service-account token endpoint ${new URL(sa.tokenUri).host}`);
 }
 

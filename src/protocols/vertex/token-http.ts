@@ -3,7 +3,7 @@
 // hour per credential), so they need no per-provider agent. Errors are GatewayErrors that name the
 // endpoint's host, never a token, an assertion or a secret.
 
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { GatewayError } from '../../core/errors.ts';
 
 /** A token endpoint that does not answer within this is treated as unreachable. */
@@ -16,17 +16,13 @@ export interface TokenReply {
   json: unknown;
 }
 
-export function postForm(url: string, form: Record<string, string>, signal: AbortSignal, what: string): Promise<TokenReply> {
-  return call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString() }, signal, what);
-}
-
-export function getJson(url: string, headers: Record<string, string>, signal: AbortSignal, what: string): Promise<TokenReply> {
-  return call(url, { method: 'GET', headers: { accept: 'application/json', ...headers } }, signal, what);
+export function postForm(url: string, form: Record<string, string>, signal: AbortSignal, what: string, dispatcher?: Dispatcher): Promise<TokenReply> {
+  return call(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: new URLSearchParams(form).toString(), dispatcher }, signal, what);
 }
 
 async function call(
   url: string,
-  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; dispatcher?: Dispatcher },
   signal: AbortSignal,
   what: string,
 ): Promise<TokenReply> {

@@ -5,8 +5,20 @@
 // already let through: the usual `stop` finish, then a late annotation with
 // `finish_reason:"content_filter"`. Errors carry a string `code` (Q-44).
 
-import type { Dialect, Inspected, RouteInfo, SseEvent, StreamContext } from '../../mock/dialect.ts';
-import { openai } from '../../mock/dialects/openai.ts';
+import type { Dialect, Inspected, MockContext, MockHttpReply, MockHttpRequest, RouteInfo, SseEvent, StreamContext } from '../../mock/dialect.ts';
+import { openaiMock as openai } from '../openai/mock.ts';
+import { MockTokenService } from '../vertex/mock-tokens.ts';
+import { azureUnauthorizedBody, checkAzureAuth, msiToken } from './mock-auth.ts';
+
+/** `dialectOptions['azure-openai']` of startMock. */
+export interface AzureMockOptions {
+  /** The only `api-key` accepted (default: any non-empty key). */
+  apiKey?: string;
+  /** Lifetime of managed-identity tokens in seconds (default 3599). */
+  tokenLifetimeS?: number;
+  /** A token service of the test's own. */
+  tokens?: MockTokenService;
+}
 
 const FILTER_RESULTS =
   '{"hate":{"filtered":false,"severity":"safe"},"self_harm":{"filtered":false,"severity":"safe"},' +
@@ -51,12 +63,53 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
   return route.pathModel !== undefined ? { ...info, model: route.pathModel } : info;
 }
 
-export const azureOpenAI: Dialect = {
+function optionsOf(ctx: MockContext): AzureMockOptions {
+  return (ctx.options ?? {}) as AzureMockOptions;
+}
+
+function tokensOf(ctx: MockContext): MockTokenService {
+  return ctx.state('azure-openai:tokens', () => optionsOf(ctx).tokens ?? new MockTokenService({ lifetimeS: optionsOf(ctx).tokenLifetimeS, now: ctx.now }));
+}
+
+function json(status: number, body: string): MockHttpReply {
+  return { status, headers: { 'content-type': 'application/json' }, body };
+}
+
+/** `api-key` or an issued Entra token; classic deployment paths also need `api-version` (else Azure's 404). */
+function authorize(req: MockHttpRequest, ctx: MockContext): MockHttpReply | undefined {
+  if (req.path.includes('/openai/deployments/') && !req.query.has('api-version')) {
+    return json(404, JSON.stringify({ error: { code: '404', message: 'Resource not found' } }));
+  }
+  const check = checkAzureAuth(tokensOf(ctx), req.headers, optionsOf(ctx).apiKey);
+  return check === 'ok' ? undefined : json(401, azureUnauthorizedBody(check));
+}
+
+export const azureOpenAIMock: Dialect = {
   ...openai,
-  name: 'openai',
+  name: 'azure-openai',
+  routes: [
+    { path: /\/openai\/deployments\/([^/]+)\/chat\/completions$/, info: (m) => ({ pathModel: decodeURIComponent(m[1]!) }), authorize },
+    // Also an OpenAI-compatible base path (Groq's is /openai/v1): Azure's only with Azure credentials.
+    { path: /\/openai\/v1\/chat\/completions$/, accepts: isAzureRequest, authorize },
+  ],
+  endpoints: [
+    // App Service managed identity (@azure/identity with IDENTITY_ENDPOINT/IDENTITY_HEADER pointed here).
+    { method: 'GET', path: /^\/msi\/token$/, handle: (req, ctx) => msiToken(tokensOf(ctx), req.query, headerOf(req, 'x-identity-header')) },
+  ],
   inspect,
   streamEvents,
   errorJson,
-  keepaliveEvent: { comment: '' },
   requestIdHeader: 'apim-request-id',
 };
+
+/** An `api-key`, or a bearer token this mock issued (expired ones too: they deserve Azure's 401). */
+function isAzureRequest(req: MockHttpRequest, ctx: MockContext): boolean {
+  if (headerOf(req, 'api-key') !== undefined) return true;
+  const check = tokensOf(ctx).peekBearer(headerOf(req, 'authorization'));
+  return check === 'ok' || check === 'expired';
+}
+
+function headerOf(req: MockHttpRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
