@@ -3,9 +3,8 @@
 //     answered exactly as the Gemini API answers;
 //   - Claude models at `…/publishers/anthropic/models/{m}:rawPredict|streamRawPredict` and the
 //     `count-tokens:rawPredict` pseudo-model, answered in Anthropic's JSON and SSE, but only for
-//     Vertex's body: without `anthropic_version: "vertex-2023-10-16"`, with a `model` field, or with a
-//     `stream` that contradicts the method it is a 400, so a gateway that forgets the rewrite (Q-42)
-//     is caught;
+//     Vertex's body: without `anthropic_version`, with a `model` field, or with a `stream` that
+//     contradicts the method it is a 400, so a gateway that forgets the rewrite (Q-42) is caught;
 //   - every model path needs `Authorization: Bearer` with a token this mock issued and that has not
 //     expired on its clock (else Google's 401 UNAUTHENTICATED); express-mode paths (no project) an
 //     `x-goog-api-key`;
@@ -94,9 +93,18 @@ function pathModel(segment: string): string {
 // ---------------------------------------------------------------------------------------------
 // Claude models
 
+/**
+ * `vertex-2023-10-16` (Google's documented value, what sluice sends), or an Anthropic API version
+ * date: Anthropic's Vertex SDK 1.1.5 copies its `anthropic-version` header into the body
+ * (`2026-10-21` with @anthropic-ai/sdk 1.12; docs/cloud-providers.md).
+ */
+function isAnthropicVersion(v: unknown): boolean {
+  return typeof v === 'string' && /^(?:vertex-)?\d{4}-\d{2}-\d{2}$/.test(v);
+}
+
 function inspectClaude(body: unknown, route: RouteInfo): Inspected | string {
   if (!isObject(body)) return 'request body must be a JSON object';
-  if (body.anthropic_version !== VERTEX_ANTHROPIC_VERSION) return `anthropic_version: Input should be '${VERTEX_ANTHROPIC_VERSION}'`;
+  if (!isAnthropicVersion(body.anthropic_version)) return `anthropic_version: Field required (e.g. '${VERTEX_ANTHROPIC_VERSION}')`;
   if ('model' in body) return 'model: Extra inputs are not permitted';
   const info = anthropicMock.inspect(body, route);
   if (typeof info === 'string') return info;
@@ -180,7 +188,7 @@ function countClaude(req: MockHttpRequest, ctx: MockContext): MockHttpReply {
   if (refused !== undefined) return refused;
   const body = parseBody(req);
   if (body === undefined) return reply(400, anthropicMock.errorJson(400, 'request body must be a JSON object'));
-  if (body.anthropic_version !== VERTEX_ANTHROPIC_VERSION) return reply(400, anthropicMock.errorJson(400, `anthropic_version: Input should be '${VERTEX_ANTHROPIC_VERSION}'`));
+  if (!isAnthropicVersion(body.anthropic_version)) return reply(400, anthropicMock.errorJson(400, `anthropic_version: Field required (e.g. '${VERTEX_ANTHROPIC_VERSION}')`));
   if (typeof body.model !== 'string') return reply(400, anthropicMock.errorJson(400, 'model: Field required'));
   if (!Array.isArray(body.messages)) return reply(400, anthropicMock.errorJson(400, 'messages: Field required'));
   for (const refusedField of ['max_tokens', 'stream', 'temperature']) {
