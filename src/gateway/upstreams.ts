@@ -10,7 +10,9 @@ import { type Clock, systemClock } from './clock.ts';
 
 const made = new WeakMap<ProviderConfig, Upstream>();
 
-export function upstreamOf(provider: ProviderConfig, env: { clock: Clock; dispatcher?: UpstreamEnv['dispatcher'] }): Upstream {
+export function upstreamOf(target: ProviderConfig, env: { clock: Clock; dispatcher?: UpstreamEnv['dispatcher'] }): Upstream {
+  // A retry's copy of the provider (clamped time limits) shares the configured provider's upstream.
+  const provider = target.origin ?? target;
   let upstream = made.get(provider);
   if (upstream === undefined) {
     const type = providerType(provider.type);
@@ -27,7 +29,15 @@ export function upstreamOf(provider: ProviderConfig, env: { clock: Clock; dispat
  */
 function wallClock(clock: Clock): () => number {
   if (clock === systemClock) return Date.now;
-  const wall0 = Date.now();
-  const mono0 = clock.now();
-  return () => wall0 + (clock.now() - mono0);
+  let wall = walls.get(clock);
+  if (wall === undefined) {
+    const wall0 = Date.now();
+    const mono0 = clock.now();
+    wall = () => wall0 + (clock.now() - mono0);
+    walls.set(clock, wall);
+  }
+  return wall;
 }
+
+/** One anchor per clock, so every upstream made on it reads the same time. */
+const walls = new WeakMap<Clock, () => number>();

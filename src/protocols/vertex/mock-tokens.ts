@@ -69,6 +69,11 @@ export class MockTokenService {
     return { ...json(200, { access_token: token, expires_in: this.lifetimeS, token_type: 'Bearer' }), headers: { ...headers, 'content-type': 'application/json' } };
   }
 
+  /** Forgets every issued token, as a revocation would: requests carrying one get the 401. */
+  revokeAll(): void {
+    this.#issued.clear();
+  }
+
   /** A new access token for `audience`, valid for lifetimeS from now. */
   issue(audience: string): string {
     const now = this.now();
