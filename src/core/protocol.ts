@@ -331,7 +331,7 @@ export interface ProviderType {
   /** Rules across fields the schemas cannot express; `problem(field, message)` with the YAML field name. */
   check?(provider: UpstreamEndpoint, problem: (field: string, message: string) => void): void;
   /** Builds the upstream of one configured provider; auth caches live in what it returns. */
-  create(provider: UpstreamEndpoint, env: UpstreamEnv): Upstream;
+  create(provider: UpstreamEndpoint, env?: UpstreamEnv): Upstream;
 }
 
 /** What an upstream may use from the gateway besides its config (token sources, signers). */

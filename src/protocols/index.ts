@@ -11,6 +11,7 @@ import { openai } from './openai/index.ts';
 import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
+import { cohere } from './cohere/index.ts';
 import { vertex } from './vertex/index.ts';
 import { azureOpenAI } from './azure-openai/index.ts';
 
@@ -19,6 +20,7 @@ export const protocols: readonly Protocol[] = [
   anthropic,
   gemini,
   demo,
+  cohere,
   vertex,
   azureOpenAI,
 ];

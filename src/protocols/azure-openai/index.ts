@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { GatewayError } from '../../core/errors.ts';
 import type { OutboundAuth, ProviderType, UpstreamCodec, UpstreamEndpoint, UpstreamEnv } from '../../core/protocol.ts';
 import type { Protocol } from '../plugin.ts';
+
+/** Outside the gateway (tools, tests): the process clock and undici's global dispatcher. */
+const SYSTEM_ENV: UpstreamEnv = { now: Date.now };
 import { openaiQuirkFields } from '../openai/quirks.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
 import { azureApiKeyAuth, azureEntraAuth } from './auth.ts';
@@ -36,7 +39,7 @@ export const azureOpenAIProviderType: ProviderType = {
   create: createAzureUpstream,
 };
 
-export function createAzureUpstream(endpoint: UpstreamEndpoint, env: UpstreamEnv) {
+export function createAzureUpstream(endpoint: UpstreamEndpoint, env: UpstreamEnv = SYSTEM_ENV) {
   const settings = (endpoint.settings ?? {}) as AzureSettings;
   const resource = azureResource(endpoint.baseUrl, settings.apiVersion);
   const key = endpoint.apiKey;

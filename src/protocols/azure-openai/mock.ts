@@ -88,9 +88,19 @@ export const azureOpenAIMock: Dialect = {
   ...openai,
   name: 'azure-openai',
   routes: [
-    { path: /\/openai\/deployments\/([^/]+)\/chat\/completions$/, info: (m) => ({ pathModel: decodeURIComponent(m[1]!) }), authorize },
+    {
+      path: /\/openai\/deployments\/([^/]+)\/chat\/completions$/,
+      help: ['POST …/openai/deployments/D/chat/completions?api-version=V', 'Azure OpenAI, classic (api-key or an Entra token from GET /msi/token)'],
+      info: (m) => ({ pathModel: decodeURIComponent(m[1]!) }),
+      authorize,
+    },
     // Also an OpenAI-compatible base path (Groq's is /openai/v1): Azure's only with Azure credentials.
-    { path: /\/openai\/v1\/chat\/completions$/, accepts: isAzureRequest, authorize },
+    {
+      path: /\/openai\/v1\/chat\/completions$/,
+      help: ['POST …/openai/v1/chat/completions', 'Azure OpenAI, v1 API (only with api-key or an Entra token; otherwise OpenAI)'],
+      accepts: isAzureRequest,
+      authorize,
+    },
   ],
   endpoints: [
     // App Service managed identity (@azure/identity with IDENTITY_ENDPOINT/IDENTITY_HEADER pointed here).

@@ -8,6 +8,9 @@ import { text } from '../../config/fields.ts';
 import { GatewayError } from '../../core/errors.ts';
 import type { OutboundAuth, ProviderType, UpstreamCodec, UpstreamEndpoint, UpstreamEnv } from '../../core/protocol.ts';
 import type { Protocol } from '../plugin.ts';
+
+/** Outside the gateway (tools, tests): the process clock and undici's global dispatcher. */
+const SYSTEM_ENV: UpstreamEnv = { now: Date.now };
 import { anthropicQuirkFields } from '../anthropic/quirks.ts';
 import { geminiQuirkFields } from '../gemini/quirks.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
@@ -65,7 +68,7 @@ export const vertexProviderType: ProviderType = {
   create: createVertexUpstream,
 };
 
-export function createVertexUpstream(endpoint: UpstreamEndpoint, env: UpstreamEnv) {
+export function createVertexUpstream(endpoint: UpstreamEndpoint, env: UpstreamEnv = SYSTEM_ENV) {
   const s = settingsOf(endpoint);
   const region = s.region ?? DEFAULT_REGION;
   const loc: VertexLocation = { baseUrl: endpoint.baseUrl !== '' ? endpoint.baseUrl : vertexHost(region), project: s.project ?? '', region };

@@ -130,6 +130,7 @@ export const vertexClaudeMock: Dialect = {
   routes: [
     {
       path: CLAUDE_PATH,
+      help: ['POST …/v1/projects/P/locations/L/publishers/anthropic/models/M:streamRawPredict', 'Vertex AI, Claude models (also :rawPredict, count-tokens:rawPredict); Bearer token from POST /token'],
       info: (m) => ({ pathModel: pathModel(m[1]!), pathStream: m[2] === 'streamRawPredict' }),
       authorize,
     },
@@ -217,6 +218,7 @@ export const vertexGoogleMock: Dialect = {
   routes: [
     {
       path: GOOGLE_PATH,
+      help: ['POST …/v1beta1/projects/P/locations/L/publishers/google/models/M:streamGenerateContent?alt=sse', 'Vertex AI, Gemini models (also :generateContent, :countTokens; v1 too)'],
       info: (m, query) => {
         const stream = m[2] === 'streamGenerateContent';
         return { pathModel: pathModel(m[1]!), pathStream: stream, jsonArray: stream && query.get('alt') !== 'sse' };
