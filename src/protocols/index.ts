@@ -12,6 +12,7 @@ import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
 import { cohere } from './cohere/index.ts';
+import { openaiResponses } from './openai-responses/index.ts';
 import { vertex } from './vertex/index.ts';
 import { azureOpenAI } from './azure-openai/index.ts';
 
@@ -21,6 +22,7 @@ export const protocols: readonly Protocol[] = [
   gemini,
   demo,
   cohere,
+  openaiResponses,
   vertex,
   azureOpenAI,
 ];
