@@ -31,6 +31,8 @@ providers:
   az-entra: { type: azure-openai, base_url: "${m}", api_version: "2024-10-21" }
   az-quota: { type: azure-openai, base_url: "${m}/_mock/fault=status;status=429", api_key: az-key, api_version: "2024-10-21" }
   az-bad-key: { type: azure-openai, base_url: "${m}", api_key: zz-bad-secret-77, api_version: "2024-10-21" }
+  az-resp: { type: azure-openai, base_url: "${m}", api_key: az-key, api_version: "2025-04-01-preview", api: responses }
+  az-resp-v1: { type: azure-openai, base_url: "${m}", api_key: az-key, api: responses }
 models:
   gpt-az: { targets: [{ provider: az, model: my-gpt-4o }] }
   gpt-az-v1: { targets: [{ provider: az-v1, model: my-gpt-4o }] }
@@ -38,6 +40,8 @@ models:
   gpt-az-entra: { targets: [{ provider: az-entra, model: my-gpt-4o }] }
   gpt-az-failover: { strategy: fallback, targets: [{ provider: az-quota, model: my-gpt-4o }, { provider: az, model: my-gpt-4o }] }
   gpt-az-bad-key: { targets: [{ provider: az-bad-key, model: my-gpt-4o }] }
+  gpt-az-resp: { targets: [{ provider: az-resp, model: my-gpt-4o }] }
+  gpt-az-resp-v1: { targets: [{ provider: az-resp-v1, model: my-gpt-4o }] }
 retries: { attempts: 2, backoff: 10ms }
 `,
     // Entra ID: DefaultAzureCredential finds the App Service managed-identity endpoint (the mock).
@@ -65,7 +69,7 @@ function lastAzureRequest(model = 'my-gpt-4o') {
 }
 
 describe('the official SDKs over azure-openai', () => {
-  for (const model of ['gpt-az', 'gpt-az-v1', 'gpt-az-old', 'gpt-az-entra']) {
+  for (const model of ['gpt-az', 'gpt-az-v1', 'gpt-az-old', 'gpt-az-entra', 'gpt-az-resp', 'gpt-az-resp-v1']) {
     test(`${model}: openai chat and @anthropic-ai/sdk messages, streaming and not`, async () => {
       const stream = await openai.chat.completions.create({ model, stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hi' }] });
       let text = '';
@@ -86,6 +90,32 @@ describe('the official SDKs over azure-openai', () => {
       assert.equal(r2.content.map((b) => (b.type === 'text' ? b.text : '')).join(''), TEXT12);
     });
   }
+
+  for (const model of ['gpt-az', 'gpt-az-entra', 'gpt-az-resp', 'gpt-az-resp-v1']) {
+    test(`${model}: the Responses front (openai responses.create and a streamed response)`, async () => {
+      const res = await openai.responses.create({ model, input: 'Hi' });
+      assert.equal(res.output_text, TEXT12);
+      assert.equal(res.status, 'completed');
+      let text = '';
+      let completed = false;
+      for await (const ev of await openai.responses.create({ model, input: 'Hi', stream: true })) {
+        if (ev.type === 'response.output_text.delta') text += ev.delta;
+        if (ev.type === 'response.completed') completed = true;
+      }
+      assert.equal(text, TEXT12);
+      assert.ok(completed);
+    });
+  }
+
+  test('api: responses calls Azure\'s Responses paths with the deployment as model', async () => {
+    await openai.chat.completions.create({ model: 'gpt-az-resp', messages: [{ role: 'user', content: 'Hi' }] });
+    const classic = [...mock.requests].reverse().find((r) => r.path.startsWith('/openai/responses'))!;
+    assert.equal(classic.path, '/openai/responses?api-version=2025-04-01-preview');
+    assert.equal(classic.body.model, 'my-gpt-4o');
+    assert.equal(classic.headers['api-key'], 'az-key');
+    await openai.chat.completions.create({ model: 'gpt-az-resp-v1', messages: [{ role: 'user', content: 'Hi' }] });
+    assert.equal(mock.requests.at(-1)!.path, '/openai/v1/responses');
+  });
 
   test('what reached Azure: deployment path and api-version, api-key (never Authorization), stream_options by version', async () => {
     await openai.chat.completions.create({ model: 'gpt-az', stream: true, messages: [{ role: 'user', content: 'Hi' }] }).then(async (s) => {

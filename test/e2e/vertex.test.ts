@@ -104,6 +104,21 @@ describe('the official SDKs over both publishers', () => {
     });
   }
 
+  for (const model of ['claude-vx', 'gemini-vx']) {
+    test(`${model}: the Responses front (openai responses.create and a streamed response)`, async () => {
+      const res = await openai.responses.create({ model, input: 'Hi' });
+      assert.equal(res.output_text, TEXT12);
+      let text = '';
+      let completed = false;
+      for await (const ev of await openai.responses.create({ model, input: 'Hi', stream: true })) {
+        if (ev.type === 'response.output_text.delta') text += ev.delta;
+        if (ev.type === 'response.completed') completed = true;
+      }
+      assert.equal(text, TEXT12);
+      assert.ok(completed);
+    });
+  }
+
   test('what reached the mock: Vertex paths per publisher, the Claude body rewrite, a bearer token', () => {
     const claude = mock.requests.find((r) => r.path.includes('/publishers/anthropic/models/') && r.path.endsWith(':streamRawPredict'));
     const gemini = mock.requests.find((r) => r.path.includes('/publishers/google/models/') && r.path.endsWith(':streamGenerateContent?alt=sse'));

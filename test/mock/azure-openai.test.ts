@@ -102,6 +102,22 @@ describe('Azure OpenAI (openai AzureOpenAI client)', () => {
     });
   });
 
+  test('Responses: classic /openai/responses with api-version and the v1 path, streaming and not', async () => {
+    const client = new AzureOpenAI({ endpoint: mock.url, apiVersion: '2025-04-01-preview', apiKey: 'az-key', maxRetries: 0 });
+    const res = await client.responses.create({ model: 'my-deployment', input: 'hi' });
+    assert.equal(res.output_text, mockText(12).join(''));
+    const rec = mock.requests.at(-1)!;
+    assert.equal(rec.dialect, 'azure-openai');
+    assert.equal(rec.path, '/openai/responses?api-version=2025-04-01-preview');
+    const v1 = new OpenAI({ baseURL: `${mock.url}/openai/v1`, apiKey: 'unused', defaultHeaders: { 'api-key': 'az-key' }, maxRetries: 0 });
+    let text = '';
+    for await (const ev of await v1.responses.create({ model: 'my-deployment', input: 'hi', stream: true })) if (ev.type === 'response.output_text.delta') text += ev.delta;
+    assert.equal(text, mockText(12).join(''));
+    assert.equal(mock.requests.at(-1)!.path, '/openai/v1/responses');
+    const bare = await fetch(`${mock.url}/openai/responses`, { method: 'POST', headers: { 'api-key': 'az-key' }, body: '{}' });
+    assert.equal(bare.status, 404, 'classic Responses need api-version');
+  });
+
   test('the OpenAI-compatible /openai/v1 base path without Azure credentials is still the plain OpenAI dialect', async () => {
     const groqLike = new OpenAI({ baseURL: `${mock.url}/openai/v1`, apiKey: 'gsk-x', maxRetries: 0 });
     await groqLike.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });

@@ -6,8 +6,9 @@
 
 import type { UpstreamCodec, UpstreamEndpoint } from '../../core/protocol.ts';
 import { openaiUpstream } from '../openai/index.ts';
+import { responsesUpstream } from '../openai-responses/index.ts';
 import { createAzureStreamDecoder } from './decode-stream.ts';
-import { acceptsStreamOptions, chatCompletionsUrl, type AzureResource } from './endpoint.ts';
+import { acceptsStreamOptions, chatCompletionsUrl, responsesUrl, type AzureResource } from './endpoint.ts';
 
 export function azureChatCodec(resource: AzureResource): UpstreamCodec {
   const streamOptions = acceptsStreamOptions(resource.apiVersion);
@@ -24,6 +25,22 @@ export function azureChatCodec(resource: AzureResource): UpstreamCodec {
       return { ...inner, url: chatCompletionsUrl(resource, model), body };
     },
     createStreamDecoder: createAzureStreamDecoder,
+  };
+}
+
+/**
+ * Azure OpenAI Responses (`api: responses`): the openai-responses folder's codec at Azure's
+ * `/openai/responses?api-version=…` or `/openai/v1/responses`, the deployment name as `model`. Azure
+ * keeps OpenAI's Responses shapes (docs/cloud-providers.md); sluice's canonical requests go out with
+ * `store: false` and the whole history, so no item id has to exist in Azure's store (Q-46).
+ */
+export function azureResponsesCodec(resource: AzureResource): UpstreamCodec {
+  const url = responsesUrl(resource);
+  return {
+    ...responsesUpstream,
+    buildRequest(req, model, endpoint, stream) {
+      return { ...responsesUpstream.buildRequest(req, model, withoutKey(endpoint), stream), url };
+    },
   };
 }
 

@@ -12,13 +12,17 @@ const SYSTEM_ENV: UpstreamEnv = { now: Date.now };
 import { openaiQuirkFields } from '../openai/quirks.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
 import { azureApiKeyAuth, azureEntraAuth } from './auth.ts';
-import { azureChatCodec } from './codec.ts';
+import { azureChatCodec, azureResponsesCodec } from './codec.ts';
 import { azureResource, isValidApiVersion } from './endpoint.ts';
-import { azureOpenAIMock } from './mock.ts';
+import { azureOpenAIMock, azureResponsesMock } from './mock.ts';
+
+export const AZURE_APIS = ['chat-completions', 'responses'] as const;
 
 export interface AzureSettings {
   /** Classic API version (`2024-10-21`, `2025-04-01-preview`); absent: the v1 API. */
   apiVersion?: string;
+  /** Which OpenAI API the deployments are called with (default chat-completions). */
+  api?: (typeof AZURE_APIS)[number];
 }
 
 // The key always goes in `api-key` (or an Entra token in Authorization): auth_header does not apply.
@@ -27,7 +31,7 @@ const { auth_header: _auth, ...quirkFields } = openaiQuirkFields;
 export const azureOpenAIProviderType: ProviderType = {
   type: 'azure-openai',
   quirkFields,
-  settingFields: { api_version: z.string().trim().min(1).optional() },
+  settingFields: { api_version: z.string().trim().min(1).optional(), api: z.enum(AZURE_APIS).optional() },
   // Every resource has its own host: base_url is required.
   // The portal's Target URI is cut back to the resource (`…/openai/deployments/…`, `…/openai/v1`).
   pastedSuffix: /\/openai(?:\/.*)?$/i,
@@ -45,7 +49,8 @@ export function createAzureUpstream(endpoint: UpstreamEndpoint, env: UpstreamEnv
   const key = endpoint.apiKey;
   const entra = key === undefined || key === '' ? azureEntraAuth(endpoint.name, { now: env.now }) : undefined;
   const auth: OutboundAuth = entra ?? azureApiKeyAuth(key!);
-  const chat = entra === undefined ? azureChatCodec(resource) : withTokenRejection(azureChatCodec(resource), entra.invalidate);
+  const codec = settings.api === 'responses' ? azureResponsesCodec(resource) : azureChatCodec(resource);
+  const chat = entra === undefined ? codec : withTokenRejection(codec, entra.invalidate);
   return {
     kind: 'http' as const,
     codecFor: (): UpstreamCodec => chat,
@@ -72,5 +77,5 @@ function withTokenRejection(codec: UpstreamCodec, invalidate: () => void): Upstr
 export const azureOpenAI: Protocol = {
   name: 'azure-openai',
   providerTypes: [azureOpenAIProviderType],
-  mock: azureOpenAIMock,
+  mock: [azureOpenAIMock, azureResponsesMock],
 };

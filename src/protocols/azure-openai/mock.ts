@@ -7,6 +7,7 @@
 
 import type { Dialect, Inspected, MockContext, MockHttpReply, MockHttpRequest, RouteInfo, SseEvent, StreamContext } from '../../mock/dialect.ts';
 import { openaiMock as openai } from '../openai/mock.ts';
+import { responsesMock } from '../openai-responses/mock.ts';
 import { MockTokenService } from '../vertex/mock-tokens.ts';
 import { azureUnauthorizedBody, checkAzureAuth, msiToken } from './mock-auth.ts';
 
@@ -75,9 +76,10 @@ function json(status: number, body: string): MockHttpReply {
   return { status, headers: { 'content-type': 'application/json' }, body };
 }
 
-/** `api-key` or an issued Entra token; classic deployment paths also need `api-version` (else Azure's 404). */
+/** `api-key` or an issued Entra token; classic paths also need `api-version` (else Azure's 404). */
 function authorize(req: MockHttpRequest, ctx: MockContext): MockHttpReply | undefined {
-  if (req.path.includes('/openai/deployments/') && !req.query.has('api-version')) {
+  // Every classic path needs api-version; the v1 API takes none (or `preview`).
+  if (!req.path.includes('/openai/v1/') && !req.query.has('api-version')) {
     return json(404, JSON.stringify({ error: { code: '404', message: 'Resource not found' } }));
   }
   const check = checkAzureAuth(tokensOf(ctx), req.headers, optionsOf(ctx).apiKey);
@@ -123,3 +125,25 @@ function headerOf(req: MockHttpRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
+
+/** Azure OpenAI Responses: OpenAI's Responses shapes at Azure's paths, with Azure's auth and errors. */
+export const azureResponsesMock: Dialect = {
+  ...responsesMock,
+  name: 'azure-openai',
+  routes: [
+    {
+      path: /\/openai\/responses$/,
+      help: ['POST …/openai/responses?api-version=V', 'Azure OpenAI Responses, classic (model = deployment)'],
+      authorize,
+    },
+    {
+      path: /\/openai\/v1\/responses$/,
+      help: ['POST …/openai/v1/responses', 'Azure OpenAI Responses, v1 API (only with api-key or an Entra token; otherwise OpenAI)'],
+      accepts: isAzureRequest,
+      authorize,
+    },
+  ],
+  endpoints: [],
+  errorJson,
+  requestIdHeader: 'apim-request-id',
+};
