@@ -1,7 +1,8 @@
 // The canonical request: every front decodes into it, every upstream encodes from it (STYLE.md:
 // N + M translations, never N x M). It imports nothing else from sluice.
 
-export type ProtocolName = 'openai' | 'anthropic' | 'gemini';
+/** A dialect's name, as the protocol registry declares it (src/protocols/index.ts). */
+export type ProtocolName = string;
 
 export type ImageSource =
   | { kind: 'base64'; mediaType: string; data: string }
@@ -99,6 +100,8 @@ export interface ChatRequest {
   /** The dialect the client spoke, and its parsed body: a same-dialect upstream passes unknown fields through. */
   front: ProtocolName;
   raw: Record<string, unknown>;
+  /** Opaque state a front carries from decoding to encoding (e.g. the Responses front's expanded history). */
+  frontState?: unknown;
   /** Anthropic `anthropic-beta` header values from the client, forwarded to Anthropic-family upstreams. */
   anthropicBeta?: string;
   /**
@@ -106,8 +109,6 @@ export interface ChatRequest {
    * uploaded file ids, custom tools…): why an upstream of another dialect must refuse it (400).
    */
   nonPortable?: string;
-  /** Opaque per-front state carried from decode to encode (e.g. the Gemini front's framing). */
-  frontState?: unknown;
   /** Prompt-cache key (OpenAI `prompt_cache_key`), for upstreams that route cache hits by key. */
   cacheKey?: string;
 }

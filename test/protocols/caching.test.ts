@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest } from '../../src/core/request.ts';
 import type { UpstreamEndpoint } from '../../src/core/protocol.ts';
-import { anthropicFront, anthropicUpstream } from '../../src/protocols/anthropic/index.ts';
-import { openaiFront, openaiUpstream } from '../../src/protocols/openai/index.ts';
+import { anthropicUpstream } from '../../src/protocols/anthropic/index.ts';
+import { decodeAnthropicRequest } from '../../src/protocols/anthropic/decode-request.ts';
+import { openaiUpstream } from '../../src/protocols/openai/index.ts';
+import { decodeOpenAIRequest } from '../../src/protocols/openai/decode-request.ts';
 import { geminiUpstream } from '../../src/protocols/gemini/index.ts';
 import { toWireUsage, toCanonicalUsage, readUsageCounts } from '../../src/protocols/anthropic/usage.ts';
 import { fromOpenAIUsage, toOpenAIUsage } from '../../src/protocols/openai/usage.ts';
@@ -25,7 +27,7 @@ const CLAUDE_CODE_BODY = {
 };
 
 test('Anthropic front -> Anthropic upstream: cache_control reaches the upstream unchanged', () => {
-  const req = anthropicFront.decodeRequest(structuredClone(CLAUDE_CODE_BODY), {});
+  const req = decodeAnthropicRequest(structuredClone(CLAUDE_CODE_BODY), {});
   const sent = JSON.parse(anthropicUpstream.buildRequest(req, 'claude-opus-4-8', endpoint, true).body);
   assert.deepEqual(sent.system, CLAUDE_CODE_BODY.system);
   assert.deepEqual(sent.tools, CLAUDE_CODE_BODY.tools);
@@ -33,7 +35,7 @@ test('Anthropic front -> Anthropic upstream: cache_control reaches the upstream 
 });
 
 test('canonical requests re-emit cache breakpoints to Anthropic (system blocks, text, tools, tool_use, tool_result)', () => {
-  const req = anthropicFront.decodeRequest(structuredClone(CLAUDE_CODE_BODY), {});
+  const req = decodeAnthropicRequest(structuredClone(CLAUDE_CODE_BODY), {});
   // As if another front had produced the same canonical request.
   const canonical: ChatRequest = { ...req, front: 'gemini', raw: {} };
   canonical.messages.push(
@@ -52,7 +54,7 @@ test('canonical requests re-emit cache breakpoints to Anthropic (system blocks, 
 });
 
 test('dialects without per-block hints drop cache_control silently', () => {
-  const req = anthropicFront.decodeRequest(structuredClone(CLAUDE_CODE_BODY), {});
+  const req = decodeAnthropicRequest(structuredClone(CLAUDE_CODE_BODY), {});
   const openai = openaiUpstream.buildRequest(req, 'gpt-4o', endpoint, true).body;
   const gemini = geminiUpstream.buildRequest(req, 'gemini-2.5-flash', endpoint, true).body;
   assert.doesNotMatch(openai, /cache_control|cacheControl/);
@@ -61,7 +63,7 @@ test('dialects without per-block hints drop cache_control silently', () => {
 });
 
 test('OpenAI prompt_cache_key travels to OpenAI upstreams from any front', () => {
-  const req = openaiFront.decodeRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], prompt_cache_key: 'session-42' }, {});
+  const req = decodeOpenAIRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], prompt_cache_key: 'session-42' }, {});
   assert.equal(req.cacheKey, 'session-42');
   const canonical: ChatRequest = { ...req, front: 'anthropic', raw: {} };
   assert.equal(JSON.parse(openaiUpstream.buildRequest(canonical, 'gpt-4o', endpoint, true).body).prompt_cache_key, 'session-42');

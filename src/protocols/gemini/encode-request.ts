@@ -15,6 +15,7 @@ import type {
   GeminiThinkingConfig,
 } from './wire.ts';
 import { SKIP_THOUGHT_SIGNATURE } from './wire.ts';
+import { geminiQuirks } from './quirks.ts';
 
 /** Gemini accepts at most five stop sequences (gemini.md §2); extra ones are dropped (translation.md §10). */
 const MAX_STOP_SEQUENCES = 5;
@@ -64,14 +65,9 @@ export function geminiBase(baseUrl: string): string {
   return /\/v1(?:beta|alpha)?$/.test(base) ? base : `${base}/v1beta`;
 }
 
-/** The key travels in a header, never as `?key=`, so it cannot land in access logs (gemini.md §1). */
+/** Credentials are added by the provider's OutboundAuth (index.ts), never as `?key=` (gemini.md §1). */
 export function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...endpoint.headers };
-  const key = endpoint.apiKey;
-  if (key !== undefined && key !== '') {
-    const header = endpoint.quirks.authHeader ?? 'x-goog-api-key';
-    headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
-  }
   return headers;
 }
 
@@ -81,7 +77,7 @@ export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): 
   if (req.front === 'gemini') return fromRaw(req.raw);
   const { system, contents } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
-    rejectPrefill: req.front === 'anthropic' && endpoint.quirks.supportsPrefill !== true,
+    rejectPrefill: req.front === 'anthropic' && geminiQuirks(endpoint).supportsPrefill !== true,
   });
   const body: GeminiRequest = { contents };
   if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] };
@@ -139,7 +135,7 @@ function encodeGenerationConfig(req: ChatRequest, endpoint: UpstreamEndpoint): G
 }
 
 function clampTemperature(value: number, endpoint: UpstreamEndpoint): number {
-  const range = endpoint.quirks.temperatureRange;
+  const range = geminiQuirks(endpoint).temperatureRange;
   return range === undefined ? value : Math.min(range[1], Math.max(range[0], value));
 }
 
