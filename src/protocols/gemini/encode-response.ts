@@ -4,7 +4,6 @@
 import type { ChatResponse } from '../../core/response.ts';
 import type { FrontContext } from '../../core/protocol.ts';
 import type { ReasoningPart } from '../../core/request.ts';
-import { mintId } from '../../core/ids.ts';
 import { packReasoning } from './carrier.ts';
 import { argsJson } from './encode-stream.ts';
 import { toGeminiFinishReason } from './finish-reason.ts';
@@ -48,6 +47,6 @@ export function encodeGeminiResponse(resp: ChatResponse, ctx: FrontContext): str
   };
   if (resp.usage) body.usageMetadata = toGeminiUsage(resp.usage);
   body.modelVersion = ctx.model;
-  body.responseId = mintId('', 22);
+  body.responseId = ctx.requestId;
   return JSON.stringify(body);
 }

@@ -13,7 +13,6 @@
 import type { BlockStart, FinishReason, StreamEvent, Usage } from '../../core/events.ts';
 import type { FrontContext, StreamOutput } from '../../core/protocol.ts';
 import type { ChatRequest, ReasoningPart } from '../../core/request.ts';
-import { mintId } from '../../core/ids.ts';
 import { packReasoning } from './carrier.ts';
 import { toGeminiFinishReason } from './finish-reason.ts';
 import { geminiErrorJson } from './front-errors.ts';
@@ -53,7 +52,8 @@ type Open =
 const NONE: Open = { kind: 'none' };
 
 export function createGeminiStreamEncoder(ctx: FrontContext, out: StreamOutput, framing: GeminiFraming = framingOf(ctx)): (ev: StreamEvent) => void {
-  const responseId = mintId('', 22);
+  // The request id: unique per response, and it ties the answer to sluice's log line.
+  const responseId = ctx.requestId;
   const tail = chunkTail(ctx.model, responseId);
   /** Closes a chunk with one content-only candidate. */
   const partsTail = `]},"index":0}]${tail}`;
