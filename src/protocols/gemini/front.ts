@@ -36,10 +36,9 @@ function modelRoutes(): FrontRoute[] {
         { method: 'POST', path: `${v}/models/{model+}${sep}batchEmbedContents`, op: 'custom', handle: notServed },
       );
     }
-    routes.push(
-      { method: 'GET', path: `${v}/models`, op: 'custom', handle: listModels },
-      { method: 'GET', path: `${v}/models/{model+}`, op: 'custom', handle: getModel },
-    );
+    // GET /v1/models is OpenAI's list; it adds Google's `models` for Google clients (openai/models.ts).
+    if (v === '/v1beta') routes.push({ method: 'GET', path: `${v}/models`, op: 'custom', handle: listModels });
+    routes.push({ method: 'GET', path: `${v}/models/{model+}`, op: 'custom', handle: getModel });
   }
   return routes;
 }
