@@ -34,7 +34,7 @@ import type {
   WireToolResultBlock,
   WireToolUseBlock,
 } from './wire.ts';
-import { anthropicQuirks } from './quirks.ts';
+import { anthropicQuirks, betaHeaderFor } from './quirks.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -72,7 +72,10 @@ export function messagesUrl(baseUrl: string): string {
 function requestHeaders(req: ChatRequest, endpoint: UpstreamEndpoint): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
   // Beta flags only mean something to the client's own dialect (§1).
-  if (req.front === 'anthropic' && req.anthropicBeta) headers['anthropic-beta'] = req.anthropicBeta;
+  if (req.front === 'anthropic' && req.anthropicBeta) {
+    const beta = betaHeaderFor(anthropicQuirks(endpoint), req.anthropicBeta);
+    if (beta !== undefined) headers['anthropic-beta'] = beta;
+  }
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
   return headers;
 }
