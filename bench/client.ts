@@ -4,7 +4,7 @@
 
 import { Pool } from 'undici';
 
-export type Dialect = 'openai' | 'anthropic';
+export type Dialect = 'openai' | 'anthropic' | 'gemini';
 
 /** How a client reaches one contender for one kind of upstream. */
 export interface Endpoint {
@@ -18,10 +18,18 @@ export interface Endpoint {
 }
 
 export function requestBody(ep: Endpoint, text: string, stream: boolean): string {
+  // Gemini: the model and whether it streams are in the path (requestPath).
+  if (ep.dialect === 'gemini') return JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
   const messages = [{ role: 'user', content: text }];
   return ep.dialect === 'openai'
     ? JSON.stringify({ model: ep.model, stream, messages })
     : JSON.stringify({ model: ep.model, stream, max_tokens: 1024, messages });
+}
+
+/** Gemini endpoints are `…/models/{model}` plus the method (gemini.md §8.1). */
+function requestPath(ep: Endpoint, stream: boolean): string {
+  if (ep.dialect !== 'gemini') return ep.path;
+  return `${ep.path}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
 }
 
 /** A user message carrying `sluice mock` directives. */
@@ -33,13 +41,14 @@ export function pool(port: number, connections = 64): Pool {
   return new Pool(`http://127.0.0.1:${port}`, { connections, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
 }
 
-const TERMINAL: Record<Dialect, string> = { openai: 'data: [DONE]', anthropic: 'event: message_stop' };
+/** What the end of a complete stream contains: Gemini has no terminal event, its last chunk a finishReason. */
+const TERMINAL: Record<Dialect, string> = { openai: 'data: [DONE]', anthropic: 'event: message_stop', gemini: '"finishReason"' };
 const TAIL = 256;
 
 function send(p: Pool, ep: Endpoint, text: string, stream: boolean) {
   return p.request({
     method: 'POST',
-    path: ep.path,
+    path: requestPath(ep, stream),
     headers: { 'content-type': 'application/json', ...ep.headers },
     body: requestBody(ep, text, stream),
   });
@@ -104,7 +113,7 @@ export function countContentEvents(chunk: Buffer, dialect: Dialect): number {
     if (i !== 0 && chunk[i - 1] !== 0x0a && chunk[i - 1] !== 0x0d) continue;
     const end = chunk.indexOf(0x0a, i);
     const line = chunk.toString('utf8', i, end < 0 ? chunk.length : end);
-    if (dialect === 'openai' ? /"content":"[^"]/.test(line) : line.includes('"text_delta"')) n++;
+    if (dialect === 'openai' ? /"content":"[^"]/.test(line) : dialect === 'anthropic' ? line.includes('"text_delta"') : /"text":"[^"]/.test(line)) n++;
   }
   return n;
 }

@@ -59,6 +59,10 @@ export function anthropic(port: number, model: string, headers: Record<string, s
   return { port, path, headers: { ...headers, 'anthropic-version': '2023-06-01' }, dialect: 'anthropic', model };
 }
 
+export function gemini(port: number, model: string, headers: Record<string, string> = { 'x-goog-api-key': 'bench' }): Endpoint {
+  return { port, path: `/v1beta/models/${model}`, headers, dialect: 'gemini', model };
+}
+
 /** Refuses (stops it and says why) a contender that listens on anything but loopback. */
 export async function checkLoopback(c: Contender): Promise<Contender | string> {
   const bad = listeningAddresses(c.pids).filter((a) => !isLoopbackAddress(a));
