@@ -309,6 +309,9 @@ function decodeTools(tools: WireRequest['tools']): ToolDef[] {
   tools?.forEach((t, i) => {
     const typed = typeof t.type === 'string' && t.type !== 'custom';
     if (typed && t.input_schema === undefined) return;
+    // A deferred tool (advanced tool use, Claude Code's DeferredToolPlaceholder) is loaded on demand
+    // by Anthropic's tool search; no other dialect can, so it stays in raw (docs/clients/claude-code.md C-6).
+    if ((t as { defer_loading?: unknown }).defer_loading === true) return;
     const c = check(ClientToolSchema, t, `tools.${i}`);
     const def: ToolDef = withCache({ name: c.name, parameters: c.input_schema }, t);
     if (c.description !== undefined) def.description = c.description;

@@ -284,3 +284,18 @@ describe('findNonPortableContent', () => {
     );
   });
 });
+
+test('a deferred tool (defer_loading) is not offered to other dialects but stays in raw', () => {
+  const body = {
+    model: 'm',
+    max_tokens: 10,
+    messages: [{ role: 'user', content: 'hi' }],
+    tools: [
+      { name: 'Bash', input_schema: { type: 'object' } },
+      { name: 'DeferredToolPlaceholder', input_schema: { type: 'object' }, defer_loading: true },
+    ],
+  };
+  const req = decodeAnthropicRequest(body, {});
+  assert.deepEqual(req.tools?.map((t) => t.name), ['Bash']);
+  assert.equal((req.raw.tools as unknown[]).length, 2);
+});
