@@ -49,6 +49,7 @@ export interface ContenderSpec {
 
 export const OPENAI_PATH = '/v1/chat/completions';
 export const ANTHROPIC_PATH = '/v1/messages';
+export const RESPONSES_PATH = '/v1/responses';
 export const AUTH = { authorization: 'Bearer bench', 'x-api-key': 'bench' };
 
 export function openai(port: number, model: string, headers: Record<string, string> = AUTH, path = OPENAI_PATH): Endpoint {
@@ -59,6 +60,17 @@ export function anthropic(port: number, model: string, headers: Record<string, s
   return { port, path, headers: { ...headers, 'anthropic-version': '2023-06-01' }, dialect: 'anthropic', model };
 }
 
+export function responses(port: number, model: string, headers: Record<string, string> = AUTH, path = RESPONSES_PATH): Endpoint {
+  return { port, path, headers, dialect: 'responses', model };
+}
+
+export const COHERE_PATH = '/v2/chat';
+
+export function cohere(port: number, model: string, headers: Record<string, string> = AUTH, path = COHERE_PATH): Endpoint {
+  return { port, path, headers, dialect: 'cohere', model };
+}
+
+/** Gemini: the path is `…/models/{model}`; the client adds the method (client.ts requestPath). */
 export function gemini(port: number, model: string, headers: Record<string, string> = { 'x-goog-api-key': 'bench' }): Endpoint {
   return { port, path: `/v1beta/models/${model}`, headers, dialect: 'gemini', model };
 }

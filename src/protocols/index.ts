@@ -11,12 +11,16 @@ import { openai } from './openai/index.ts';
 import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
+import { cohere } from './cohere/index.ts';
+import { openaiResponses } from './openai-responses/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
   anthropic,
   gemini,
   demo,
+  cohere,
+  openaiResponses,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));

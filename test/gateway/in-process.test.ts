@@ -92,7 +92,7 @@ describe('the gateway in-process', () => {
       );
     // The primary never answers: requests to it are held and only released by abort.
     const silent = new (class extends Dispatcher {
-      dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
         if (options.origin?.toString().includes('upstream.test')) {
           handler.onRequestStart?.({ abort: () => {}, pause() {}, resume() {}, paused: false, aborted: false, reason: null, rawHeaders: null, rawTrailers: null } as unknown as Dispatcher.DispatchController, {});
           return true;

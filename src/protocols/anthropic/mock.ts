@@ -170,7 +170,10 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
 
 export const anthropicMock: Dialect = {
   name: 'anthropic',
-  routes: [{ path: /\/messages$/ }, { path: /\/messages\/count_tokens$/, info: () => ({ count: true }) }],
+  routes: [
+    { path: /\/messages$/, help: ['POST …/v1/messages', 'Anthropic'] },
+    { path: /\/messages\/count_tokens$/, info: () => ({ count: true }), help: ['POST …/v1/messages/count_tokens', 'Anthropic token count: {"input_tokens": N}'] },
+  ],
   countJson: (tokens) => `{"input_tokens":${tokens}}`,
   inspect,
   streamEvents,

@@ -183,6 +183,7 @@ export const geminiMock: Dialect = {
   routes: [
     {
       path: /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/,
+      help: ['POST …/models/M:streamGenerateContent?alt=sse', 'Gemini (also :generateContent; without alt=sse: a streamed JSON array)'],
       info(match, query) {
         const stream = match[2] === 'streamGenerateContent';
         let model = match[1]!;
@@ -196,6 +197,7 @@ export const geminiMock: Dialect = {
     },
     {
       path: /\/models\/([^/:]+):countTokens$/,
+      help: ['POST …/models/M:countTokens', 'Gemini token count ({contents} or {generateContentRequest}): {"totalTokens": N}'],
       info(match) {
         let model = match[1]!;
         try {
