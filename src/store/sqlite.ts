@@ -245,7 +245,9 @@ export class SqliteStore implements Store {
     if (!existed && !create) return undefined;
     if (!existed) mkdirSync(dirname(this.path), { recursive: true });
     const db = new DatabaseSync(this.path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    // busy_timeout first: switching to WAL needs a lock another process (a gateway creating the file,
+    // `sluice keys`) may hold for a moment.
+    db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     db.exec(SCHEMA);
     const have = new Set((db.prepare('PRAGMA table_info(sluice_usage)').all() as Array<{ name: string }>).map((c) => c.name));
     for (const column of ADDED_USAGE_COLUMNS) if (!have.has(column)) db.exec(`ALTER TABLE sluice_usage ADD COLUMN ${column} INTEGER`);

@@ -1,7 +1,7 @@
 // Issue 12 §4: cached tokens (read and written) and reasoning tokens, reported by every upstream type
-// in its own fields, reach every front in the client's own fields with the exact numbers — OpenAI
-// input counts include cached tokens, Anthropic's exclude them (SPEC §5) — and are recorded in the
-// store and the request log line.
+// (OpenAI chat, Anthropic, Gemini, OpenAI Responses, Cohere) in its own fields, reach every front in
+// the client's own fields with the exact numbers — OpenAI input counts include cached tokens,
+// Anthropic's exclude them (SPEC §5) — and are recorded in the store and the request log line.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,12 +30,17 @@ const INPUT = 10 + 1 + CACHED + CACHE_WRITE;
 const OUTPUT = CHUNKS + REASONING;
 const DIRECTIVE = `[[mock chunks=${CHUNKS} reasoning=${REASONING} cached=${CACHED} cache_write=${CACHE_WRITE}]]`;
 
-/** Only Anthropic's usage has a field for cache writes; the others fold them into the prompt count. */
-const UPSTREAMS = [
-  { model: 'u-oa', cacheWrite: undefined },
-  { model: 'u-an', cacheWrite: CACHE_WRITE },
-  { model: 'u-ge', cacheWrite: undefined },
-] as const;
+/**
+ * Only Anthropic's usage has a field for cache writes (the others fold them into the prompt count);
+ * Cohere's has none for reasoning.
+ */
+const UPSTREAMS: Array<{ model: string; cacheWrite?: number; reasoning?: number }> = [
+  { model: 'u-oa', reasoning: REASONING },
+  { model: 'u-an', cacheWrite: CACHE_WRITE, reasoning: REASONING },
+  { model: 'u-ge', reasoning: REASONING },
+  { model: 'u-re', reasoning: REASONING },
+  { model: 'u-co' },
+];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-cached-'));
@@ -47,10 +52,14 @@ providers:
   oa: { type: openai, base_url: ${mock.url}/v1 }
   an: { type: anthropic, base_url: ${mock.url} }
   ge: { type: gemini, base_url: ${mock.url} }
+  re: { type: openai-responses, base_url: ${mock.url}/v1 }
+  co: { type: cohere, base_url: ${mock.url} }
 models:
   u-oa: { targets: [{ provider: oa, model: gpt-x }] }
   u-an: { targets: [{ provider: an, model: claude-x }] }
   u-ge: { targets: [{ provider: ge, model: gemini-x }] }
+  u-re: { targets: [{ provider: re, model: gpt-x }] }
+  u-co: { targets: [{ provider: co, model: command-x }] }
 retries: { attempts: 0 }
 store: sqlite:${dbPath}
 `,
@@ -63,13 +72,13 @@ after(async () => {
 });
 
 /** The log line and the stored row of the request that carried `tag`, with the numbers every front must match. */
-async function assertRecorded(requestId: string, cacheWrite: number | undefined): Promise<void> {
+async function assertRecorded(requestId: string, cacheWrite: number | undefined, reasoning: number | undefined): Promise<void> {
   const line = await sluice.waitForRecord((r) => r.request_id === requestId, 5000);
   assert.equal(line.tokens_in, INPUT);
   assert.equal(line.tokens_out, OUTPUT);
   assert.equal(line.tokens_cache_read, CACHED);
   assert.equal(line.tokens_cache_write, cacheWrite ?? null);
-  assert.equal(line.tokens_reasoning, REASONING);
+  assert.equal(line.tokens_reasoning, reasoning ?? null);
   const store = new SqliteStore(dbPath);
   try {
     let row;
@@ -82,14 +91,14 @@ async function assertRecorded(requestId: string, cacheWrite: number | undefined)
     assert.equal(row.tokensOut, OUTPUT);
     assert.equal(row.cacheReadTokens, CACHED);
     assert.equal(row.cacheWriteTokens, cacheWrite);
-    assert.equal(row.reasoningTokens, REASONING);
+    assert.equal(row.reasoningTokens, reasoning);
   } finally {
     await store.close();
   }
 }
 
 describe('cached and reasoning tokens, every (upstream, front) pair', () => {
-  for (const { model, cacheWrite } of UPSTREAMS) {
+  for (const { model, cacheWrite, reasoning } of UPSTREAMS) {
     test(`${model} -> OpenAI front: prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens`, async () => {
       const requestId = uniqueTag('oa');
       const client = new OpenAI({ baseURL: `${sluice.url}/v1`, apiKey: 'x', maxRetries: 0, defaultHeaders: { 'x-request-id': requestId } });
@@ -102,8 +111,8 @@ describe('cached and reasoning tokens, every (upstream, front) pair', () => {
       assert.equal(usage?.completion_tokens, OUTPUT);
       assert.equal(usage?.prompt_tokens_details?.cached_tokens, CACHED);
       assert.equal((usage?.prompt_tokens_details as { cache_write_tokens?: number } | undefined)?.cache_write_tokens, cacheWrite);
-      assert.equal(usage?.completion_tokens_details?.reasoning_tokens, REASONING);
-      await assertRecorded(requestId, cacheWrite);
+      assert.equal(usage?.completion_tokens_details?.reasoning_tokens, reasoning);
+      await assertRecorded(requestId, cacheWrite, reasoning);
     });
 
     test(`${model} -> Anthropic front: input_tokens without the cache, cache_read/cache_creation_input_tokens`, async () => {
@@ -114,7 +123,7 @@ describe('cached and reasoning tokens, every (upstream, front) pair', () => {
       assert.equal(msg.usage.cache_read_input_tokens, CACHED);
       assert.equal(msg.usage.cache_creation_input_tokens, cacheWrite ?? 0);
       assert.equal(msg.usage.output_tokens, OUTPUT);
-      await assertRecorded(requestId, cacheWrite);
+      await assertRecorded(requestId, cacheWrite, reasoning);
     });
 
     test(`${model} -> Gemini front: cachedContentTokenCount, thoughtsTokenCount`, async () => {
@@ -127,10 +136,37 @@ describe('cached and reasoning tokens, every (upstream, front) pair', () => {
       })());
       assert.equal(usage?.promptTokenCount, INPUT);
       assert.equal(usage?.cachedContentTokenCount, CACHED);
-      assert.equal(usage?.thoughtsTokenCount, REASONING);
-      assert.equal(usage?.candidatesTokenCount, OUTPUT - REASONING);
+      assert.equal(usage?.thoughtsTokenCount, reasoning);
+      assert.equal(usage?.candidatesTokenCount, OUTPUT - (reasoning ?? 0));
       assert.equal(usage?.totalTokenCount, INPUT + OUTPUT);
-      await assertRecorded(requestId, cacheWrite);
+      await assertRecorded(requestId, cacheWrite, reasoning);
+    });
+
+    test(`${model} -> Responses front: input_tokens_details.cached_tokens, output_tokens_details.reasoning_tokens`, async () => {
+      const requestId = uniqueTag('re');
+      const client = new OpenAI({ baseURL: `${sluice.url}/v1`, apiKey: 'x', maxRetries: 0, defaultHeaders: { 'x-request-id': requestId } });
+      const stream = client.responses.stream({ model, input: `hi ${DIRECTIVE}`, store: false });
+      const final = await within(8000, stream.finalResponse());
+      assert.equal(final.usage?.input_tokens, INPUT);
+      assert.equal(final.usage?.output_tokens, OUTPUT);
+      assert.equal(final.usage?.input_tokens_details.cached_tokens, CACHED);
+      assert.equal(final.usage?.output_tokens_details.reasoning_tokens, reasoning ?? 0);
+      await assertRecorded(requestId, cacheWrite, reasoning);
+    });
+
+    test(`${model} -> Cohere front: tokens.input_tokens with cached_tokens`, async () => {
+      const requestId = uniqueTag('co');
+      const res = await fetch(`${sluice.url}/v2/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer x', 'x-request-id': requestId },
+        body: JSON.stringify({ model, stream: false, messages: [{ role: 'user', content: `hi ${DIRECTIVE}` }] }),
+      });
+      assert.equal(res.status, 200);
+      const usage = ((await res.json()) as { usage: { tokens: { input_tokens: number; output_tokens: number }; cached_tokens?: number } }).usage;
+      assert.equal(usage.tokens.input_tokens, INPUT);
+      assert.equal(usage.tokens.output_tokens, OUTPUT);
+      assert.equal(usage.cached_tokens, CACHED);
+      await assertRecorded(requestId, cacheWrite, reasoning);
     });
   }
 
@@ -140,8 +176,8 @@ describe('cached and reasoning tokens, every (upstream, front) pair', () => {
       const m = new RegExp(`^sluice_token_details_total\\{[^}]*kind="${kind}"[^}]*model="${model}"[^}]*\\} (\\d+)|^sluice_token_details_total\\{[^}]*model="${model}"[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'm').exec(text);
       return m ? Number(m[1] ?? m[2]) : 0;
     };
-    assert.equal(value('cache_read', 'u-an'), 3 * CACHED);
-    assert.equal(value('cache_write', 'u-an'), 3 * CACHE_WRITE);
-    assert.equal(value('reasoning', 'u-ge'), 3 * REASONING);
+    assert.equal(value('cache_read', 'u-an'), 5 * CACHED);
+    assert.equal(value('cache_write', 'u-an'), 5 * CACHE_WRITE);
+    assert.equal(value('reasoning', 'u-ge'), 5 * REASONING);
   });
 });
