@@ -22,7 +22,7 @@ let mock: MockServer;
 let sluice: SluiceProcess;
 
 /** Model name the CLI asks for -> the upstream dialect behind it. */
-const MODELS = { 'cli-oa': 'openai', 'cli-an': 'anthropic', 'cli-ge': 'gemini' } as const;
+const MODELS = { 'cli-oa': 'openai', 'cli-an': 'anthropic', 'cli-ge': 'gemini', 'cli-re': 'openai-responses', 'cli-co': 'cohere' } as const;
 
 before(async () => {
   mock = await startMock({ port: 0, chunks: 5 });
@@ -32,10 +32,14 @@ providers:
   oa: { type: openai, base_url: ${mock.url}/v1 }
   an: { type: anthropic, base_url: ${mock.url} }
   ge: { type: gemini, base_url: ${mock.url} }
+  re: { type: openai-responses, base_url: ${mock.url}/v1 }
+  co: { type: cohere, base_url: ${mock.url} }
 models:
   cli-oa: { targets: [{ provider: oa, model: gpt-x }] }
   cli-an: { targets: [{ provider: an, model: claude-x }] }
   cli-ge: { targets: [{ provider: ge, model: gemini-x }] }
+  cli-re: { targets: [{ provider: re, model: gpt-x }] }
+  cli-co: { targets: [{ provider: co, model: command-x }] }
 retries: { attempts: 0 }
 `,
   });

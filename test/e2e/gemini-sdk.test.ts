@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GoogleGenAI, type Content } from '@google/genai';
 import { get_encoding } from 'tiktoken';
-import { MOCK_TOOL_ARGS, mockText } from '../../src/mock/server.ts';
+import { MOCK_TOOL_ARGS, mockText, startMock, type MockServer } from '../../src/mock/server.ts';
+import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 import { ALL_MOCK, FORECAST_SCHEMA, recordFor, startTranslationEnv, uniqueTag, within, type TranslationEnv } from './translation-env.ts';
 
 let env: TranslationEnv;
@@ -269,4 +270,56 @@ describe('bad input: Google-shaped 400, nothing sent upstream', () => {
   test('built-in tools on a non-Gemini upstream: a clear 400', async () => {
     await assert.rejects(genai.models.generateContent({ model: 'm-oa', contents: 'x', config: { tools: [{ googleSearch: {} }] } }), /googleSearch/);
   });
+});
+
+describe('the other upstream types (OpenAI Responses, Cohere)', () => {
+  let mock: MockServer;
+  let sluice: SluiceProcess;
+  let ai: GoogleGenAI;
+  before(async () => {
+    mock = await startMock({ port: 0 });
+    sluice = await startSluice({
+      config: `
+providers:
+  re: { type: openai-responses, base_url: ${mock.url}/v1 }
+  co: { type: cohere, base_url: ${mock.url} }
+models:
+  m-re: { targets: [{ provider: re, model: gpt-x }] }
+  m-co: { targets: [{ provider: co, model: command-x }] }
+retries: { attempts: 0 }
+`,
+    });
+    ai = new GoogleGenAI({ apiKey: 'x', httpOptions: { baseUrl: sluice.url, timeout: 10_000 } });
+  });
+  after(async () => {
+    await sluice?.stop();
+    await mock?.close();
+  });
+
+  for (const [model, dialect] of [['m-re', 'openai-responses'], ['m-co', 'cohere']] as const) {
+    test(`${model}: stream, a function-calling round trip, countTokens`, async () => {
+      const stream = await ai.models.generateContentStream({ model, contents: 'Hi [[mock chunks=12]]' });
+      let text = '';
+      for await (const chunk of stream) text += chunk.text ?? '';
+      assert.equal(text, TEXT12);
+      const first = await ai.models.generateContent({ model, contents: 'Weather? [[mock tool=1 chunks=2]]', config: { tools: TOOLS } });
+      const call = first.functionCalls![0]!;
+      assert.deepEqual(call.args, MOCK_TOOL_ARGS);
+      const second = await ai.models.generateContent({
+        model,
+        contents: [
+          { role: 'user', parts: [{ text: 'Weather? [[mock tool=1 chunks=2]]' }] },
+          first.candidates![0]!.content!,
+          { role: 'user', parts: [{ functionResponse: { id: call.id, name: call.name!, response: { output: '4 °C' } } }] },
+        ],
+        config: { tools: TOOLS },
+      });
+      assert.equal(second.text, TEXT12);
+      const rec = mock.requests.at(-1)!;
+      assert.equal(rec.dialect, dialect);
+      assert.ok(JSON.stringify(rec.body).includes('4 °C'));
+      const count = await ai.models.countTokens({ model, contents: 'count these words please' });
+      assert.ok((count.totalTokens ?? 0) > 3);
+    });
+  }
 });
