@@ -10,6 +10,7 @@ import { checkTemperatureRange } from '../shared/quirks.ts';
 import { buildGeminiRequest } from './encode-request.ts';
 import { buildGeminiCountRequest, decodeGeminiCount } from './count-tokens.ts';
 import { geminiConformance } from './conformance.ts';
+import { geminiDoctor } from './doctor.ts';
 import { geminiFront } from './front.ts';
 import { geminiPlayground } from './playground.ts';
 import { createGeminiStreamDecoder } from './decode-stream.ts';
@@ -46,6 +47,7 @@ export const gemini: Protocol = {
   upstream: geminiUpstream,
   providerTypes: [geminiProviderType],
   mock: geminiMock,
+  doctor: geminiDoctor,
   conformance: geminiConformance,
   playground: geminiPlayground,
 };
