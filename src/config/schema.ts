@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { parseDuration, parseSize } from './units.ts';
+import { budgetSchema } from './spend.ts';
 
 const NUMERIC = /^-?\d+(?:\.\d+)?$/;
 
@@ -124,6 +125,7 @@ export const keySchema = z.strictObject({
   rpm: int(1),
   tpm: int(1),
   concurrency: int(1),
+  budget: budgetSchema.optional(),
 });
 
 export const authSchema = z.strictObject({
@@ -146,6 +148,8 @@ export const rootSchema = z.strictObject({
   store: z.unknown().optional(),
   redis: z.unknown().optional(),
   logging: z.unknown().optional(),
+  pricing: z.unknown().optional(),
+  telemetry: z.unknown().optional(),
 });
 
 export const urlSchema = z.string().trim().min(1).optional();

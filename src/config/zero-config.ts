@@ -69,6 +69,8 @@ export function zeroConfig(env: Env = process.env): Config {
     auth: { keys: [] },
     store: DEFAULT_STORE,
     logging: { ...DEFAULT_LOGGING },
+    pricing: {},
+    telemetry: { content: false, serviceName: 'sluice' },
     source: ZERO_CONFIG_SOURCE,
   };
 }

@@ -46,6 +46,8 @@ export interface RequestRecord {
   totalMs: number;
   events: number;
   usage?: Usage;
+  /** USD, set by the pricing stage (server/services.ts) before the record is logged; absent: no price known. */
+  costUsd?: number;
   retries: number;
   failovers: number;
 }

@@ -21,6 +21,8 @@ export interface Admission {
   admit(key: ClientKey | undefined, model: string, stream: boolean): Promise<() => void>;
   /** Records tokens used, for tokens-per-minute limits. */
   recordTokens?(key: ClientKey | undefined, tokens: number): void;
+  /** Counts a finished request's cost (USD; undefined: unpriced) against the key's budget. */
+  recordSpend?(key: ClientKey | undefined, usd: number | undefined): void;
 }
 
 /** Extra routes (metrics, playground) mounted by other modules. */
@@ -162,6 +164,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       try {
         const record = await pipeline.serve(chat, plan, res, { requestId, keyName: key?.name, startedAt, headers });
         if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens + record.usage.outputTokens);
+        opts.admission?.recordSpend?.(key, record.costUsd);
       } finally {
         release?.();
       }

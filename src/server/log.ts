@@ -67,7 +67,11 @@ export function logRecord(log: Logger, r: RequestRecord): void {
     events: r.events,
     tokens_in: r.usage?.inputTokens ?? null,
     tokens_out: r.usage?.outputTokens ?? null,
+    tokens_cache_read: r.usage?.cacheReadTokens ?? null,
+    tokens_cache_write: r.usage?.cacheWriteTokens ?? null,
+    tokens_reasoning: r.usage?.reasoningTokens ?? null,
     tokens_estimated: r.usage?.estimated === true,
+    cost_usd: r.costUsd ?? null,
     msg: 'request',
   });
   (log as unknown as Record<symbol, { write(chunk: string): unknown }>)[pino.symbols.streamSym]!.write(`${line}\n`);

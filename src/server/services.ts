@@ -5,7 +5,9 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.ts';
 import type { RequestRecord } from '../gateway/pipeline.ts';
-import { createAdmission } from '../limits/index.ts';
+import { Budgets, createAdmission } from '../limits/index.ts';
+import { Pricer } from '../pricing/index.ts';
+import { priceRecord } from '../pricing/record.ts';
 import { syncCircuits } from '../router/circuit-sync.ts';
 import { HealthRegistry } from '../router/health.ts';
 import { createRouter } from '../router/index.ts';
@@ -17,6 +19,8 @@ import { attachPlayground } from '../playground/index.ts';
 
 export interface Services {
   appOptions: AppOptions;
+  pricer: Pricer;
+  budgets: Budgets;
   close(): Promise<void>;
 }
 
@@ -44,16 +48,32 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   });
   const sync = config.redis ? syncCircuits(health, state) : undefined;
   const router = createRouter(config, { health });
+  const pricer = new Pricer(config, {
+    onUnpriced: (target) =>
+      log.warn({ target }, 'no price for this target in the catalog or pricing: its requests cost $0 and count $0 toward budgets'),
+  });
+  const budgets = new Budgets(state, {
+    history: {
+      // Rows still queued for the store are part of the history too.
+      spendSince: async (keyName, since) => {
+        await usage.flush();
+        return store.spendSince(keyName, since);
+      },
+    },
+    onError: (err) => storeFailed('budget accounting', err),
+  });
 
   const appOptions: AppOptions = {
     router,
     store,
-    admission: createAdmission(state),
+    admission: createAdmission(state, budgets),
     readiness: () => router.readiness(),
     hooks: {
       onRecord(record) {
         // Requests refused before routing (401/403/429…) carry no usage and are not stored.
         if (record.endReason === 'rejected') return;
+        // First: the log line, the store, /metrics and the budget all read the cost.
+        priceRecord(pricer, record);
         usage.add(usageRow(record));
       },
     },
@@ -62,6 +82,8 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   // Metrics last: they merge with every hook set above. Then the playground at GET /.
   return {
     appOptions: attachPlayground(attachMetrics(appOptions)),
+    pricer,
+    budgets,
     async close() {
       sync?.stop();
       await usage.close();
@@ -80,8 +102,12 @@ function usageRow(r: RequestRecord): UsageRow {
     target: r.target,
     tokensIn: r.usage?.inputTokens ?? 0,
     tokensOut: r.usage?.outputTokens ?? 0,
+    cacheReadTokens: r.usage?.cacheReadTokens,
+    cacheWriteTokens: r.usage?.cacheWriteTokens,
+    reasoningTokens: r.usage?.reasoningTokens,
     estimated: r.usage?.estimated === true,
     endReason: r.endReason,
     status: r.status,
+    costUsd: r.costUsd,
   };
 }

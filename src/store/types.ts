@@ -3,6 +3,7 @@
 // are kept; a secret exists in clear only in the `keys create` output.
 
 import type { KeyStore } from '../server/auth.ts';
+import type { BudgetConfig } from '../config/types.ts';
 
 export interface KeyLimits {
   /** Allowed model names (undefined: all). */
@@ -10,6 +11,8 @@ export interface KeyLimits {
   rpm?: number;
   tpm?: number;
   concurrency?: number;
+  /** Spend limit (docs/budgets.md). */
+  budget?: BudgetConfig;
 }
 
 export interface StoredKey extends KeyLimits {
@@ -27,9 +30,32 @@ export interface UsageRow {
   target?: string;
   tokensIn: number;
   tokensOut: number;
+  /** Parts of tokensIn / tokensOut, where the upstream reported them. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
   estimated: boolean;
   endReason: string;
   status: number;
+  /** USD (SPEC §12); undefined when no price is known for the target. */
+  costUsd?: number;
+}
+
+/** Requests, tokens and cost of one key and model over a period (`sluice keys usage`, the playground). */
+export interface UsageSummary {
+  keyName?: string;
+  model: string;
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Requests whose token counts sluice estimated (the upstream reported none). */
+  estimatedRequests: number;
+  /** Requests no price was known for (counted as $0 in costUsd). */
+  unpricedRequests: number;
+  costUsd: number;
 }
 
 export interface Store extends KeyStore {
@@ -44,6 +70,12 @@ export interface Store extends KeyStore {
   recordUsage(rows: UsageRow[]): Promise<void>;
   /** Most recent usage rows first. */
   recentUsage(limit: number): Promise<UsageRow[]>;
+  /** The usage row of one request (the most recent, should a client reuse an id). */
+  usageOf(requestId: string): Promise<UsageRow | undefined>;
+  /** Per key and model since `since`, most expensive first; only `keyName`'s rows when given. */
+  usageSummary(since: Date, keyName?: string): Promise<UsageSummary[]>;
+  /** USD spent by a key since `since` (budgets count from it when their shared counter is gone). */
+  spendSince(keyName: string, since: Date): Promise<number>;
   close(): Promise<void>;
 }
 

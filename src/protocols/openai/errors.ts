@@ -26,6 +26,8 @@ const TIMEOUT_CODES: ReadonlySet<ErrorCode> = new Set([
 /** `error.type` in sluice's OpenAI vocabulary (translation.md §8); openai-node only looks at the status. */
 export function openAIErrorType(err: GatewayError): string {
   if (TIMEOUT_CODES.has(err.code)) return 'timeout';
+  // LiteLLM's name for it, which spend-aware clients already look for.
+  if (err.code === 'budget_exceeded') return 'budget_exceeded';
   const status = err.status;
   if (status === 401) return 'authentication_error';
   if (status === 402) return 'insufficient_quota';
