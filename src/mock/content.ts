@@ -93,7 +93,10 @@ export interface ToolCall {
 }
 
 export interface Usage {
+  /** All prompt tokens, cached ones included (OpenAI semantics). */
   input: number;
+  cached: number;
+  cacheWrite: number;
   /** Everything generated, reasoning included (OpenAI completion_tokens, Anthropic output_tokens). */
   output: number;
   reasoning: number;
@@ -162,7 +165,9 @@ export function buildAnswer(plan: Plan, facts: RequestFacts, requestId: number):
   if (toolCalls.length > 0 && plan.faults.has('stop_with_tools')) finish = 'stop';
   const usage: Usage | undefined = plan.usage
     ? {
-        input: 10 + facts.messageCount,
+        input: 10 + facts.messageCount + plan.cached + plan.cacheWrite,
+        cached: plan.cached,
+        cacheWrite: plan.cacheWrite,
         output: text.length + reasoning.length + TOKENS_PER_TOOL_CALL * toolCalls.length,
         reasoning: reasoning.length,
       }

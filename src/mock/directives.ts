@@ -26,6 +26,9 @@ export interface Plan {
   tools: number;
   reasoning: number;
   usage: boolean;
+  /** Cache-read and cache-write prompt tokens reported on top of the usual input. */
+  cached: number;
+  cacheWrite: number;
   finish: Finish | undefined;
   mode: ModeFault | undefined;
   ending: EndingFault | undefined;
@@ -156,6 +159,8 @@ export function buildPlan(d: Directives): Plan {
     tools,
     reasoning,
     usage: usage !== '0',
+    cached: int(d, 'cached', 0),
+    cacheWrite: int(d, 'cache_write', 0),
     finish: finish as Finish | undefined,
     mode,
     ending,

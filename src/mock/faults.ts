@@ -80,6 +80,8 @@ export const DIRECTIVE_KEYS = {
   tools: 'N parallel tool calls (declared tools in turn, or all NAME with tool=NAME)',
   reasoning: 'N reasoning deltas before the text',
   usage: '0: never send usage',
+  cached: 'N prompt tokens read from the cache, on top of the usual input (OpenAI cached_tokens, Anthropic cache_read_input_tokens, Gemini cachedContentTokenCount)',
+  cache_write: 'N prompt tokens written to the cache, on top of the usual input (Anthropic cache_creation_input_tokens)',
   finish: 'stop|length|content_filter|tool_calls: the finish reason, mapped to each dialect',
   fault: 'comma-separated fault names, see below',
   status: 'HTTP status for fault=status / json_error_sse / html_error',

@@ -1,7 +1,7 @@
 // Anthropic Messages as the mock speaks it (protocols/anthropic-messages.md §5–§7): named events,
 // blocks opened/delta'd/stopped in order, one ping, cumulative usage in message_delta.
 
-import { MOCK_TOOL_ARGS_JSON } from '../content.ts';
+import { MOCK_TOOL_ARGS_JSON, type Usage } from '../content.ts';
 import type { Finish } from '../directives.ts';
 import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../dialect.ts';
 
@@ -17,8 +17,9 @@ const STOP_REASON: Record<Finish, string> = {
   tool_calls: 'tool_use',
 };
 
-function usageJson(input: number, output: number): string {
-  return `{"input_tokens":${input},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":${output}}`;
+/** Anthropic's input_tokens excludes the cached ones (translation.md §7). */
+function usageJson(u: Usage, output: number): string {
+  return `{"input_tokens":${u.input - u.cached - u.cacheWrite},"cache_creation_input_tokens":${u.cacheWrite},"cache_read_input_tokens":${u.cached},"output_tokens":${output}}`;
 }
 
 function streamEvents(ctx: StreamContext): SseEvent[] {
@@ -30,7 +31,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
     name: 'message_start',
     data:
       `{"type":"message_start","message":{"id":"msg_mock${ctx.requestId}","type":"message","role":"assistant","model":${ctx.modelJson},` +
-      `"content":[],"stop_reason":null,"stop_sequence":null${usage ? `,"usage":${usageJson(usage.input, 1)}` : ''}}}`,
+      `"content":[],"stop_reason":null,"stop_sequence":null${usage ? `,"usage":${usageJson(usage, 1)}` : ''}}}`,
   });
   let index = 0;
   let pinged = false;
@@ -81,7 +82,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
     name: 'message_delta',
     data:
       `{"type":"message_delta","delta":{"stop_reason":"${STOP_REASON[answer.finish]}","stop_sequence":null}` +
-      (usage ? `,"usage":${usageJson(usage.input, usage.output)}}` : '}'),
+      (usage ? `,"usage":${usageJson(usage, usage.output)}}` : '}'),
     final: true,
   });
   events.push(MESSAGE_STOP);
@@ -102,7 +103,7 @@ function responseJson(ctx: StreamContext): string {
   return (
     `{"id":"msg_mock${ctx.requestId}","type":"message","role":"assistant","model":${ctx.modelJson},"content":[${blocks.join(',')}],` +
     `"stop_reason":"${STOP_REASON[answer.finish]}","stop_sequence":null` +
-    (usage ? `,"usage":${usageJson(usage.input, usage.output)}}` : '}')
+    (usage ? `,"usage":${usageJson(usage, usage.output)}}` : '}')
   );
 }
 

@@ -2,7 +2,7 @@
 // data-only chunks, cumulative usageMetadata on every chunk, finishReason on the last, whole
 // functionCall parts without ids, no [DONE] (Q-29).
 
-import { MOCK_TOOL_ARGS_JSON } from '../content.ts';
+import { MOCK_TOOL_ARGS_JSON, type Usage } from '../content.ts';
 import type { Finish } from '../directives.ts';
 import {
   type Dialect,
@@ -57,9 +57,10 @@ function signedIndex(ctx: StreamContext, list: Chunk[]): number {
   return firstCall >= 0 ? firstCall : list.length - 1;
 }
 
-function usageJson(input: number, candidates: number, thoughts: number, withThoughts: boolean): string {
+function usageJson(u: Usage, candidates: number, thoughts: number, withThoughts: boolean): string {
   return (
-    `{"promptTokenCount":${input},"candidatesTokenCount":${candidates},"totalTokenCount":${input + candidates + thoughts}` +
+    `{"promptTokenCount":${u.input},"candidatesTokenCount":${candidates},"totalTokenCount":${u.input + candidates + thoughts}` +
+    (u.cached > 0 ? `,"cachedContentTokenCount":${u.cached}` : '') +
     (withThoughts ? `,"thoughtsTokenCount":${thoughts}}` : '}')
   );
 }
@@ -87,7 +88,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
       '}]}' +
       (last ? finish : '') +
       ',"index":0}]' +
-      (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, thoughts, withThoughts)}` : '') +
+      (usage ? `,"usageMetadata":${usageJson(usage, candidates, thoughts, withThoughts)}` : '') +
       tail;
     events.push(last ? { data, final: true } : { data });
   }
@@ -112,7 +113,7 @@ function responseJson(ctx: StreamContext): string {
     '{"candidates":[{"content":{"role":"model","parts":[' +
     parts.map((p) => p + '}').join(',') +
     `]},"finishReason":"${FINISH_REASON[answer.finish]}","index":0}]` +
-    (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, usage.reasoning, usage.reasoning > 0)}` : '') +
+    (usage ? `,"usageMetadata":${usageJson(usage, candidates, usage.reasoning, usage.reasoning > 0)}` : '') +
     `,"modelVersion":${ctx.modelJson},"responseId":"mock${ctx.requestId}"}`
   );
 }
