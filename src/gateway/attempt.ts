@@ -32,6 +32,10 @@ export interface AttemptHooks {
   onTap?(line: string): void;
   /** Where the events go (server/sse-responder.ts): while it is congested the upstream is not read. */
   downstream?: Downstream;
+  /** Filled in as the attempt goes, also when it fails (telemetry reads it); a fresh one when absent. */
+  stats?: AttemptStats;
+  /** Added to the upstream request's headers (trace context). */
+  headers?: Record<string, string>;
 }
 
 /** The client side of flow control: calls the listener with true when the client stops keeping up, false once it drained. */
@@ -69,7 +73,7 @@ export function runStreamAttempt(
 ): Promise<AttemptStats> {
   return new Promise<AttemptStats>((resolve, reject) => {
     const provider = target.provider;
-    const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
+    const stats: AttemptStats = hooks.stats ?? { status: 0, firstEventMs: -1, upstreamEvents: 0 };
     const local = new AbortController();
     let settled = false;
     let upstreamEnded = false;
@@ -152,7 +156,7 @@ export function runStreamAttempt(
 
     if (provider.streaming === 'simulate') {
       upstreamEnded = true;
-      fetchComplete(codec, target, req, ctx, local.signal).then(
+      fetchComplete(codec, target, req, ctx, local.signal, undefined, hooks.headers).then(
         (resp) => responseToEvents(resp, emit, SIMULATE_PIECE),
         (err: GatewayError) => settle(err),
       );
@@ -161,7 +165,7 @@ export function runStreamAttempt(
 
     let httpReq;
     try {
-      httpReq = buildUpstreamRequest(codec, req, target, true);
+      httpReq = buildUpstreamRequest(codec, req, target, true, hooks.headers);
     } catch (err) {
       settle(asGatewayError(err));
       return;
@@ -284,11 +288,16 @@ export function runStreamAttempt(
  * A complete answer from one target, for non-streaming clients: a non-streaming upstream call, or
  * (`streaming: always`) a stream folded into a response.
  */
-export async function runCompleteAttempt(target: ResolvedTarget, req: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+export async function runCompleteAttempt(
+  target: ResolvedTarget,
+  req: ChatRequest,
+  signal: AbortSignal,
+  headers?: Record<string, string>,
+): Promise<ChatResponse> {
   const provider = target.provider;
   if (provider.type === 'demo' || provider.streaming === 'always') {
     const collector = new ResponseCollector();
-    await runStreamAttempt(target, req, { onEvent: collector.push }, signal);
+    await runStreamAttempt(target, req, { onEvent: collector.push, headers }, signal);
     return collector.result();
   }
   const codec = upstreamCodec(provider.type);
@@ -316,7 +325,7 @@ export async function runCompleteAttempt(target: ResolvedTarget, req: ChatReques
     firstByte = undefined;
   };
   try {
-    return await fetchComplete(codec, target, req, ctx, local.signal, onHead);
+    return await fetchComplete(codec, target, req, ctx, local.signal, onHead, headers);
   } catch (err) {
     const e = local.signal.aborted && local.signal.reason instanceof GatewayError && !signal.aborted ? local.signal.reason : asGatewayError(err);
     throw e.withTarget(provider.name);
@@ -335,11 +344,12 @@ function fetchComplete(
   ctx: DecodeContext,
   signal: AbortSignal,
   onResponseHead?: () => void,
+  headers?: Record<string, string>,
 ): Promise<ChatResponse> {
   return new Promise<ChatResponse>((resolve, reject) => {
     let httpReq;
     try {
-      httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false);
+      httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false, headers);
     } catch (err) {
       reject(asGatewayError(err));
       return;
@@ -421,11 +431,13 @@ function releaseAfterGrace(local: AbortController): NodeJS.Timeout {
 }
 
 /** Content only the client's own dialect can carry is refused by an upstream of another (400, not retried). */
-function buildUpstreamRequest(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget, stream: boolean) {
+function buildUpstreamRequest(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget, stream: boolean, headers?: Record<string, string>) {
   if (req.nonPortable !== undefined && codec.name !== req.front) {
     throw new GatewayError('unsupported', `${req.nonPortable} (provider ${target.provider.name} speaks ${codec.name})`);
   }
-  return codec.buildRequest(req, target.model, target.provider, stream);
+  const built = codec.buildRequest(req, target.model, target.provider, stream);
+  if (headers !== undefined) Object.assign(built.headers, headers);
+  return built;
 }
 
 function collectSse(codec: UpstreamCodec, chunks: Buffer[], ctx: DecodeContext): ChatResponse {

@@ -4,9 +4,9 @@
 // Before the commit point (the first content-bearing event, SPEC §4.4) a failure moves on to the
 // next target invisibly; after it, the client gets a protocol-native error event and a clean end.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatRequest, ProtocolName } from '../core/request.ts';
-import type { StreamEvent, Usage } from '../core/events.ts';
+import type { FinishReason, StreamEvent, Usage } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { turnNow } from '../core/turn-clock.ts';
 import type { FrontCodec, FrontContext } from '../core/protocol.ts';
@@ -14,8 +14,8 @@ import type { Config } from '../config/types.ts';
 import type { Router, RoutePlan } from '../router/index.ts';
 import { frontCodec } from '../protocols/index.ts';
 import { SseResponder } from '../server/sse-responder.ts';
-import { runCompleteAttempt, runStreamAttempt, type ResolvedTarget } from './attempt.ts';
-import type { ChatResponse } from '../core/response.ts';
+import { runCompleteAttempt, runStreamAttempt, type AttemptStats, type ResolvedTarget } from './attempt.ts';
+import { responseToEvents, type ChatResponse } from '../core/response.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
 
@@ -46,6 +46,10 @@ export interface RequestRecord {
   totalMs: number;
   events: number;
   usage?: Usage;
+  /** How the answer ended, as the upstream said (absent when it did not get that far). */
+  finishReason?: FinishReason;
+  /** The model name the upstream answered with, when it gave one. */
+  responseModel?: string;
   /** USD, set by the pricing stage (server/services.ts) before the record is logged; absent: no price known. */
   costUsd?: number;
   retries: number;
@@ -64,8 +68,33 @@ export interface PipelineHooks {
   onStreamOpen?(): void;
   onStreamClose?(): void;
   onClientEvent?(gapMs: number, first: boolean, front: ProtocolName): void;
+  /**
+   * A decoded request starts being served: an observer of its attempts and its end (tracing,
+   * telemetry/), or undefined. `incoming` are the client's request headers (traceparent).
+   */
+  observe?(chat: ChatRequest, ctx: ChatContext, incoming: IncomingHttpHeaders): RequestObserver | undefined;
 }
 
+/** Why an attempt after the first was made: the previous attempt's error, and whether the target changed. */
+export interface AttemptInfo {
+  /** 1 for the first attempt. */
+  n: number;
+  /** The error code of the previous attempt (absent on the first). */
+  retryReason?: string;
+  failover: boolean;
+}
+
+/** Per-request observation (telemetry/). Called per attempt and once at the end, never per event unless `event` is set. */
+export interface RequestObserver {
+  /** An upstream attempt starts; returns headers to add to its upstream request (trace context). */
+  attemptStart(target: ResolvedTarget, info: AttemptInfo): Record<string, string> | undefined;
+  /** The attempt ended: `error` absent on success; `stats` as far as it got; `clientGone` when the client left. */
+  attemptEnd(target: ResolvedTarget, stats: AttemptStats, error?: GatewayError, clientGone?: boolean): void;
+  /** Every event the client receives (content capture); absent: the event path does not call out. */
+  event?: (ev: StreamEvent) => void;
+  /** The request ended (after its last byte was written and the record was complete). */
+  end(record: RequestRecord): void;
+}
 export interface ChatContext {
   requestId: string;
   keyName?: string;
@@ -125,9 +154,10 @@ export class Pipeline {
       retries: 0,
       failovers: 0,
     };
+    const observer = this.hooks.observe?.(chat, ctx, res.req?.headers ?? {});
     try {
-      if (chat.stream) await this.serveStream(chat, plan, front, fctx, res, ctx, record);
-      else await this.serveComplete(chat, plan, front, fctx, res, ctx, record);
+      if (chat.stream) await this.serveStream(chat, plan, front, fctx, res, ctx, record, observer);
+      else await this.serveComplete(chat, plan, front, fctx, res, ctx, record, observer);
     } catch (err) {
       // A bug, not an upstream failure: answer if we still can, never crash the server.
       const e = err instanceof GatewayError ? err : new GatewayError('internal', `internal error: ${(err as Error)?.message}`);
@@ -139,6 +169,7 @@ export class Pipeline {
     record.totalMs = performance.now() - ctx.startedAt;
     if (!record.usage) record.usage = estimateUsage(chat, undefined);
     this.hooks.onRecord?.(record);
+    observer?.end(record);
     return record;
   }
 
@@ -150,6 +181,7 @@ export class Pipeline {
     res: ServerResponse,
     ctx: ChatContext,
     record: RequestRecord,
+    observer: RequestObserver | undefined,
   ): Promise<void> {
     const responder = new SseResponder(res, this.config.server.keepaliveMs, ctx.headers);
     const encode = front.createStreamEncoder(fctx, responder);
@@ -167,10 +199,27 @@ export class Pipeline {
     let lastClientEvent = 0;
     let outputChars = 0;
     let usage: Usage | undefined;
+    const tapEvent = observer?.event;
     const deliver = (ev: StreamEvent): void => {
-      if (ev.type === 'usage') usage = ev.usage;
-      else if (ev.type === 'text-delta' || ev.type === 'reasoning-delta') outputChars += ev.text.length;
-      else if (ev.type === 'tool-args-delta') outputChars += ev.json.length;
+      switch (ev.type) {
+        case 'text-delta':
+        case 'reasoning-delta':
+          outputChars += ev.text.length;
+          break;
+        case 'tool-args-delta':
+          outputChars += ev.json.length;
+          break;
+        case 'usage':
+          usage = ev.usage;
+          break;
+        case 'message-start':
+          record.responseModel = ev.model;
+          break;
+        case 'finish':
+          record.finishReason = ev.reason;
+          break;
+      }
+      if (tapEvent !== undefined) tapEvent(ev);
       encode(ev);
       record.events++;
       // End in the same write as the terminal event.
@@ -195,14 +244,15 @@ export class Pipeline {
         record,
         abort.signal,
         () => clientGone,
-        async (target) => {
+        async (target, stats, headers) => {
           gate.reset();
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
-          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder }, abort.signal);
+          await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder, stats, headers }, abort.signal);
           return stats.firstEventMs;
         },
         // After the commit point nothing is retried (SPEC §4.4).
         (error) => error.retryable && !gate.committed,
+        observer,
       );
       record.usage = usage ?? estimateUsage(chat, outputChars);
       if (outcome.kind === 'ok') {
@@ -244,6 +294,7 @@ export class Pipeline {
     res: ServerResponse,
     ctx: ChatContext,
     record: RequestRecord,
+    observer: RequestObserver | undefined,
   ): Promise<void> {
     const abort = new AbortController();
     let clientGone = false;
@@ -260,15 +311,21 @@ export class Pipeline {
         record,
         abort.signal,
         () => clientGone,
-        async (target) => {
+        async (target, stats, headers) => {
           const started = performance.now();
-          resp = await runCompleteAttempt(target, chat, abort.signal);
-          return performance.now() - started;
+          resp = await runCompleteAttempt(target, chat, abort.signal, headers);
+          stats.status = 200;
+          stats.firstEventMs = performance.now() - started;
+          return stats.firstEventMs;
         },
         (error) => error.retryable,
+        observer,
       );
       if (outcome.kind === 'ok' && resp) {
         resp.usage ??= estimateUsage(chat, textLength(resp.blocks));
+        record.finishReason = resp.finishReason;
+        record.responseModel = resp.model;
+        if (observer?.event) responseToEvents(resp, observer.event, 0);
         const body = front.encodeResponse(resp, fctx);
         record.status = 200;
         record.usage = resp.usage;
@@ -302,8 +359,9 @@ export class Pipeline {
     record: RequestRecord,
     signal: AbortSignal,
     clientGone: () => boolean,
-    attempt: (target: ResolvedTarget) => Promise<number>,
+    attempt: (target: ResolvedTarget, stats: AttemptStats, headers: Record<string, string> | undefined) => Promise<number>,
     mayRetry: (error: GatewayError) => boolean,
+    observer?: RequestObserver,
   ): Promise<{ kind: 'ok' } | { kind: 'client_gone' } | { kind: 'failed'; error: GatewayError }> {
     let lastError: GatewayError | undefined;
     let previous: ResolvedTarget | undefined;
@@ -319,17 +377,23 @@ export class Pipeline {
           await backoff(this.config, record.attempts, lastError, signal, plan.delayMs?.(target));
           if (clientGone()) return { kind: 'client_gone' };
         }
+        const failover = previous !== undefined && previous.key !== target.key;
         previous = target;
         record.attempts++;
         record.target = target.key;
         record.provider = target.provider.name;
+        const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
+        const headers = observer?.attemptStart(target, { n: record.attempts, retryReason: lastError?.code, failover });
         try {
-          const firstEventMs = await attempt(target);
+          const firstEventMs = await attempt(target, stats, headers);
+          observer?.attemptEnd(target, stats);
           plan.report(target, { ok: true, firstEventMs });
           return { kind: 'ok' };
         } catch (err) {
           const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
-          if (clientGone()) return { kind: 'client_gone' };
+          const gone = clientGone();
+          observer?.attemptEnd(target, stats, error, gone);
+          if (gone) return { kind: 'client_gone' };
           plan.report(target, { ok: false, error });
           this.hooks.onAttemptError?.(target, error);
           lastError = error;

@@ -14,7 +14,8 @@ import { createRouter } from '../router/index.ts';
 import { createState } from '../state/index.ts';
 import { UsageRecorder, openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
-import { attachMetrics } from '../metrics/attach.ts';
+import { attachMetrics, mergeHooks } from '../metrics/attach.ts';
+import { startTelemetry } from '../telemetry/index.ts';
 import { attachPlayground } from '../playground/index.ts';
 
 export interface Services {
@@ -79,6 +80,10 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     },
   };
 
+  // Tracing: an observer per request and a span per refusal, after pricing (spans carry the cost).
+  const telemetry = startTelemetry(config.telemetry, log);
+  if (telemetry) appOptions.hooks = mergeHooks(appOptions.hooks ?? {}, telemetry.hooks);
+
   // Metrics last: they merge with every hook set above. Then the playground at GET /.
   return {
     appOptions: attachPlayground(attachMetrics(appOptions)),
@@ -86,6 +91,7 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     budgets,
     async close() {
       sync?.stop();
+      await telemetry?.shutdown();
       await usage.close();
       await state.close();
       await store.close();

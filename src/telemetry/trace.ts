@@ -1,0 +1,205 @@
+// One trace per request (SPEC §12, docs/telemetry.md): a SERVER span for the request, continuing the
+// client's `traceparent`, and a CLIENT child span per upstream attempt, whose context is sent
+// upstream as `traceparent`. Spans are started when the request and each attempt start, with
+// attributes set then and at their end; nothing here runs per event unless content capture is on.
+
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { StreamEvent } from '../core/events.ts';
+import type { GatewayError } from '../core/errors.ts';
+import type { ChatRequest } from '../core/request.ts';
+import type { ResponseBlock } from '../core/response.ts';
+import type { AttemptStats, ResolvedTarget } from '../gateway/attempt.ts';
+import type { AttemptInfo, ChatContext, RequestObserver, RequestRecord } from '../gateway/pipeline.ts';
+import { inputMessages, outputMessages } from './content.ts';
+import { GEN_AI, GENERAL, SLUICE, finishReasonName, providerName } from './genai.ts';
+
+const propagator = new W3CTraceContextPropagator();
+const headerGetter = {
+  get(carrier: IncomingHttpHeaders, key: string): string | string[] | undefined {
+    return carrier[key];
+  },
+  keys(carrier: IncomingHttpHeaders): string[] {
+    return Object.keys(carrier);
+  },
+};
+const headerSetter = {
+  set(carrier: Record<string, string>, key: string, value: string): void {
+    carrier[key] = value;
+  },
+};
+
+/** Ends that are failures of the gateway or its upstreams (span status ERROR); a client leaving is not. */
+const FAILED_ENDS = new Set(['upstream_error', 'first_byte_timeout', 'idle_timeout', 'total_timeout']);
+
+export interface TraceOptions {
+  content: boolean;
+  operation: 'chat' | 'embeddings';
+}
+
+export class RequestTrace implements RequestObserver {
+  private readonly tracer: Tracer;
+  private readonly span: Span;
+  private readonly startedAt: number;
+  private readonly operation: string;
+  private attempt: Span | undefined;
+  private readonly output?: OutputFold;
+  readonly event?: (ev: StreamEvent) => void;
+
+  constructor(tracer: Tracer, chat: ChatRequest, ctx: ChatContext, incoming: IncomingHttpHeaders, opts: TraceOptions) {
+    this.tracer = tracer;
+    this.startedAt = ctx.startedAt;
+    this.operation = opts.operation;
+    const parent = propagator.extract(ROOT_CONTEXT, incoming, headerGetter);
+    const attributes: Attributes = {
+      [GEN_AI.operationName]: opts.operation,
+      [GEN_AI.requestModel]: chat.model,
+      [GEN_AI.requestStream]: chat.stream,
+      [SLUICE.requestId]: ctx.requestId,
+      [SLUICE.front]: chat.front,
+    };
+    if (ctx.keyName !== undefined) attributes[SLUICE.keyName] = ctx.keyName;
+    if (chat.maxTokens !== undefined) attributes[GEN_AI.requestMaxTokens] = chat.maxTokens;
+    if (chat.temperature !== undefined) attributes[GEN_AI.requestTemperature] = chat.temperature;
+    if (chat.topP !== undefined) attributes[GEN_AI.requestTopP] = chat.topP;
+    if (opts.content) {
+      const input = inputMessages(chat);
+      attributes[GEN_AI.inputMessages] = input.messages;
+      if (input.system !== undefined) attributes[GEN_AI.systemInstructions] = input.system;
+      this.output = new OutputFold();
+      this.event = this.output.push;
+    }
+    this.span = tracer.startSpan(`${opts.operation} ${chat.model}`, { kind: SpanKind.SERVER, startTime: ctx.startedAt, attributes }, parent);
+  }
+
+  attemptStart(target: ResolvedTarget, info: AttemptInfo): Record<string, string> {
+    const attributes: Attributes = {
+      [GEN_AI.operationName]: this.operation,
+      [GEN_AI.providerName]: providerName(target.provider.type),
+      [GEN_AI.requestModel]: target.model,
+      [SLUICE.target]: target.key,
+      [SLUICE.attempt]: info.n,
+    };
+    if (info.retryReason !== undefined) {
+      attributes[SLUICE.retryReason] = info.retryReason;
+      attributes[SLUICE.failover] = info.failover;
+    }
+    const address = hostOf(target.provider.baseUrl);
+    if (address) {
+      attributes[GENERAL.serverAddress] = address.host;
+      if (address.port !== undefined) attributes[GENERAL.serverPort] = address.port;
+    }
+    const span = this.tracer.startSpan(
+      `${this.operation} ${target.model}`,
+      { kind: SpanKind.CLIENT, attributes },
+      trace.setSpan(ROOT_CONTEXT, this.span),
+    );
+    this.attempt = span;
+    const headers: Record<string, string> = {};
+    propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, headerSetter);
+    return headers;
+  }
+
+  attemptEnd(_target: ResolvedTarget, stats: AttemptStats, error?: GatewayError, clientGone?: boolean): void {
+    const span = this.attempt;
+    if (!span) return;
+    this.attempt = undefined;
+    const status = stats.status > 0 ? stats.status : error?.upstreamStatus;
+    if (status !== undefined) span.setAttribute(GENERAL.httpResponseStatusCode, status);
+    if (stats.firstEventMs >= 0) span.setAttribute(GEN_AI.responseTimeToFirstChunk, stats.firstEventMs / 1000);
+    if (clientGone) span.setAttribute(SLUICE.endReason, 'client_abort');
+    else if (error) {
+      span.setAttribute(GENERAL.errorType, error.code);
+      span.setAttribute(SLUICE.endReason, endReasonOf(error.code));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    } else span.setAttribute(SLUICE.endReason, 'completed');
+    span.end();
+  }
+
+  end(r: RequestRecord): void {
+    const span = this.span;
+    const attributes: Attributes = {
+      [SLUICE.endReason]: r.endReason,
+      [SLUICE.attempts]: r.attempts,
+      [SLUICE.retries]: r.retries,
+      [SLUICE.failovers]: r.failovers,
+      [SLUICE.events]: r.events,
+      [GENERAL.httpResponseStatusCode]: r.status,
+    };
+    if (r.target !== undefined) attributes[SLUICE.target] = r.target;
+    if (r.provider !== undefined && r.target !== undefined) {
+      const model = r.target.slice(r.provider.length + 1);
+      attributes[GEN_AI.responseModel] = r.responseModel ?? model;
+    }
+    if (r.firstEventMs >= 0) attributes[GEN_AI.responseTimeToFirstChunk] = r.firstEventMs / 1000;
+    if (r.finishReason !== undefined) attributes[GEN_AI.responseFinishReasons] = [finishReasonName(r.finishReason)];
+    const u = r.usage;
+    if (u && r.target !== undefined) {
+      attributes[GEN_AI.usageInputTokens] = u.inputTokens;
+      attributes[GEN_AI.usageOutputTokens] = u.outputTokens;
+      if (u.cacheReadTokens !== undefined) attributes[GEN_AI.usageCacheReadInputTokens] = u.cacheReadTokens;
+      if (u.cacheWriteTokens !== undefined) attributes[GEN_AI.usageCacheCreationInputTokens] = u.cacheWriteTokens;
+      if (u.reasoningTokens !== undefined) attributes[GEN_AI.usageReasoningOutputTokens] = u.reasoningTokens;
+      attributes[SLUICE.usageEstimated] = u.estimated === true;
+    }
+    if (r.costUsd !== undefined) attributes[SLUICE.costUsd] = r.costUsd;
+    if (this.output) attributes[GEN_AI.outputMessages] = outputMessages(this.output.list, finishReasonName(r.finishReason ?? 'stop'));
+    if (r.errorCode !== undefined && r.endReason !== 'client_abort') {
+      attributes[GENERAL.errorType] = r.errorCode;
+    }
+    span.setAttributes(attributes);
+    if (FAILED_ENDS.has(r.endReason) || (r.endReason !== 'client_abort' && r.status >= 500)) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode ?? r.endReason });
+    }
+    span.end(this.startedAt + r.totalMs);
+  }
+}
+
+function endReasonOf(code: string): string {
+  return code === 'first_byte_timeout' || code === 'idle_timeout' || code === 'total_timeout' ? code : 'upstream_error';
+}
+
+/** Host and port of an upstream base URL, never its userinfo, path or query. */
+function hostOf(baseUrl: string): { host: string; port?: number } | undefined {
+  try {
+    const u = new URL(baseUrl);
+    return { host: u.hostname, port: u.port === '' ? undefined : Number(u.port) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer as the client received it, folded from its events (content capture only). */
+class OutputFold {
+  readonly list: ResponseBlock[] = [];
+  private readonly byIndex = new Map<number, ResponseBlock>();
+
+  push = (ev: StreamEvent): void => {
+    switch (ev.type) {
+      case 'block-start': {
+        const b = ev.block;
+        const block: ResponseBlock =
+          b.kind === 'tool-call'
+            ? { kind: 'tool-call', id: b.id, name: b.name, arguments: '' }
+            : b.kind === 'redacted-reasoning'
+              ? { kind: 'redacted-reasoning', data: '' }
+              : { kind: b.kind, text: '' };
+        this.byIndex.set(ev.index, block);
+        this.list.push(block);
+        break;
+      }
+      case 'text-delta':
+      case 'reasoning-delta': {
+        const block = this.byIndex.get(ev.index);
+        if (block && (block.kind === 'text' || block.kind === 'reasoning')) block.text += ev.text;
+        break;
+      }
+      case 'tool-args-delta': {
+        const block = this.byIndex.get(ev.index);
+        if (block?.kind === 'tool-call') block.arguments += ev.json;
+        break;
+      }
+    }
+  };
+}
