@@ -94,9 +94,14 @@ export const claudeCodeRouter: ContenderSpec = {
 
 type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic';
 
-export function sluice(route: SluiceRoute): ContenderSpec {
+/**
+ * `root`: another checkout of sluice (BENCH_BASELINE), measured beside this one in the same run, so a
+ * change's cost is a before/after ratio on the same machine state rather than two runs apart.
+ */
+export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
+  const label = root === ROOT ? '' : ` @${baselineVersion(root)}`;
   return {
-    name: `sluice ${route}`,
+    name: `sluice ${route}${label}`,
     async start(env) {
       const dir = join(env.workDir, `sluice-${route.replace('→', '-')}`);
       mkdirSync(dir, { recursive: true });
@@ -104,7 +109,7 @@ export function sluice(route: SluiceRoute): ContenderSpec {
       writeFileSync(config, sluiceConfig(env, dir));
       // As users start it: through bin/sluice, with the Node flags it passes (the bench's own ride in
       // NODE_OPTIONS). cwd: the default sqlite store and anything else relative land in the work dir.
-      const child: Child = await startChild(SLUICE_BIN, ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
+      const child: Child = await startChild(root === ROOT ? SLUICE_BIN : join(root, 'bin/sluice'), ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
         cwd: dir,
         env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
       });
@@ -117,7 +122,7 @@ export function sluice(route: SluiceRoute): ContenderSpec {
         upstream: toAnthropic ? 'anthropic' : 'openai',
         pids: [child.pid],
         gcOnSignal: true,
-        version: sluiceVersion(),
+        version: root === ROOT ? sluiceVersion() : `baseline ${baselineVersion(root)}`,
         stop: () => child.stop(),
       };
     },
@@ -162,6 +167,17 @@ function sluiceVersion(): string {
   return cachedVersion;
 }
 
+function baselineVersion(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return root;
+  }
+}
+
+/** `BENCH_BASELINE=DIR`: a checkout (with its node_modules) of an earlier sluice, same-protocol route. */
+const BASELINE = process.env.BENCH_BASELINE;
+
 /** Every contender in report order. */
 export const CONTENDERS: ContenderSpec[] = [
   direct,
@@ -169,6 +185,7 @@ export const CONTENDERS: ContenderSpec[] = [
   undiciFloor,
   nginx,
   portkey,
+  ...(BASELINE ? [sluice('openai→openai', BASELINE)] : []),
   sluice('openai→openai'),
   sluice('anthropic→openai'),
   claudeCodeRouter,

@@ -34,7 +34,7 @@ export function startTelemetry(config: TelemetryConfig, log: ExportLog, opts: { 
   const content = config.content;
   return {
     hooks: {
-      observe: (chat, ctx, incoming) => new RequestTrace(tracer, chat, ctx, incoming, { content, operation: 'chat' }),
+      observe: (chat, ctx) => new RequestTrace(tracer, chat, ctx, { content, operation: 'chat' }),
       onRecord(r: RequestRecord) {
         // Requests refused before they were served (bad key, limits, budget) get a span of their own.
         if (r.endReason !== 'rejected') return;

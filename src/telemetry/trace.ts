@@ -47,11 +47,11 @@ export class RequestTrace implements RequestObserver {
   private readonly output?: OutputFold;
   readonly event?: (ev: StreamEvent) => void;
 
-  constructor(tracer: Tracer, chat: ChatRequest, ctx: ChatContext, incoming: IncomingHttpHeaders, opts: TraceOptions) {
+  constructor(tracer: Tracer, chat: ChatRequest, ctx: ChatContext, opts: TraceOptions) {
     this.tracer = tracer;
     this.startedAt = ctx.startedAt;
     this.operation = opts.operation;
-    const parent = propagator.extract(ROOT_CONTEXT, incoming, headerGetter);
+    const parent = ctx.incoming ? propagator.extract(ROOT_CONTEXT, ctx.incoming, headerGetter) : ROOT_CONTEXT;
     const attributes: Attributes = {
       [GEN_AI.operationName]: opts.operation,
       [GEN_AI.requestModel]: chat.model,
