@@ -9,6 +9,7 @@ import type { ChatRequest } from '../core/request.ts';
 import type { StreamEvent } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { ResponseCollector, responseToEvents, type ChatResponse } from '../core/response.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../core/embeddings.ts';
 import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCodec, UpstreamHttpRequest } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
 import { sendUpstream, type UpstreamBodyHandler, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
@@ -310,6 +311,49 @@ export async function runCountAttempt(
     } catch (err) {
       throw new GatewayError('upstream_malformed', `upstream token count could not be read: ${(err as Error).message}`);
     }
+  });
+}
+
+/** Whether a target's upstream can embed (UpstreamCodec.embeddings). */
+export function canEmbed(target: ResolvedTarget): boolean {
+  const upstream = upstreamOf(target.provider);
+  return upstream.kind === 'http' && upstream.codecFor(target.model).embeddings !== undefined;
+}
+
+/** One embeddings call to one target (docs/embeddings.md); errors reject as GatewayErrors naming the provider. */
+export async function runEmbeddingsAttempt(
+  target: ResolvedTarget,
+  req: EmbeddingsRequest,
+  signal: AbortSignal,
+  env: AttemptEnv = DEFAULT_ENV,
+  headers?: Record<string, string>,
+  stats?: AttemptStats,
+): Promise<EmbeddingsResponse> {
+  const provider = target.provider;
+  const upstream = upstreamOf(provider);
+  const codec = upstream.kind === 'http' ? upstream.codecFor(target.model) : undefined;
+  const embeddings = codec?.embeddings;
+  if (!codec || !embeddings) throw new GatewayError('unsupported', `provider ${provider.name} cannot embed`);
+  const started = env.clock.now();
+  return withTimeLimits(provider, signal, env, async (limited, onHead) => {
+    const httpReq = embeddings.buildRequest(req, target.model, provider);
+    if (headers !== undefined) Object.assign(httpReq.headers, headers);
+    await (upstream as { auth: OutboundAuth }).auth.apply(httpReq, limited);
+    const answer = await exchange(httpReq, provider, limited, env, () => {
+      if (stats) stats.firstEventMs = env.clock.now() - started;
+      onHead();
+    });
+    if (stats) stats.status = answer.status;
+    if (answer.status < 200 || answer.status >= 300) {
+      throw codec.decodeError(answer.status, answer.text, answer.headers, { provider: provider.name, endpoint: provider });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch {
+      throw new GatewayError('upstream_malformed', `upstream sent an embeddings answer that is not JSON: ${answer.text.slice(0, 120)}`);
+    }
+    return embeddings.decodeResponse(json, req);
   });
 }
 

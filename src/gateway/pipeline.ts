@@ -15,8 +15,11 @@ import { SSE_DOWNSTREAM, type FrontCodec, type FrontContext, type FrontRequestIn
 import type { Config } from '../config/types.ts';
 import type { Router, RoutePlan } from '../router/index.ts';
 import { frontCodec } from '../protocols/index.ts';
+import { estimateEmbeddingTokens, type EmbeddingsRequest, type EmbeddingsResponse } from '../core/embeddings.ts';
 import {
   DEFAULT_ENV,
+  canEmbed,
+  runEmbeddingsAttempt,
   runCompleteAttempt,
   runCountAttempt,
   runStreamAttempt,
@@ -82,8 +85,11 @@ export interface PipelineHooks {
    * A decoded request starts being served: an observer of its attempts and its end (tracing,
    * telemetry/), or undefined.
    */
-  observe?(chat: ChatRequest, ctx: ChatContext): RequestObserver | undefined;
+  observe?(request: ObservedRequest, ctx: ChatContext): RequestObserver | undefined;
 }
+
+/** What is being served: a chat request or an embeddings request. */
+export type ObservedRequest = { operation: 'chat'; chat: ChatRequest } | { operation: 'embeddings'; embeddings: EmbeddingsRequest };
 
 /** Why an attempt after the first was made: the previous attempt's error, and whether the target changed. */
 export interface AttemptInfo {
@@ -147,8 +153,21 @@ export class Pipeline {
     return frontCodec(frontName).decodeRequest(json, info, services);
   }
 
-  plan(chat: ChatRequest): RoutePlan {
-    return this.router.plan(chat.model);
+  /** Decodes an embeddings body (FrontCodec.embeddings). Throws GatewayError (400, or 404 for a front without embeddings). */
+  decodeEmbeddings(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo): EmbeddingsRequest {
+    const front = frontCodec(frontName);
+    if (!front.embeddings) throw new GatewayError('not_found', `${frontName} has no embeddings endpoint`);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
+    }
+    return front.embeddings.decodeRequest(json, info);
+  }
+
+  plan(request: { model: string }): RoutePlan {
+    return this.router.plan(request.model);
   }
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
@@ -170,7 +189,7 @@ export class Pipeline {
       retries: 0,
       failovers: 0,
     };
-    const observer = this.hooks.observe?.(chat, ctx);
+    const observer = this.hooks.observe?.({ operation: 'chat', chat }, ctx);
     try {
       if (chat.stream) await this.serveStream(chat, plan, front, fctx, out, ctx, record, observer);
       else await this.serveComplete(chat, plan, front, fctx, out, ctx, record, observer);
@@ -388,6 +407,100 @@ export class Pipeline {
     } finally {
       offClose();
     }
+  }
+
+  /**
+   * An embeddings request (FrontRoute op 'embeddings', docs/embeddings.md): routed like a
+   * non-streaming chat request — the same plan, retries, failover and health — over the targets
+   * whose codec can embed (the others are skipped). Never throws.
+   */
+  async embed(req: EmbeddingsRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
+    const front = frontCodec(req.front);
+    const record: RequestRecord = {
+      requestId: ctx.requestId,
+      keyName: ctx.keyName,
+      front: req.front,
+      model: req.model,
+      stream: false,
+      attempts: 0,
+      status: 0,
+      endReason: 'completed',
+      firstEventMs: -1,
+      totalMs: 0,
+      events: 0,
+      retries: 0,
+      failovers: 0,
+    };
+    const observer = this.hooks.observe?.({ operation: 'embeddings', embeddings: req }, ctx);
+    const abort = new AbortController();
+    let clientGone = false;
+    const offClose = out.onClose(() => {
+      clientGone = true;
+      abort.abort(new GatewayError('internal', 'client closed the connection'));
+    });
+    const skipped: string[] = [];
+    // The plan (a router object) with next() skipping targets that cannot embed.
+    const capable: RoutePlan = {
+      model: plan.model,
+      strategy: plan.strategy,
+      next: () => {
+        for (let t = plan.next(); t; t = plan.next()) {
+          if (canEmbed(t)) return t;
+          if (!skipped.includes(t.key)) skipped.push(t.key);
+        }
+        return undefined;
+      },
+      report: (target, outcome) => plan.report(target, outcome),
+    };
+    if (plan.begin) capable.begin = (target) => plan.begin!(target);
+    if (plan.delayMs) capable.delayMs = (target) => plan.delayMs!(target);
+    let resp: EmbeddingsResponse | undefined;
+    try {
+      const outcome = await this.walkPlan(
+        capable,
+        record,
+        abort.signal,
+        () => clientGone,
+        async (target, stats, headers) => {
+          resp = await runEmbeddingsAttempt(target, req, abort.signal, this.env, headers, stats);
+          return stats.firstEventMs;
+        },
+        (error) => error.retryable,
+        observer,
+      );
+      if (outcome.kind === 'ok' && resp && front.embeddings) {
+        const inputTokens = resp.inputTokens ?? estimateEmbeddingTokens(req.input);
+        record.usage = { inputTokens, outputTokens: 0, ...(resp.inputTokens === undefined ? { estimated: true } : {}) };
+        record.responseModel = resp.model;
+        record.status = 200;
+        out.sendJson(200, ctx.headers, front.embeddings.encodeResponse(resp, req, { inputTokens }));
+        record.firstEventMs = performance.now() - ctx.startedAt;
+      } else if (outcome.kind === 'client_gone') {
+        record.endReason = 'client_abort';
+        record.status = 499;
+      } else {
+        let error = outcome.kind === 'failed' ? outcome.error : new GatewayError('internal', `${req.front} cannot answer embeddings`);
+        if (record.attempts === 0 && skipped.length > 0) {
+          error = new GatewayError('unsupported', `model "${req.model}" has no target that can embed (${skipped.join(', ')} cannot)`, { param: 'model' });
+        }
+        record.endReason = endReasonFor(error);
+        record.errorCode = error.code;
+        record.status = error.status;
+        sendError(out, front, error, ctx.headers, ctx.variant);
+      }
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : new GatewayError('internal', `internal error: ${(err as Error)?.message}`);
+      record.endReason = 'upstream_error';
+      record.errorCode = e.code;
+      sendError(out, front, e, ctx.headers, ctx.variant);
+    } finally {
+      offClose();
+    }
+    record.totalMs = performance.now() - ctx.startedAt;
+    record.usage ??= { inputTokens: estimateEmbeddingTokens(req.input), outputTokens: 0, estimated: true };
+    this.hooks.onRecord?.(record);
+    observer?.end(record);
+    return record;
   }
 
   /**

@@ -47,6 +47,8 @@ const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 interface Route {
   dialect: Dialect;
   info: RouteInfo;
+  /** An embeddings path (Dialect.embeddings) rather than a chat one. */
+  embeddings?: boolean;
 }
 
 function matchRoute(path: string, query: URLSearchParams): Route | undefined {
@@ -54,6 +56,10 @@ function matchRoute(path: string, query: URLSearchParams): Route | undefined {
     for (const route of dialect.routes) {
       const m = route.path.exec(path);
       if (m !== null) return { dialect, info: route.info?.(m, query) ?? {} };
+    }
+    for (const route of dialect.embeddings?.routes ?? []) {
+      const m = route.path.exec(path);
+      if (m !== null) return { dialect, info: route.info?.(m, query) ?? {}, embeddings: true };
     }
   }
   return undefined;
@@ -86,6 +92,40 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | undefine
       if (!req.complete) resolve(undefined);
     });
   });
+}
+
+/**
+ * An embeddings answer: the dialect's deterministic vectors, or `fault=status` (with `retry_after`)
+ * from the path or the `x-mock` header, so retries and failover can be driven as for chat.
+ */
+function answerEmbeddings(
+  res: ServerResponse,
+  route: Route,
+  body: unknown,
+  pathDirectives: Directives | undefined,
+  header: string | string[] | undefined,
+  record: MockRequestRecord,
+): void {
+  const { dialect } = route;
+  const headerDirectives = header === undefined ? undefined : parseDirectiveList(Array.isArray(header) ? header.join(';') : header);
+  const directives = mergeDirectives({}, pathDirectives, headerDirectives, undefined);
+  record.directives = directives;
+  let plan;
+  try {
+    plan = buildPlan(directives);
+  } catch (e) {
+    if (!(e instanceof DirectiveError)) throw e;
+    return sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+  }
+  if (plan.mode === 'status') {
+    record.outcome = 'fault';
+    const status = plan.status ?? 500;
+    if (plan.retryAfter !== undefined) res.setHeader('retry-after', String(plan.retryAfter));
+    return sendJson(res, status, dialect.errorJson(status, `sluice mock: injected HTTP ${status} (fault=status)`));
+  }
+  const answer = dialect.embeddings!.answer(body, route.info);
+  if (typeof answer === 'string') return sendJson(res, 400, dialect.errorJson(400, answer));
+  sendJson(res, 200, answer.json);
 }
 
 function defaultDirectives(opts: MockOptions): Directives {
@@ -149,6 +189,10 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return;
     }
     record.body = body;
+    if (route.embeddings) {
+      answerEmbeddings(res, route, body, pathDirectives, req.headers['x-mock'], record);
+      return;
+    }
     const info = dialect.inspect(body, route.info);
     if (typeof info === 'string') {
       sendJson(res, 400, dialect.errorJson(400, info));

@@ -143,7 +143,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     let stream = false;
     const reject = (error: GatewayError): void => {
       sendError(out, front, error, headers, route.variant);
-      if (route.op !== 'chat') return;
+      if (route.op !== 'chat' && route.op !== 'embeddings') return;
       const record: RequestRecord = {
         requestId,
         keyName: key?.name,
@@ -177,6 +177,24 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         const answer = await route.handle!({ ...info, method: req.method ?? 'GET', path: url.pathname, body, requestId, keyName: key?.name }, services);
         res.writeHead(answer.status, { 'content-type': 'application/json', ...headers, ...answer.headers });
         res.end(req.method === 'HEAD' ? undefined : answer.body);
+        return;
+      }
+      if (route.op === 'embeddings') {
+        const request = pipeline.decodeEmbeddings(front.name, body, info);
+        model = request.model;
+        if (key?.models && !key.models.includes(request.model)) {
+          return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
+        }
+        const plan = pipeline.plan(request);
+        const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
+        const release = opts.admission ? await opts.admission.admit(key, request.model, false) : undefined;
+        try {
+          const record = await pipeline.embed(request, plan, out, ctx);
+          if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens);
+          opts.admission?.recordSpend?.(key, record.costUsd);
+        } finally {
+          release?.();
+        }
         return;
       }
       const decoded = pipeline.decode(front.name, body, info, services);

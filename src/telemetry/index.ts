@@ -34,7 +34,7 @@ export function startTelemetry(config: TelemetryConfig, log: ExportLog, opts: { 
   const content = config.content;
   return {
     hooks: {
-      observe: (chat, ctx) => new RequestTrace(tracer, chat, ctx, { content, operation: 'chat' }),
+      observe: (request, ctx) => new RequestTrace(tracer, request, ctx, { content }),
       onRecord(r: RequestRecord) {
         // Requests refused before they were served (bad key, limits, budget) get a span of their own.
         if (r.endReason !== 'rejected') return;

@@ -8,10 +8,9 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StreamEvent } from '../core/events.ts';
 import type { GatewayError } from '../core/errors.ts';
-import type { ChatRequest } from '../core/request.ts';
 import type { ResponseBlock } from '../core/response.ts';
 import type { AttemptStats, ResolvedTarget } from '../gateway/attempt.ts';
-import type { AttemptInfo, ChatContext, RequestObserver, RequestRecord } from '../gateway/pipeline.ts';
+import type { AttemptInfo, ChatContext, ObservedRequest, RequestObserver, RequestRecord } from '../gateway/pipeline.ts';
 import { inputMessages, outputMessages } from './content.ts';
 import { GEN_AI, GENERAL, SLUICE, finishReasonName, providerName } from './genai.ts';
 
@@ -35,7 +34,6 @@ const FAILED_ENDS = new Set(['upstream_error', 'first_byte_timeout', 'idle_timeo
 
 export interface TraceOptions {
   content: boolean;
-  operation: 'chat' | 'embeddings';
 }
 
 export class RequestTrace implements RequestObserver {
@@ -47,30 +45,40 @@ export class RequestTrace implements RequestObserver {
   private readonly output?: OutputFold;
   readonly event?: (ev: StreamEvent) => void;
 
-  constructor(tracer: Tracer, chat: ChatRequest, ctx: ChatContext, opts: TraceOptions) {
+  constructor(tracer: Tracer, request: ObservedRequest, ctx: ChatContext, opts: TraceOptions) {
     this.tracer = tracer;
     this.startedAt = ctx.startedAt;
-    this.operation = opts.operation;
+    this.operation = request.operation;
     const parent = ctx.incoming ? propagator.extract(ROOT_CONTEXT, ctx.incoming, headerGetter) : ROOT_CONTEXT;
+    const model = request.operation === 'chat' ? request.chat.model : request.embeddings.model;
     const attributes: Attributes = {
-      [GEN_AI.operationName]: opts.operation,
-      [GEN_AI.requestModel]: chat.model,
-      [GEN_AI.requestStream]: chat.stream,
+      [GEN_AI.operationName]: request.operation,
+      [GEN_AI.requestModel]: model,
       [SLUICE.requestId]: ctx.requestId,
-      [SLUICE.front]: chat.front,
     };
     if (ctx.keyName !== undefined) attributes[SLUICE.keyName] = ctx.keyName;
-    if (chat.maxTokens !== undefined) attributes[GEN_AI.requestMaxTokens] = chat.maxTokens;
-    if (chat.temperature !== undefined) attributes[GEN_AI.requestTemperature] = chat.temperature;
-    if (chat.topP !== undefined) attributes[GEN_AI.requestTopP] = chat.topP;
-    if (opts.content) {
-      const input = inputMessages(chat);
-      attributes[GEN_AI.inputMessages] = input.messages;
-      if (input.system !== undefined) attributes[GEN_AI.systemInstructions] = input.system;
-      this.output = new OutputFold();
-      this.event = this.output.push;
+    if (request.operation === 'chat') {
+      const chat = request.chat;
+      attributes[SLUICE.front] = chat.front;
+      attributes[GEN_AI.requestStream] = chat.stream;
+      if (chat.maxTokens !== undefined) attributes[GEN_AI.requestMaxTokens] = chat.maxTokens;
+      if (chat.temperature !== undefined) attributes[GEN_AI.requestTemperature] = chat.temperature;
+      if (chat.topP !== undefined) attributes[GEN_AI.requestTopP] = chat.topP;
+      if (opts.content) {
+        const input = inputMessages(chat);
+        attributes[GEN_AI.inputMessages] = input.messages;
+        if (input.system !== undefined) attributes[GEN_AI.systemInstructions] = input.system;
+        this.output = new OutputFold();
+        this.event = this.output.push;
+      }
+    } else {
+      const e = request.embeddings;
+      attributes[SLUICE.front] = e.front;
+      attributes[GEN_AI.requestEncodingFormats] = [e.encodingFormat];
+      if (e.dimensions !== undefined) attributes[GEN_AI.embeddingsDimensionCount] = e.dimensions;
+      if (opts.content && e.input.kind === 'text') attributes[GEN_AI.inputMessages] = JSON.stringify(e.input.texts);
     }
-    this.span = tracer.startSpan(`${opts.operation} ${chat.model}`, { kind: SpanKind.SERVER, startTime: ctx.startedAt, attributes }, parent);
+    this.span = tracer.startSpan(`${request.operation} ${model}`, { kind: SpanKind.SERVER, startTime: ctx.startedAt, attributes }, parent);
   }
 
   attemptStart(target: ResolvedTarget, info: AttemptInfo): Record<string, string> {

@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   type ErrorCode,
 } from '../../core/errors.ts';
-import type { DecodeContext, RenderedError } from '../../core/protocol.ts';
+import type { ErrorContext, RenderedError } from '../../core/protocol.ts';
 import type { WireErrorBody } from './wire.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ export function decodeUpstreamError(
   status: number,
   bodyText: string,
   headers: Record<string, string | string[] | undefined>,
-  ctx: DecodeContext,
+  ctx: ErrorContext,
 ): GatewayError {
   const parsed = readWireError(tryParseJson(bodyText));
   const message = parsed?.message || textSnippet(bodyText) || `HTTP ${status}`;
@@ -142,7 +142,7 @@ export function decodeUpstreamError(
  * OpenRouter shapes, Q-13), or a non-streaming body with `error`. A numeric HTTP-like code (OpenRouter)
  * classifies it like a status; otherwise the type or code text decides overloaded / rate limited.
  */
-export function errorFromPayload(errorValue: unknown, ctx: DecodeContext, fallbackMessage: string): GatewayError {
+export function errorFromPayload(errorValue: unknown, ctx: ErrorContext, fallbackMessage: string): GatewayError {
   const parsed =
     typeof errorValue === 'string'
       ? { message: errorValue }
