@@ -23,11 +23,10 @@ const headerGetter = {
     return Object.keys(carrier);
   },
 };
-const headerSetter = {
-  set(carrier: Record<string, string>, key: string, value: string): void {
-    carrier[key] = value;
-  },
-};
+
+// Attributes are few and set once (bench/tracing.ts: tracing costs CPU per request, never per
+// event): defaults are left out — an attempt number of 1, a completed attempt's end reason, zero
+// retries or failovers — since their absence says the same.
 
 /** Ends that are failures of the gateway or its upstreams (span status ERROR); a client leaving is not. */
 const FAILED_ENDS = new Set(['upstream_error', 'first_byte_timeout', 'idle_timeout', 'total_timeout']);
@@ -41,6 +40,8 @@ export class RequestTrace implements RequestObserver {
   private readonly span: Span;
   private readonly startedAt: number;
   private readonly operation: string;
+  /** The request span as a parent context, made once for every attempt. */
+  private readonly parentOfAttempts;
   private attempt: Span | undefined;
   private readonly output?: OutputFold;
   readonly event?: (ev: StreamEvent) => void;
@@ -49,7 +50,7 @@ export class RequestTrace implements RequestObserver {
     this.tracer = tracer;
     this.startedAt = ctx.startedAt;
     this.operation = request.operation;
-    const parent = ctx.incoming ? propagator.extract(ROOT_CONTEXT, ctx.incoming, headerGetter) : ROOT_CONTEXT;
+    const parent = ctx.incoming?.traceparent !== undefined ? propagator.extract(ROOT_CONTEXT, ctx.incoming, headerGetter) : ROOT_CONTEXT;
     const model = request.operation === 'chat' ? request.chat.model : request.embeddings.model;
     const attributes: Attributes = {
       [GEN_AI.operationName]: request.operation,
@@ -79,6 +80,7 @@ export class RequestTrace implements RequestObserver {
       if (opts.content && e.input.kind === 'text') attributes[GEN_AI.inputMessages] = JSON.stringify(e.input.texts);
     }
     this.span = tracer.startSpan(`${request.operation} ${model}`, { kind: SpanKind.SERVER, startTime: ctx.startedAt, attributes }, parent);
+    this.parentOfAttempts = trace.setSpan(ROOT_CONTEXT, this.span);
   }
 
   attemptStart(target: ResolvedTarget, info: AttemptInfo): Record<string, string> {
@@ -87,25 +89,21 @@ export class RequestTrace implements RequestObserver {
       [GEN_AI.providerName]: providerName(target.provider.type),
       [GEN_AI.requestModel]: target.model,
       [SLUICE.target]: target.key,
-      [SLUICE.attempt]: info.n,
     };
+    if (info.n > 1) attributes[SLUICE.attempt] = info.n;
     if (info.retryReason !== undefined) {
       attributes[SLUICE.retryReason] = info.retryReason;
       attributes[SLUICE.failover] = info.failover;
     }
-    const address = hostOf(target.provider.baseUrl);
-    if (address) {
-      attributes[GENERAL.serverAddress] = address.host;
-      if (address.port !== undefined) attributes[GENERAL.serverPort] = address.port;
-    }
-    const span = this.tracer.startSpan(
-      `${this.operation} ${target.model}`,
-      { kind: SpanKind.CLIENT, attributes },
-      trace.setSpan(ROOT_CONTEXT, this.span),
-    );
+    const host = hostOf(target.provider.baseUrl);
+    if (host !== undefined) attributes[GENERAL.serverAddress] = host;
+    const span = this.tracer.startSpan(`${this.operation} ${target.model}`, { kind: SpanKind.CLIENT, attributes }, this.parentOfAttempts);
     this.attempt = span;
-    const headers: Record<string, string> = {};
-    propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, headerSetter);
+    // W3C Trace Context, version 00: the attempt span is the upstream's parent.
+    const sc = span.spanContext();
+    const headers: Record<string, string> = { traceparent: `00-${sc.traceId}-${sc.spanId}-0${sc.traceFlags & 1}` };
+    const state = sc.traceState?.serialize();
+    if (state) headers.tracestate = state;
     return headers;
   }
 
@@ -121,7 +119,7 @@ export class RequestTrace implements RequestObserver {
       span.setAttribute(GENERAL.errorType, error.code);
       span.setAttribute(SLUICE.endReason, endReasonOf(error.code));
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
-    } else span.setAttribute(SLUICE.endReason, 'completed');
+    }
     span.end();
   }
 
@@ -129,12 +127,12 @@ export class RequestTrace implements RequestObserver {
     const span = this.span;
     const attributes: Attributes = {
       [SLUICE.endReason]: r.endReason,
-      [SLUICE.attempts]: r.attempts,
-      [SLUICE.retries]: r.retries,
-      [SLUICE.failovers]: r.failovers,
-      [SLUICE.events]: r.events,
       [GENERAL.httpResponseStatusCode]: r.status,
     };
+    if (r.attempts > 1) {
+      attributes[SLUICE.attempts] = r.attempts;
+      if (r.failovers > 0) attributes[SLUICE.failovers] = r.failovers;
+    }
     if (r.target !== undefined) attributes[SLUICE.target] = r.target;
     if (r.provider !== undefined && r.target !== undefined) {
       const model = r.target.slice(r.provider.length + 1);
@@ -149,7 +147,7 @@ export class RequestTrace implements RequestObserver {
       if (u.cacheReadTokens !== undefined) attributes[GEN_AI.usageCacheReadInputTokens] = u.cacheReadTokens;
       if (u.cacheWriteTokens !== undefined) attributes[GEN_AI.usageCacheCreationInputTokens] = u.cacheWriteTokens;
       if (u.reasoningTokens !== undefined) attributes[GEN_AI.usageReasoningOutputTokens] = u.reasoningTokens;
-      attributes[SLUICE.usageEstimated] = u.estimated === true;
+      if (u.estimated === true) attributes[SLUICE.usageEstimated] = true;
     }
     if (r.costUsd !== undefined) attributes[SLUICE.costUsd] = r.costUsd;
     if (this.output) attributes[GEN_AI.outputMessages] = outputMessages(this.output.list, finishReasonName(r.finishReason ?? 'stop'));
@@ -168,14 +166,19 @@ function endReasonOf(code: string): string {
   return code === 'first_byte_timeout' || code === 'idle_timeout' || code === 'total_timeout' ? code : 'upstream_error';
 }
 
-/** Host and port of an upstream base URL, never its userinfo, path or query. */
-function hostOf(baseUrl: string): { host: string; port?: number } | undefined {
+const hosts = new Map<string, string | undefined>();
+
+/** The host of an upstream base URL (never its userinfo, port, path or query), parsed once per URL. */
+function hostOf(baseUrl: string): string | undefined {
+  if (hosts.has(baseUrl)) return hosts.get(baseUrl);
+  let host: string | undefined;
   try {
-    const u = new URL(baseUrl);
-    return { host: u.hostname, port: u.port === '' ? undefined : Number(u.port) };
+    host = new URL(baseUrl).hostname || undefined;
   } catch {
-    return undefined;
+    host = undefined;
   }
+  if (hosts.size < 1024) hosts.set(baseUrl, host);
+  return host;
 }
 
 /** The answer as the client received it, folded from its events (content capture only). */
