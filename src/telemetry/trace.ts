@@ -97,7 +97,13 @@ export class RequestTrace implements RequestObserver {
     }
     const host = hostOf(target.provider.baseUrl);
     if (host !== undefined) attributes[GENERAL.serverAddress] = host;
-    const span = this.tracer.startSpan(`${this.operation} ${target.model}`, { kind: SpanKind.CLIENT, attributes }, this.parentOfAttempts);
+    // Every time on one clock (performance.now()): the SDK's default start time is Date.now(), whose
+    // milliseconds could put an attempt's start before the previous attempt's end.
+    const span = this.tracer.startSpan(
+      `${this.operation} ${target.model}`,
+      { kind: SpanKind.CLIENT, attributes, startTime: performance.now() },
+      this.parentOfAttempts,
+    );
     this.attempt = span;
     // W3C Trace Context, version 00: the attempt span is the upstream's parent.
     const sc = span.spanContext();
@@ -120,7 +126,7 @@ export class RequestTrace implements RequestObserver {
       span.setAttribute(SLUICE.endReason, endReasonOf(error.code));
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     }
-    span.end();
+    span.end(performance.now());
   }
 
   end(r: RequestRecord): void {
