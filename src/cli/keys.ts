@@ -9,7 +9,7 @@ import { parseArgs, UsageError } from './args.ts';
 import { resolveConfig } from '../config/index.ts';
 import { parseBudget } from '../config/spend.ts';
 import { KeyExistsError, openStore, type KeyLimits, type Store, type StoredKey } from '../store/index.ts';
-import { parseDuration } from '../config/units.ts';
+import { sinceDate } from '../store/since.ts';
 import { formatUsd } from '../limits/budget.ts';
 import type { UsageSummary } from '../store/types.ts';
 
@@ -148,7 +148,7 @@ async function list(store: Store, json: boolean, where: string): Promise<number>
 }
 
 async function usage(store: Store, flags: Record<string, string | boolean>, where: string): Promise<number> {
-  const since = sinceDate(typeof flags.since === 'string' ? flags.since : '7d', Date.now());
+  const since = sinceFlag(typeof flags.since === 'string' ? flags.since : '7d', Date.now());
   const key = typeof flags.key === 'string' ? flags.key : undefined;
   if (flags.key === true) throw new UsageError('--key needs a key name');
   const rows = await store.usageSummary(since, key);
@@ -207,19 +207,10 @@ function usageJson(r: UsageSummary): Record<string, unknown> {
   };
 }
 
-/** `7d`, `24h`, `30m` (any duration sluice reads, plus days) ago, or an ISO date/time. */
-export function sinceDate(text: string, now: number): Date {
-  const days = /^(\d+(?:\.\d+)?)d$/.exec(text.trim());
-  if (days) return new Date(now - Number(days[1]) * 86_400_000);
-  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
-    const d = new Date(text);
-    if (!Number.isNaN(d.getTime())) return d;
-  }
-  try {
-    return new Date(now - parseDuration(text));
-  } catch {
-    throw new UsageError(`--since must be a duration such as 7d, 24h or 30m, or a date such as 2025-06-01 (got "${text}")`);
-  }
+function sinceFlag(text: string, now: number): Date {
+  const since = sinceDate(text, now);
+  if (since === undefined) throw new UsageError(`--since must be a duration such as 7d, 24h or 30m, or a date such as 2025-06-01 (got "${text}")`);
+  return since;
 }
 
 function printTable(rows: string[][]): void {

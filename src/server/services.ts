@@ -17,6 +17,8 @@ import type { AppOptions } from './app.ts';
 import { attachMetrics, mergeHooks } from '../metrics/attach.ts';
 import { startTelemetry } from '../telemetry/index.ts';
 import { attachPlayground } from '../playground/index.ts';
+import { RecentRequests, spendRoutes } from '../playground/spend.ts';
+import { Authenticator } from './auth.ts';
 
 export interface Services {
   appOptions: AppOptions;
@@ -64,7 +66,9 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     onError: (err) => storeFailed('budget accounting', err),
   });
 
+  const recent = new RecentRequests();
   const appOptions: AppOptions = {
+    routes: spendRoutes({ store, auth: new Authenticator(config.auth.keys, store), recent, flush: () => usage.flush() }),
     router,
     store,
     documents: store,
@@ -78,6 +82,7 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
         // First: the log line, the store, /metrics and the budget all read the cost.
         priceRecord(pricer, record);
         usage.add(usageRow(record));
+        recent.add(record);
       },
     },
   };
