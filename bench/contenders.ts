@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anthropic, AUTH, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
+import { anthropic, AUTH, cohere, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
@@ -92,7 +92,7 @@ export const claudeCodeRouter: ContenderSpec = {
   start: (env) => startClaudeCodeRouter(env, (port) => ({ mock: anthropic(port, 'mock,m'), paced: anthropic(port, 'paced,m') })),
 };
 
-type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic';
+type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic' | 'cohere→openai';
 
 /**
  * `root`: another checkout of sluice (BENCH_BASELINE), measured beside this one in the same run, so a
@@ -114,7 +114,7 @@ export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
         env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
       });
       const toAnthropic = route === 'openai→anthropic';
-      const front = route === 'anthropic→openai' ? anthropic : openai;
+      const front = route === 'anthropic→openai' ? anthropic : route === 'cohere→openai' ? cohere : openai;
       return {
         name: this.name,
         mock: front(child.port, toAnthropic ? 'ma' : 'm'),
@@ -190,4 +190,5 @@ export const CONTENDERS: ContenderSpec[] = [
   sluice('anthropic→openai'),
   claudeCodeRouter,
   sluice('openai→anthropic'),
+  sluice('cohere→openai'),
 ];

@@ -182,6 +182,7 @@ export const geminiMock: Dialect = {
   routes: [
     {
       path: /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/,
+      help: ['POST …/models/M:streamGenerateContent?alt=sse', 'Gemini (also :generateContent; without alt=sse: a streamed JSON array)'],
       info(match, query) {
         const stream = match[2] === 'streamGenerateContent';
         let model = match[1]!;
@@ -198,6 +199,7 @@ export const geminiMock: Dialect = {
     routes: [
       {
         path: /\/models\/([^/:]+):(embedContent|batchEmbedContents)$/,
+        help: ['POST …/models/M:embedContent, …:batchEmbedContents', 'Gemini embeddings: deterministic vectors'],
         info(match) {
           let model = match[1]!;
           try {

@@ -221,8 +221,11 @@ function inspect(body: unknown): Inspected | string {
 
 export const openaiMock: Dialect = {
   name: 'openai',
-  routes: [{ path: /\/chat\/completions$/ }],
-  embeddings: { routes: [{ path: /\/embeddings$/ }], answer: (body) => embeddingsAnswer(body) },
+  routes: [{ path: /\/chat\/completions$/, help: ['POST …/chat/completions', 'OpenAI (any base path prefix)'] }],
+  embeddings: {
+    routes: [{ path: /\/embeddings$/, help: ['POST …/embeddings', 'OpenAI embeddings: deterministic vectors, float or base64'] }],
+    answer: (body) => embeddingsAnswer(body),
+  },
   inspect,
   streamEvents,
   responseJson,
@@ -231,6 +234,7 @@ export const openaiMock: Dialect = {
   malformedEvent,
   // OpenRouter's comment lines.
   keepaliveEvent: { comment: 'OPENROUTER PROCESSING' },
+  endsWithDone: true,
   sseContentType: 'text/event-stream; charset=utf-8',
   requestIdHeader: 'x-request-id',
 };
