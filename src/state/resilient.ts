@@ -129,7 +129,7 @@ export class ResilientState implements SharedState {
     this.degraded = true;
     this.log.warn(
       { redis: this.where, reason },
-      'redis unreachable: rate limits, concurrency and circuit states are per instance until it is back',
+      'redis unreachable: rate limits, concurrency, budgets and circuit states are per instance until it is back',
     );
   }
 
