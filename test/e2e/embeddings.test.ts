@@ -26,11 +26,13 @@ before(async () => {
 providers:
   oa: { type: openai, base_url: "${mock.url}/v1", api_key: sk-up }
   gm: { type: gemini, base_url: "${mock.url}", api_key: g-up }
+  resp: { type: openai-responses, base_url: "${mock.url}/v1", api_key: sk-up }
   claude: { type: anthropic, base_url: "${mock.url}", api_key: sk-up }
   flaky: { type: openai, base_url: "${mock.url}/_mock/fault=status;status=503/v1", api_key: sk-up }
 models:
   embed-openai: { targets: [{ provider: oa, model: text-embedding-3-small }] }
   embed-gemini: { targets: [{ provider: gm, model: gemini-embedding-001 }] }
+  embed-responses: { targets: [{ provider: resp, model: text-embedding-3-large }] }
   embed-mixed:
     strategy: fallback
     targets: [{ provider: claude, model: claude-sonnet-4-5 }, { provider: flaky, model: e-flaky }, { provider: gm, model: gemini-embedding-001 }]
@@ -57,6 +59,7 @@ const expected = (text: string, dims?: number): number[] => Array.from(mockEmbed
 for (const [model, upstream] of [
   ['embed-openai', 'openai'],
   ['embed-gemini', 'gemini'],
+  ['embed-responses', 'openai-responses'],
 ] as const) {
   describe(`embeddings over a ${upstream} upstream`, () => {
     test('float', async () => {
