@@ -167,7 +167,7 @@ export function runStreamAttempt(
 
     let upstream;
     try {
-      upstream = upstreamOf(provider);
+      upstream = upstreamOf(provider, env);
     } catch (err) {
       settle(asGatewayError(err));
       return;
@@ -271,7 +271,7 @@ export async function runCompleteAttempt(
   headers?: Record<string, string>,
 ): Promise<ChatResponse> {
   const provider = target.provider;
-  const upstream = upstreamOf(provider);
+  const upstream = upstreamOf(provider, env);
   if (upstream.kind === 'local' || provider.streaming === 'always') {
     const collector = new ResponseCollector();
     await runStreamAttempt(target, req, { onEvent: collector.push, headers }, signal, env);
@@ -295,7 +295,7 @@ export async function runCountAttempt(
   env: AttemptEnv = DEFAULT_ENV,
 ): Promise<number | undefined> {
   const provider = target.provider;
-  const upstream = upstreamOf(provider);
+  const upstream = upstreamOf(provider, env);
   if (upstream.kind === 'local') return undefined;
   const codec = upstream.codecFor(target.model);
   const count = codec.countTokens;
@@ -315,8 +315,8 @@ export async function runCountAttempt(
 }
 
 /** Whether a target's upstream can embed (UpstreamCodec.embeddings). */
-export function canEmbed(target: ResolvedTarget): boolean {
-  const upstream = upstreamOf(target.provider);
+export function canEmbed(target: ResolvedTarget, env: AttemptEnv = DEFAULT_ENV): boolean {
+  const upstream = upstreamOf(target.provider, env);
   return upstream.kind === 'http' && upstream.codecFor(target.model).embeddings !== undefined;
 }
 
@@ -330,7 +330,7 @@ export async function runEmbeddingsAttempt(
   stats?: AttemptStats,
 ): Promise<EmbeddingsResponse> {
   const provider = target.provider;
-  const upstream = upstreamOf(provider);
+  const upstream = upstreamOf(provider, env);
   const codec = upstream.kind === 'http' ? upstream.codecFor(target.model) : undefined;
   const embeddings = codec?.embeddings;
   if (!codec || !embeddings) throw new GatewayError('unsupported', `provider ${provider.name} cannot embed`);

@@ -1,4 +1,4 @@
-// The one place that wires the stages in order (STYLE.md):
+// The one place that wires the stages in order (docs/style.md):
 //   client body -> front decode -> ChatRequest -> router -> attempt (upstream encode, auth, transport,
 //   framing, upstream decode, normalize) -> commit gate -> front encode -> client output
 // It writes to a ClientOutput (gateway/output.ts), never to a socket, and takes its clock and HTTP
@@ -445,7 +445,7 @@ export class Pipeline {
       strategy: plan.strategy,
       next: () => {
         for (let t = plan.next(); t; t = plan.next()) {
-          if (canEmbed(t)) return t;
+          if (canEmbed(t, this.env)) return t;
           if (!skipped.includes(t.key)) skipped.push(t.key);
         }
         return undefined;

@@ -27,12 +27,16 @@ providers:
   oa: { type: openai, base_url: "${mock.url}/v1", api_key: sk-up }
   gm: { type: gemini, base_url: "${mock.url}", api_key: g-up }
   resp: { type: openai-responses, base_url: "${mock.url}/v1", api_key: sk-up }
+  az: { type: azure-openai, base_url: "${mock.url}", api_key: az-key, api_version: "2024-10-21" }
+  az-v1: { type: azure-openai, base_url: "${mock.url}", api_key: az-key }
   claude: { type: anthropic, base_url: "${mock.url}", api_key: sk-up }
   flaky: { type: openai, base_url: "${mock.url}/_mock/fault=status;status=503/v1", api_key: sk-up }
 models:
   embed-openai: { targets: [{ provider: oa, model: text-embedding-3-small }] }
   embed-gemini: { targets: [{ provider: gm, model: gemini-embedding-001 }] }
   embed-responses: { targets: [{ provider: resp, model: text-embedding-3-large }] }
+  embed-azure: { targets: [{ provider: az, model: my-embedding-deployment }] }
+  embed-azure-v1: { targets: [{ provider: az-v1, model: text-embedding-3-small }] }
   embed-mixed:
     strategy: fallback
     targets: [{ provider: claude, model: claude-sonnet-4-5 }, { provider: flaky, model: e-flaky }, { provider: gm, model: gemini-embedding-001 }]
@@ -60,6 +64,8 @@ for (const [model, upstream] of [
   ['embed-openai', 'openai'],
   ['embed-gemini', 'gemini'],
   ['embed-responses', 'openai-responses'],
+  ['embed-azure', 'azure-openai (api_version)'],
+  ['embed-azure-v1', 'azure-openai (v1 API)'],
 ] as const) {
   describe(`embeddings over a ${upstream} upstream`, () => {
     test('float', async () => {
@@ -125,6 +131,17 @@ describe('routing, usage, cost', () => {
     assert.equal(o.cost_usd, (100 * 0.02) / 1e6);
     assert.equal(o.front, 'openai');
     assert.equal(o.stream, false);
+  });
+
+  test('azure-openai: the deployment path with api-version, or the v1 path; the api-key header', async () => {
+    mock.reset();
+    await client().embeddings.create({ model: 'embed-azure', input: 'a' });
+    await client().embeddings.create({ model: 'embed-azure-v1', input: 'a' });
+    assert.equal(mock.requests[0]!.path, '/openai/deployments/my-embedding-deployment/embeddings?api-version=2024-10-21');
+    assert.equal(mock.requests[0]!.headers['api-key'], 'az-key');
+    assert.equal(mock.requests[0]!.headers.authorization, undefined);
+    assert.equal(mock.requests[1]!.path, '/openai/v1/embeddings');
+    assert.equal((mock.requests[1]!.body as { model?: string }).model, 'text-embedding-3-small');
   });
 
   test('targets that cannot embed are skipped; a failing one fails over like chat', async () => {
