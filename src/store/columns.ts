@@ -18,9 +18,9 @@ export const ADDED_KEY_COLUMNS: ReadonlyArray<[string, 'REAL' | 'TEXT' | 'INTEGE
   ['budget_per', 'TEXT'],
 ];
 export const ADDED_USAGE_COLUMNS: ReadonlyArray<[string, 'REAL' | 'TEXT' | 'INTEGER']> = [
-  ['tokens_cache_read', 'INTEGER'],
-  ['tokens_cache_write', 'INTEGER'],
-  ['tokens_reasoning', 'INTEGER'],
+  ['cache_read_tokens', 'INTEGER'],
+  ['cache_write_tokens', 'INTEGER'],
+  ['reasoning_tokens', 'INTEGER'],
   ['cost_usd', 'REAL'],
 ];
 
@@ -33,9 +33,9 @@ export const USAGE_COLUMNS = [
   'target',
   'tokens_in',
   'tokens_out',
-  'tokens_cache_read',
-  'tokens_cache_write',
-  'tokens_reasoning',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'reasoning_tokens',
   'estimated',
   'end_reason',
   'status',
@@ -69,9 +69,9 @@ export interface UsageDbRow {
   target: string | null;
   tokens_in: number;
   tokens_out: number;
-  tokens_cache_read: number | null;
-  tokens_cache_write: number | null;
-  tokens_reasoning: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
   estimated: number | boolean;
   end_reason: string;
   status: number;
@@ -91,9 +91,9 @@ export function usageFromRow(r: UsageDbRow): UsageRow {
     endReason: r.end_reason,
     status: r.status,
   };
-  if (r.tokens_cache_read !== null) row.cacheReadTokens = Number(r.tokens_cache_read);
-  if (r.tokens_cache_write !== null) row.cacheWriteTokens = Number(r.tokens_cache_write);
-  if (r.tokens_reasoning !== null) row.reasoningTokens = Number(r.tokens_reasoning);
+  if (r.cache_read_tokens !== null) row.cacheReadTokens = Number(r.cache_read_tokens);
+  if (r.cache_write_tokens !== null) row.cacheWriteTokens = Number(r.cache_write_tokens);
+  if (r.reasoning_tokens !== null) row.reasoningTokens = Number(r.reasoning_tokens);
   if (r.cost_usd !== null) row.costUsd = Number(r.cost_usd);
   return row;
 }
@@ -102,8 +102,8 @@ export function usageFromRow(r: UsageDbRow): UsageRow {
 export function summarySql(since: string, key: string | undefined): string {
   return `SELECT key_name, model, COUNT(*) AS requests,
       COALESCE(SUM(tokens_in), 0) AS tokens_in, COALESCE(SUM(tokens_out), 0) AS tokens_out,
-      COALESCE(SUM(tokens_cache_read), 0) AS tokens_cache_read, COALESCE(SUM(tokens_cache_write), 0) AS tokens_cache_write,
-      COALESCE(SUM(tokens_reasoning), 0) AS tokens_reasoning,
+      COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens, COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens,
+      COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens,
       SUM(CASE WHEN estimated THEN 1 ELSE 0 END) AS estimated_requests,
       SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unpriced_requests,
       COALESCE(SUM(cost_usd), 0) AS cost_usd
@@ -117,9 +117,9 @@ export interface SummaryDbRow {
   requests: number | string;
   tokens_in: number | string;
   tokens_out: number | string;
-  tokens_cache_read: number | string;
-  tokens_cache_write: number | string;
-  tokens_reasoning: number | string;
+  cache_read_tokens: number | string;
+  cache_write_tokens: number | string;
+  reasoning_tokens: number | string;
   estimated_requests: number | string;
   unpriced_requests: number | string;
   cost_usd: number | string;
@@ -132,9 +132,9 @@ export function summaryFromRow(r: SummaryDbRow): UsageSummary {
     requests: Number(r.requests),
     tokensIn: Number(r.tokens_in),
     tokensOut: Number(r.tokens_out),
-    cacheReadTokens: Number(r.tokens_cache_read),
-    cacheWriteTokens: Number(r.tokens_cache_write),
-    reasoningTokens: Number(r.tokens_reasoning),
+    cacheReadTokens: Number(r.cache_read_tokens),
+    cacheWriteTokens: Number(r.cache_write_tokens),
+    reasoningTokens: Number(r.reasoning_tokens),
     estimatedRequests: Number(r.estimated_requests),
     unpricedRequests: Number(r.unpriced_requests),
     costUsd: Number(r.cost_usd),

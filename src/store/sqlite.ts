@@ -59,7 +59,10 @@ CREATE TABLE IF NOT EXISTS sluice_usage (
   tokens_out INTEGER NOT NULL,
   estimated INTEGER NOT NULL,
   end_reason TEXT NOT NULL,
-  status INTEGER NOT NULL
+  status INTEGER NOT NULL,
+  cache_read_tokens INTEGER,
+  cache_write_tokens INTEGER,
+  reasoning_tokens INTEGER
 );
 CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
 CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
@@ -251,7 +254,9 @@ export class SqliteStore implements Store {
     if (!existed && !create) return undefined;
     if (!existed) mkdirSync(dirname(this.path), { recursive: true });
     const db = new DatabaseSync(this.path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    // busy_timeout first: switching to WAL needs a lock another process (a gateway creating the file,
+    // `sluice keys`) may hold for a moment.
+    db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     db.exec(SCHEMA);
     migrate(db);
     db.exec(INDEXES);

@@ -29,9 +29,11 @@ export interface UsageRow {
   model: string;
   /** `provider/model` that served (or last failed). */
   target?: string;
+  /** All prompt tokens, cached ones included (SPEC §5: OpenAI semantics). */
   tokensIn: number;
+  /** All output tokens, reasoning included. */
   tokensOut: number;
-  /** Parts of tokensIn / tokensOut, where the upstream reported them. */
+  /** Of tokensIn: read from / written to the prompt cache; of tokensOut: reasoning. Absent when not reported. */
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
   reasoningTokens?: number;
