@@ -248,6 +248,9 @@ export class Pipeline {
           break;
         case 'message-start':
           record.responseModel = ev.model;
+          // The input count an upstream reports up front (Anthropic message_start) stays true even
+          // if the stream is cut before its final usage.
+          if (ev.usage) usage ??= ev.usage;
           break;
         case 'finish':
           record.finishReason = ev.reason;
@@ -288,7 +291,7 @@ export class Pipeline {
         (error) => error.retryable && !gate.committed,
         observer,
       );
-      record.usage = usage ?? estimateUsage(chat, outputChars);
+      record.usage = outcome.kind === 'ok' ? (usage ?? estimateUsage(chat, outputChars)) : partialUsage(chat, usage, outputChars);
       if (outcome.kind === 'ok') {
         record.status = 200;
         record.endReason = 'completed';
@@ -579,6 +582,18 @@ export function sendError(out: ClientOutput, front: FrontCodec, error: GatewayEr
   }
   const rendered = front.encodeError(error, { variant });
   out.sendJson(rendered.status, { ...headers, ...rendered.headers }, rendered.body);
+}
+
+/**
+ * Usage of a stream that did not complete (abandoned, failed, cut): what the upstream reported so far
+ * (its input count is exact), with the output raised to what was actually sent when the last report
+ * is behind it (marked estimated). SPEC §4.4: an abandoned stream is recorded with what was generated.
+ */
+function partialUsage(chat: ChatRequest, reported: Usage | undefined, outputChars: number): Usage {
+  const estimate = estimateUsage(chat, outputChars);
+  if (reported === undefined) return estimate;
+  if (reported.outputTokens >= estimate.outputTokens) return reported;
+  return { ...reported, outputTokens: estimate.outputTokens, estimated: true };
 }
 
 function frontContext(chat: ChatRequest, ctx: ChatContext): FrontContext {
