@@ -124,3 +124,79 @@ function errorFor(type: string | undefined, text: string, upstreamStatus: number
     retryAfterMs,
   });
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Front side: a GatewayError for a Bedrock client. Before the stream: status, `{"message"}` and
+// `x-amzn-ErrorType`, which is what the AWS SDK reads to raise a typed exception
+// (`loadRestJsonErrorCode`). After it: an exception message of a type ConverseStream declares.
+
+/** The exception type a client sees for each error code. */
+const FRONT_TYPE: Readonly<Record<ErrorCode, string>> = {
+  invalid_request: 'ValidationException',
+  unsupported: 'ValidationException',
+  body_too_large: 'ValidationException',
+  upstream_client_error: 'ValidationException',
+  unauthorized: 'UnrecognizedClientException',
+  forbidden: 'AccessDeniedException',
+  upstream_auth: 'AccessDeniedException',
+  model_not_found: 'ResourceNotFoundException',
+  not_found: 'ResourceNotFoundException',
+  rate_limited: 'ThrottlingException',
+  upstream_rate_limited: 'ThrottlingException',
+  upstream_overloaded: 'ServiceUnavailableException',
+  no_targets: 'ServiceUnavailableException',
+  upstream_unreachable: 'ServiceUnavailableException',
+  upstream_timeout: 'ModelTimeoutException',
+  connect_timeout: 'ModelTimeoutException',
+  first_byte_timeout: 'ModelTimeoutException',
+  idle_timeout: 'ModelTimeoutException',
+  total_timeout: 'ModelTimeoutException',
+  upstream_error: 'ModelErrorException',
+  stream_truncated: 'ModelErrorException',
+  upstream_malformed: 'ModelErrorException',
+  internal: 'InternalServerException',
+};
+
+export function frontErrorType(err: GatewayError): string {
+  // An upstream 404 (unknown model there) is a missing resource, not a validation error.
+  if (err.code === 'upstream_client_error' && err.status === 404) return 'ResourceNotFoundException';
+  return FRONT_TYPE[err.code] ?? 'InternalServerException';
+}
+
+export function encodeBedrockError(err: GatewayError): { status: number; body: string; headers: Record<string, string> } {
+  const type = frontErrorType(err);
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': type };
+  if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfterMs / 1000));
+  return { status: err.status, body: JSON.stringify({ message: err.message }), headers };
+}
+
+/**
+ * ConverseStream declares five exceptions (`de_ConverseStreamOutput`): a failure after the commit
+ * point is told as the nearest one, so the SDK raises it typed.
+ */
+export function streamExceptionFor(err: GatewayError): { type: string; json: string } {
+  let type: string;
+  switch (err.code) {
+    case 'rate_limited':
+    case 'upstream_rate_limited':
+      type = 'throttlingException';
+      break;
+    case 'upstream_overloaded':
+    case 'no_targets':
+      type = 'serviceUnavailableException';
+      break;
+    case 'invalid_request':
+    case 'unsupported':
+    case 'upstream_client_error':
+      type = 'validationException';
+      break;
+    case 'internal':
+      type = 'internalServerException';
+      break;
+    default:
+      type = 'modelStreamErrorException';
+  }
+  const body: Record<string, unknown> = { message: err.message };
+  if (type === 'modelStreamErrorException' && err.upstreamStatus !== undefined) body.originalStatusCode = err.upstreamStatus;
+  return { type, json: JSON.stringify(body) };
+}
