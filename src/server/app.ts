@@ -1,19 +1,23 @@
 // The HTTP adapter: routes, request ids, body limits, client keys, and the hand-off to the pipeline.
-// It knows endpoints, never protocols: a front is looked up by name for each chat endpoint.
+// It knows endpoints, never protocols: the routes are what the registry's fronts declare.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/types.ts';
-import type { ProtocolName } from '../core/request.ts';
+import type { ChatRequest } from '../core/request.ts';
 import { GatewayError } from '../core/errors.ts';
 import { mintId } from '../core/ids.ts';
-import { frontCodec } from '../protocols/index.ts';
-import { Pipeline, sendError, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
+import type { DocumentStore, FrontCodec, FrontRequestInfo, FrontServices } from '../core/protocol.ts';
+import { fronts, frontSettingsKey } from '../protocols/index.ts';
+import { DEFAULT_ENV, type AttemptEnv } from '../gateway/attempt.ts';
+import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
 import { Authenticator, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
 import { readBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
+import { httpOutput } from './http-output.ts';
+import { RouteTable, type RouteMatch } from './routes.ts';
 
 /** Admission control per key (rate limits, concurrency); provided by the limits module. */
 export interface Admission {
@@ -34,6 +38,14 @@ export interface AppOptions {
   routes?: Record<string, RouteHandler>;
   /** Readiness beyond "config loaded" (e.g. circuit states): returns problems, empty when ready. */
   readiness?: () => string[];
+  /** Stored documents for fronts that keep state (FrontServices.documents). */
+  documents?: DocumentStore;
+  /** Log lines fronts write (FrontServices.log). */
+  log?: (fields: Record<string, unknown>, message: string) => void;
+  /** Time and the upstream HTTP dispatcher (tests inject both). */
+  env?: AttemptEnv;
+  /** The local token counter for count-tokens routes when no upstream counts. */
+  countLocally?: LocalCounter;
 }
 
 export interface App {
@@ -47,18 +59,32 @@ export interface App {
 /** How often the key store is asked whether keys exist (an open gateway closes once one does). */
 const AUTH_REFRESH_MS = 10_000;
 
-const CHAT_ROUTES: Record<string, ProtocolName> = {
-  '/v1/chat/completions': 'openai',
-  '/chat/completions': 'openai',
-  '/v1/messages': 'anthropic',
-};
+/** Unknown paths are answered in the first registered front's error shape (OpenAI's `{"error":{…}}`). */
+const fallbackFront = (): FrontCodec => fronts[0]!;
 
 export function createApp(config: Config, opts: AppOptions = {}): App {
   const router = opts.router ?? createRouter(config);
   const auth = new Authenticator(config.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
-  const pipeline = new Pipeline(config, router, hooks);
+  const pipeline = new Pipeline(config, router, hooks, opts.env ?? DEFAULT_ENV, opts.countLocally);
+  const routes = new RouteTable(fronts);
+  const servicesByFront = new Map<string, FrontServices>();
   let refreshTimer: NodeJS.Timeout | undefined;
+
+  const servicesFor = (front: FrontCodec): FrontServices => {
+    let services = servicesByFront.get(front.name);
+    if (services === undefined) {
+      const key = frontSettingsKey(front.name);
+      services = {
+        modelNames: () => router.modelNames(),
+        documents: opts.documents,
+        settings: key === undefined ? undefined : config.sections[key],
+        log: opts.log ?? (() => {}),
+      };
+      servicesByFront.set(front.name, services);
+    }
+    return services;
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
@@ -66,17 +92,20 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://sluice.local');
     const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-    const front = CHAT_ROUTES[path];
+    const method = req.method ?? 'GET';
 
-    if (front) {
-      if (req.method !== 'POST') {
-        sendError(res, frontCodec(front), new GatewayError('not_found', `${req.method} ${path} is not supported; use POST`), {});
-        return;
-      }
-      await serveChat(req, res, front, requestId, startedAt);
+    const found = routes.lookup(method, path);
+    if (found.kind === 'found') {
+      await serveRoute(req, res, url, found.match, requestId, startedAt);
       return;
     }
-    if (req.method === 'GET' || req.method === 'HEAD') {
+    if (found.kind === 'method') {
+      req.resume();
+      const use = [...new Set(found.allowed)].join(' or ');
+      sendError(httpOutput(res), found.front, new GatewayError('not_found', `${method} ${path} is not supported; use ${use}`), {});
+      return;
+    }
+    if (method === 'GET' || method === 'HEAD') {
       switch (path) {
         case '/healthz':
           return json(res, 200, { status: 'ok' });
@@ -84,50 +113,39 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
           const problems = opts.readiness?.() ?? [];
           return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ready' });
         }
-        case '/v1/models':
-        case '/models': {
-          if (!(await authorizeOnly(req, res))) return;
-          const created = Math.floor(Date.now() / 1000);
-          return json(res, 200, {
-            object: 'list',
-            data: router.modelNames().map((id) => ({ id, object: 'model', created, owned_by: 'sluice' })),
-          });
-        }
         case '/debug/stream':
           return serveDebugStream(req, res, url, config.server.keepaliveMs);
       }
     }
     const extra = opts.routes?.[path];
     if (extra) return extra(req, res, url);
-    sendError(res, frontCodec('openai'), new GatewayError('not_found', `no route for ${req.method} ${path}`), {});
+    req.resume();
+    sendError(httpOutput(res), fallbackFront(), new GatewayError('not_found', `no route for ${method} ${path}`), {});
   };
 
-  /** /v1/models and friends: a key is needed only when the gateway has keys. */
-  const authorizeOnly = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (auth.open) return true;
-    const key = await auth.authenticate(presentedKey(req.headers));
-    if (key) return true;
-    sendError(res, frontCodec('openai'), new GatewayError('unauthorized', 'missing or invalid API key'), {});
-    return false;
-  };
-
-  const serveChat = async (
+  const serveRoute = async (
     req: IncomingMessage,
     res: ServerResponse,
-    frontName: ProtocolName,
+    url: URL,
+    match: RouteMatch,
     requestId: string,
     startedAt: number,
   ): Promise<void> => {
-    const front = frontCodec(frontName);
+    const { front, route } = match;
+    const out = httpOutput(res);
+    const info: FrontRequestInfo = { headers: req.headers, params: match.params, query: url.searchParams, variant: route.variant };
+    const services = servicesFor(front);
     const headers: Record<string, string> = { 'x-request-id': requestId };
     let key: ClientKey | undefined;
     let model = '';
-    const reject = (error: GatewayError, stream = false): void => {
-      sendError(res, front, error, headers);
+    let stream = false;
+    const reject = (error: GatewayError): void => {
+      sendError(out, front, error, headers, route.variant);
+      if (route.op !== 'chat') return;
       const record: RequestRecord = {
         requestId,
         keyName: key?.name,
-        front: frontName,
+        front: front.name,
         model,
         stream,
         attempts: 0,
@@ -144,23 +162,37 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     };
     try {
       // Authenticate before reading a large body from a stranger.
-      if (!auth.open) {
-        key = await auth.authenticate(presentedKey(req.headers));
+      if (!auth.open && !(route.op === 'custom' && route.open)) {
+        key = await auth.authenticate(front.clientKey ? front.clientKey(info) : presentedKey(req.headers));
         if (!key) {
           req.resume();
           return reject(new GatewayError('unauthorized', 'missing or invalid API key'));
         }
       }
-      const body = await readBody(req, config.server.maxBodyBytes);
-      const chat = pipeline.decode(frontName, body, req);
+      const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readBody(req, config.server.maxBodyBytes);
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') req.resume();
+      if (route.op === 'custom') {
+        const answer = await route.handle!({ ...info, method: req.method ?? 'GET', path: url.pathname, body, requestId, keyName: key?.name }, services);
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...headers, ...answer.headers });
+        res.end(req.method === 'HEAD' ? undefined : answer.body);
+        return;
+      }
+      const decoded = pipeline.decode(front.name, body, info, services);
+      const chat: ChatRequest = decoded instanceof Promise ? await decoded : decoded;
       model = chat.model;
+      stream = chat.stream;
       if (key?.models && !key.models.includes(chat.model)) {
-        return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }), chat.stream);
+        return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services };
+      if (route.op === 'count-tokens') {
+        await pipeline.count(chat, plan, out, ctx);
+        return;
+      }
       const release = opts.admission ? await opts.admission.admit(key, chat.model, chat.stream) : undefined;
       try {
-        const record = await pipeline.serve(chat, plan, res, { requestId, keyName: key?.name, startedAt, headers });
+        const record = await pipeline.serve(chat, plan, out, ctx);
         if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens + record.usage.outputTokens);
       } finally {
         release?.();

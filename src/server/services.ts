@@ -48,6 +48,8 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   const appOptions: AppOptions = {
     router,
     store,
+    documents: store,
+    log: (fields, message) => log.info(fields, message),
     admission: createAdmission(state),
     readiness: () => router.readiness(),
     hooks: {

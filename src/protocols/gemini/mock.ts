@@ -2,8 +2,8 @@
 // data-only chunks, cumulative usageMetadata on every chunk, finishReason on the last, whole
 // functionCall parts without ids, no [DONE].
 
-import { MOCK_TOOL_ARGS_JSON } from '../content.ts';
-import type { Finish } from '../directives.ts';
+import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
+import type { Finish } from '../../mock/directives.ts';
 import {
   type Dialect,
   type Inspected,
@@ -12,7 +12,7 @@ import {
   type StreamContext,
   isObject,
   lastUserText,
-} from '../dialect.ts';
+} from '../../mock/dialect.ts';
 
 const SIGNATURE_FIELD = ',"thoughtSignature":"bW9jay10aG91Z2h0LXNpZ25hdHVyZQ=="';
 
@@ -175,8 +175,23 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
   };
 }
 
-export const gemini: Dialect = {
+export const geminiMock: Dialect = {
   name: 'gemini',
+  routes: [
+    {
+      path: /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/,
+      info(match, query) {
+        const stream = match[2] === 'streamGenerateContent';
+        let model = match[1]!;
+        try {
+          model = decodeURIComponent(model);
+        } catch {
+          // keep the raw segment
+        }
+        return { pathModel: model, pathStream: stream, jsonArray: stream && query.get('alt') !== 'sse' };
+      },
+    },
+  ],
   inspect,
   streamEvents,
   responseJson,

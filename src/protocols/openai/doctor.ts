@@ -2,9 +2,10 @@
 // first and only there, one id and created, every data line JSON, finish_reason then data: [DONE]
 // exactly once and last.
 
-import type { TimedEvent } from '../sse-record.ts';
-import type { Check } from '../types.ts';
-import { cutCheck, GATEWAY, inStreamError, isObj, parseAll, tail, validJson, type Obj, type Parsed, type StreamEnding } from './sequence-common.ts';
+import type { DoctorProbe } from '../../doctor/probe.ts';
+import type { TimedEvent } from '../../doctor/sse-record.ts';
+import type { Check } from '../../doctor/types.ts';
+import { cutCheck, GATEWAY, inStreamError, isObj, parseAll, tail, validJson, type Obj, type Parsed, type StreamEnding } from '../../doctor/checks/sequence-common.ts';
 
 export function openaiSequenceChecks(events: TimedEvent[], ending: StreamEnding): Check[] {
   const parsed = parseAll(events, (e) => e.data === '[DONE]');
@@ -77,3 +78,19 @@ function firstChoice(chunk: Obj): Obj | undefined {
   const choices = chunk.choices;
   return Array.isArray(choices) && isObj(choices[0]) ? choices[0] : undefined;
 }
+
+/** `sluice doctor --protocol openai`: POST /v1/chat/completions with a Bearer key. */
+export const openaiDoctor: DoctorProbe = {
+  name: 'openai',
+  headers: (key): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}),
+  chatRequest: (model, prompt, maxTokens) => ({
+    path: '/v1/chat/completions',
+    body: JSON.stringify({ model, max_tokens: maxTokens, stream: true, messages: [{ role: 'user', content: prompt }] }),
+  }),
+  sequenceChecks: openaiSequenceChecks,
+  // openai-chat.md §7: {"error":{"message",…}}.
+  errorMessage(json) {
+    const message = (json as { error?: { message?: unknown } } | null)?.error?.message;
+    return typeof message === 'string' ? message : undefined;
+  },
+};

@@ -3,9 +3,10 @@
 // the request (so it is deterministic), calls a declared tool when the client offers tools, and
 // reports exact usage for what it produced.
 
-import type { ChatRequest, Message } from '../core/request.ts';
-import type { EventSink } from '../core/events.ts';
-import { mintId } from '../core/ids.ts';
+import type { ChatRequest, Message } from '../../core/request.ts';
+import type { EventSink } from '../../core/events.ts';
+import { mintId } from '../../core/ids.ts';
+import type { LocalRun } from '../../core/protocol.ts';
 
 export interface DemoOptions {
   /** Delay before the first token and between tokens. */
@@ -18,9 +19,6 @@ export const DEMO_DEFAULTS: DemoOptions = {
   tokenMs: numberFromEnv('SLUICE_DEMO_TOKEN_MS', 25),
 };
 
-export interface LocalRun {
-  cancel(): void;
-}
 
 /** Plans the answer: the exact text tokens, or one tool call, for a request. */
 export function planDemoAnswer(req: ChatRequest): { tokens: string[] } | { tool: { name: string; arguments: string } } {

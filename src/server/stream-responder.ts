@@ -1,6 +1,8 @@
 // Owns the downstream half of a streaming response: the headers go out at the commit point or when
-// `server.keepalive` elapses first (SPEC §4.4), then `: keepalive` comments whenever nothing else was
-// written for a keepalive interval. One timer per stream, re-armed lazily: a write only stores a
+// `server.keepalive` elapses first (SPEC §4.4), then the front's keepalive (SSE: `: keepalive`
+// comments; core/protocol.ts DownstreamFraming) whenever nothing else was written for a keepalive
+// interval. The framing's content type and keepalive come from the front; the rest is the same for
+// every dialect. One timer per stream, re-armed lazily: a write only stores a
 // timestamp, so the per-event cost is a clock read, not a timer reset.
 //
 // Writes: everything produced while handling one upstream socket read (one I/O callback, however
@@ -16,22 +18,22 @@
 
 import { Buffer } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
-import type { StreamOutput } from '../core/protocol.ts';
+import { SSE_DOWNSTREAM, type DownstreamFraming, type StreamOutput } from '../core/protocol.ts';
 
-const KEEPALIVE = ': keepalive\n\n';
 /** Shared by every responder: a write is encoded into it and copied out before anything else runs. */
 const SCRATCH_BYTES = 256 * 1024;
 const scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
 
-export class SseResponder implements StreamOutput {
+export class StreamResponder implements StreamOutput {
   private readonly res: ServerResponse;
   private readonly keepaliveMs: number;
   private readonly headers: Record<string, string>;
   private timer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private closed = false;
-  private pending: string[] = [];
-  /** UTF-16 code units in `pending`: a UTF-8 encoding takes at most three bytes per unit. */
+  private readonly framing: DownstreamFraming;
+  private pending: Array<string | Uint8Array> = [];
+  /** Worst-case bytes of `pending`: three per UTF-16 unit of text (UTF-8), one per byte of bytes. */
   private pendingUnits = 0;
   private flushScheduled = false;
   private congested = false;
@@ -41,8 +43,9 @@ export class SseResponder implements StreamOutput {
   /** Downstream events written (not counting keepalives). */
   events = 0;
 
-  constructor(res: ServerResponse, keepaliveMs: number, headers: Record<string, string>) {
+  constructor(res: ServerResponse, keepaliveMs: number, headers: Record<string, string>, framing: DownstreamFraming = SSE_DOWNSTREAM) {
     this.res = res;
+    this.framing = framing;
     this.keepaliveMs = keepaliveMs;
     this.headers = headers;
     this.lastWrite = performance.now();
@@ -67,7 +70,7 @@ export class SseResponder implements StreamOutput {
 
   private writeHead(): void {
     const h: Record<string, string> = {
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': this.framing.contentType,
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
       ...this.headers,
@@ -86,7 +89,18 @@ export class SseResponder implements StreamOutput {
     if (this.closed) return;
     this.events++;
     this.pending.push(chunk);
-    this.pendingUnits += chunk.length;
+    this.pendingUnits += chunk.length * 3;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  writeBytes(chunk: Uint8Array): void {
+    if (this.closed) return;
+    this.events++;
+    this.pending.push(chunk);
+    this.pendingUnits += chunk.byteLength;
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(this.flush);
@@ -109,10 +123,17 @@ export class SseResponder implements StreamOutput {
    */
   private takePending(): Buffer {
     const pieces = this.pending;
-    const worst = this.pendingUnits * 3;
+    const worst = this.pendingUnits;
     const into = worst <= SCRATCH_BYTES ? scratch : Buffer.allocUnsafe(byteLengthOf(pieces));
     let at = 0;
-    for (let i = 0; i < pieces.length; i++) at += into.write(pieces[i]!, at, 'utf8');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]!;
+      if (typeof piece === 'string') at += into.write(piece, at, 'utf8');
+      else {
+        into.set(piece, at);
+        at += piece.byteLength;
+      }
+    }
     pieces.length = 0;
     this.pendingUnits = 0;
     if (into !== scratch) return into.subarray(0, at);
@@ -158,7 +179,9 @@ export class SseResponder implements StreamOutput {
     }
     const idle = performance.now() - this.lastWrite;
     if (idle + 1 >= this.keepaliveMs) {
-      this.send(KEEPALIVE);
+      // A framing without keepalive bytes (AWS event-stream) still commits its headers on time.
+      if (this.framing.keepalive !== undefined) this.send(this.framing.keepalive);
+      else this.commitHeaders();
       this.arm(this.keepaliveMs);
     } else {
       this.arm(this.keepaliveMs - idle);
@@ -192,8 +215,8 @@ export class SseResponder implements StreamOutput {
 }
 
 /** The UTF-8 size of `pieces`: for a write too large for the scratch buffer (a multi-megabyte event). */
-function byteLengthOf(pieces: string[]): number {
+function byteLengthOf(pieces: Array<string | Uint8Array>): number {
   let n = 0;
-  for (const piece of pieces) n += Buffer.byteLength(piece, 'utf8');
+  for (const piece of pieces) n += typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : piece.byteLength;
   return n;
 }

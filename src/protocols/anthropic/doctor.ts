@@ -2,9 +2,10 @@
 // events whose data type matches, message_start first and once, blocks opened, delta'd and stopped in
 // order, message_delta with stop_reason, message_stop exactly once and last.
 
-import type { TimedEvent } from '../sse-record.ts';
-import type { Check } from '../types.ts';
-import { cutCheck, GATEWAY, inStreamError, isObj, parseAll, tail, validJson, type Obj, type Parsed, type StreamEnding } from './sequence-common.ts';
+import type { DoctorProbe } from '../../doctor/probe.ts';
+import type { TimedEvent } from '../../doctor/sse-record.ts';
+import type { Check } from '../../doctor/types.ts';
+import { cutCheck, GATEWAY, inStreamError, isObj, parseAll, tail, validJson, type Obj, type Parsed, type StreamEnding } from '../../doctor/checks/sequence-common.ts';
 
 export function anthropicSequenceChecks(events: TimedEvent[], ending: StreamEnding): Check[] {
   // A trailing data: [DONE] is not Anthropic's, but harmless to its TypeScript SDK (anthropic-messages.md §8).
@@ -94,3 +95,21 @@ function anthropicEnd(parsed: Parsed[], typed: Parsed[], ending: StreamEnding): 
   if (!delta || reason === undefined || reason === null) return { name, status: 'fail', detail: 'no message_delta with stop_reason before message_stop', culprit: GATEWAY, fix };
   return tail(ending, { name, status: 'pass', detail: `message_delta stop_reason "${String(reason)}", then message_stop exactly once, last` });
 }
+
+/** `sluice doctor --protocol anthropic`: POST /v1/messages with x-api-key and a version header. */
+export const anthropicDoctor: DoctorProbe = {
+  name: 'anthropic',
+  // Anthropic clients always send a version; sluice defaults it, a real Anthropic endpoint requires it.
+  headers: (key) => ({ 'anthropic-version': '2023-06-01', ...(key ? { 'x-api-key': key } : {}) }),
+  chatRequest: (model, prompt, maxTokens) => ({
+    path: '/v1/messages',
+    body: JSON.stringify({ model, max_tokens: maxTokens, stream: true, messages: [{ role: 'user', content: prompt }] }),
+  }),
+  sequenceChecks: anthropicSequenceChecks,
+  // anthropic-messages.md §7: {"type":"error","error":{"type","message"}}.
+  errorMessage(json) {
+    const j = json as { type?: unknown; error?: { message?: unknown; type?: unknown } } | null;
+    if (j?.type !== 'error' || typeof j.error?.type !== 'string' || typeof j.error.message !== 'string') return undefined;
+    return j.error.message;
+  },
+};

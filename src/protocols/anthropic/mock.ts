@@ -1,9 +1,9 @@
 // Anthropic Messages as the mock speaks it (protocols/anthropic-messages.md §5–§7): named events,
 // blocks opened/delta'd/stopped in order, one ping, cumulative usage in message_delta.
 
-import { MOCK_TOOL_ARGS_JSON } from '../content.ts';
-import type { Finish } from '../directives.ts';
-import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../dialect.ts';
+import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
+import type { Finish } from '../../mock/directives.ts';
+import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
 
 const PING: SseEvent = { name: 'ping', data: '{"type": "ping"}' };
 const SIGNATURE = 'bW9jay1zaWduYXR1cmUtZm9yLXRoaW5raW5n';
@@ -160,8 +160,9 @@ function inspect(body: unknown): Inspected | string {
   };
 }
 
-export const anthropic: Dialect = {
+export const anthropicMock: Dialect = {
   name: 'anthropic',
+  routes: [{ path: /\/messages$/ }],
   inspect,
   streamEvents,
   responseJson,

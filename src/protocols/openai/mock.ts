@@ -2,7 +2,7 @@
 // OpenAI-compatible quirks of upstream-quirks.md §C–§E. Chunk strings are assembled from
 // pre-stringified constant parts: the benchmark drives thousands of these streams.
 
-import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../dialect.ts';
+import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
 
 const CHOICE_OPEN = '{"index":0,"delta":';
 const CHOICE_CLOSE = ',"logprobs":null,"finish_reason":';
@@ -217,8 +217,9 @@ function inspect(body: unknown): Inspected | string {
   };
 }
 
-export const openai: Dialect = {
+export const openaiMock: Dialect = {
   name: 'openai',
+  routes: [{ path: /\/chat\/completions$/ }],
   inspect,
   streamEvents,
   responseJson,
