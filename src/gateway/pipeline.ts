@@ -74,6 +74,12 @@ export interface ChatContext {
   /** The route's variant (FrontRoute.variant), for the front's encoders. */
   variant?: string;
   services?: FrontServices;
+  /**
+   * The front that received the request and renders the answer. Usually chat.front; not when a front
+   * accepts another dialect's body (Bedrock's invoke carries Anthropic Messages, and chat.front says
+   * so, for that dialect's upstreams to pass it through).
+   */
+  front?: string;
 }
 
 /** Counts tokens locally when no upstream can (a tokenizer; an estimate). */
@@ -111,12 +117,12 @@ export class Pipeline {
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
   async serve(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
-    const front = frontCodec(chat.front);
+    const front = frontCodec(ctx.front ?? chat.front);
     const fctx = frontContext(chat, ctx);
     const record: RequestRecord = {
       requestId: ctx.requestId,
       keyName: ctx.keyName,
-      front: chat.front,
+      front: front.name,
       model: chat.model,
       stream: chat.stream,
       attempts: 0,
@@ -177,7 +183,7 @@ export class Pipeline {
       if (ev.type === 'done') responder.end();
       if (this.hooks.onClientEvent) {
         const now = turnNow();
-        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, chat.front);
+        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, front.name);
         lastClientEvent = now;
       }
       if (record.firstEventMs < 0) record.firstEventMs = turnNow() - ctx.startedAt;
@@ -295,7 +301,7 @@ export class Pipeline {
    * answers, marked as an estimate. Never a made-up constant. Answers in the front's shape.
    */
   async count(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<TokenCount> {
-    const front = frontCodec(chat.front);
+    const front = frontCodec(ctx.front ?? chat.front);
     const abort = new AbortController();
     const offClose = out.onClose(() => abort.abort(new GatewayError('internal', 'client closed the connection')));
     let count: TokenCount | undefined;
@@ -312,7 +318,7 @@ export class Pipeline {
         }
       }
       count ??= this.countLocally(chat);
-      if (!front.encodeCount) throw new GatewayError('not_found', `${chat.front} has no token count endpoint`);
+      if (!front.encodeCount) throw new GatewayError('not_found', `${front.name} has no token count endpoint`);
       out.sendJson(200, ctx.headers, front.encodeCount(count, frontContext(chat, ctx)));
       return count;
     } finally {

@@ -2,8 +2,10 @@
 // protocol registry). Dialects build payload strings; framing.ts
 // turns them into bytes (with framing faults) and player.ts writes them with timing.
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Answer } from './content.ts';
 import type { Plan } from './directives.ts';
+import type { Framed } from './framing.ts';
 
 export type MockDialect = Dialect;
 
@@ -69,8 +71,33 @@ export interface Dialect {
   /** An event whose data is not valid JSON, for fault=malformed. */
   malformedEvent(ctx: StreamContext): SseEvent;
   keepaliveEvent: SseEvent;
+  /** Content type of the streamed answer (SSE unless the dialect frames its own way). */
   sseContentType: string;
   requestIdHeader: string;
+  /**
+   * A dialect whose stream is not SSE (AWS event-stream) frames its events itself, with the faults
+   * that apply to its framing; default: framing.ts frameSse.
+   */
+  frameStream?(events: SseEvent[], plan: Plan, ctx: StreamContext): Framed;
+  /** Checks a request's credentials (a signature) before it is answered; a refusal is sent as it is. */
+  authorize?(req: MockHttpRequest): Promise<MockRefusal | undefined> | MockRefusal | undefined;
+  /** Headers of the dialect's error replies besides the content type (e.g. `x-amzn-ErrorType`). */
+  errorHeaders?(status: number): Record<string, string>;
+}
+
+/** What `authorize` sees: the request as received. */
+export interface MockHttpRequest {
+  method: string;
+  /** The request target as received (percent-encoded path and query). */
+  target: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface MockRefusal {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 /** Text of a message's content: a string or an array of `{type:'text', text}` / `{text}` parts. */

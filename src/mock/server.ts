@@ -59,8 +59,8 @@ function matchRoute(path: string, query: URLSearchParams): Route | undefined {
   return undefined;
 }
 
-function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
 
@@ -133,11 +133,21 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     });
     log.changed(record);
 
+    const fail = (status: number, message: string): void => sendJson(res, status, dialect.errorJson(status, message), dialect.errorHeaders?.(status));
     const raw = await readBody(req);
     if (raw === undefined || res.destroyed) return;
     if (raw === 'too_large') {
-      sendJson(res, 413, dialect.errorJson(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`));
+      fail(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`);
       return;
+    }
+    if (dialect.authorize) {
+      // The dialect's own credential check (a request signature), before anything else is read.
+      const refusal = await dialect.authorize({ method: req.method ?? 'POST', target: req.url ?? '/', headers: req.headers, body: raw });
+      if (res.destroyed) return;
+      if (refusal !== undefined) {
+        sendJson(res, refusal.status, refusal.body, refusal.headers);
+        return;
+      }
     }
     const text = raw.toString('utf8');
     let body: unknown;
@@ -145,13 +155,13 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       body = JSON.parse(text);
     } catch (e) {
       record.body = text;
-      sendJson(res, 400, dialect.errorJson(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`));
+      fail(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`);
       return;
     }
     record.body = body;
     const info = dialect.inspect(body, route.info);
     if (typeof info === 'string') {
-      sendJson(res, 400, dialect.errorJson(400, info));
+      fail(400, info);
       return;
     }
     record.stream = info.stream;
@@ -164,7 +174,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       plan = buildPlan(directives);
     } catch (e) {
       if (!(e instanceof DirectiveError)) throw e;
-      sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+      fail(400, `sluice mock: ${e.message}`);
       return;
     }
     log.changed(record);
@@ -202,7 +212,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
     handleApi(req, res, route, directives).catch((e: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`));
+      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`), route.dialect.errorHeaders?.(500));
       else res.destroy();
     });
   };

@@ -11,12 +11,14 @@ import { openai } from './openai/index.ts';
 import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
+import { bedrock } from './bedrock/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
   anthropic,
   gemini,
   demo,
+  bedrock,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));

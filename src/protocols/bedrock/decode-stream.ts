@@ -57,15 +57,11 @@ export function createBedrockStreamDecoder(emit: EventSink, ctx: DecodeContext, 
     }
   };
   /** The block at `index`, opened as `kind` on its first delta (text and reasoning have no start event). */
-  const open = (index: number, kind: 'text' | 'reasoning'): Block => {
-    let b = blocks.get(index);
-    if (b === undefined) {
-      ensureStarted();
-      b = { kind };
-      blocks.set(index, b);
-      emit({ type: 'block-start', index, block: { kind } });
-    }
-    return b;
+  const open = (index: number, kind: 'text' | 'reasoning'): void => {
+    if (blocks.has(index)) return;
+    ensureStarted();
+    blocks.set(index, { kind });
+    emit({ type: 'block-start', index, block: { kind } });
   };
 
   const onBlockStart = (ev: Json, data: string): void => {

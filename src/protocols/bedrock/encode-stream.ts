@@ -22,8 +22,9 @@ export function createConverseStreamEncoder(ctx: FrontContext, out: StreamOutput
   let usage: Usage | undefined;
   let stopped = false;
 
+  const bytes = byteOutput(out);
   const write = (type: string, json: string): void => {
-    out.write(encodeEvent(type, json));
+    bytes(encodeEvent(type, json));
   };
 
   return (ev: StreamEvent): void => {
@@ -82,9 +83,15 @@ export function createConverseStreamEncoder(ctx: FrontContext, out: StreamOutput
       case 'error': {
         ended = true;
         const ex = streamExceptionFor(ev.error);
-        out.write(encodeException(ex.type, ex.json));
+        bytes(encodeException(ex.type, ex.json));
         return;
       }
     }
   };
+}
+
+/** The output's byte writer: event-stream is binary (every gateway output has one). */
+export function byteOutput(out: StreamOutput): (chunk: Uint8Array) => void {
+  if (out.writeBytes === undefined) throw new Error('the Bedrock front writes AWS event-stream bytes: the output needs writeBytes');
+  return out.writeBytes.bind(out);
 }

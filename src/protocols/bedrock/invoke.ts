@@ -17,6 +17,7 @@ import { createAnthropicStreamEncoder } from '../anthropic/encode-stream.ts';
 import { encodeEvent, encodeException } from './event-stream.ts';
 import { streamExceptionFor } from './errors.ts';
 import { validationError } from './decode-request.ts';
+import { byteOutput } from './encode-stream.ts';
 
 export const BEDROCK_ANTHROPIC_VERSION = 'bedrock-2023-05-31';
 /** The Messages API version the Anthropic front assumes for an invoke body. */
@@ -58,22 +59,22 @@ export function createInvokeStreamEncoder(ctx: FrontContext, out: StreamOutput):
   let firstByteMs = -1;
   let usage: Usage | undefined;
   let failure: GatewayError | undefined;
+  const bytes = byteOutput(out);
   const sse: StreamOutput = {
-    write(chunk: string | Uint8Array): void {
+    write(text: string): void {
       // The Anthropic encoder writes one whole `event: NAME\ndata: JSON\n\n` per call.
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       const nameEnd = text.indexOf('\n');
       const name = text.startsWith('event: ') ? text.slice(7, nameEnd) : '';
       if (name === 'error' && failure !== undefined) {
         const ex = streamExceptionFor(failure);
-        out.write(encodeException(ex.type, ex.json));
+        bytes(encodeException(ex.type, ex.json));
         return;
       }
       const dataAt = text.indexOf('data: ');
       let json = text.slice(dataAt + 6, text.length - 2);
       if (firstByteMs < 0) firstByteMs = Date.now() - startedAt;
       if (name === 'message_stop') json = withMetrics(json, usage, Date.now() - startedAt, firstByteMs);
-      out.write(chunkMessage(json));
+      bytes(chunkMessage(json));
     },
   };
   const encode = createAnthropicStreamEncoder(ctx, sse);

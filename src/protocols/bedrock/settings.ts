@@ -23,8 +23,14 @@ export function regionalBaseUrl(region: string): string {
   return `https://bedrock-runtime.${region}.amazonaws.com`;
 }
 
+/** The region a provider signs for: its own, else the environment's (as the AWS SDKs do). */
+export function regionOf(endpoint: UpstreamEndpoint, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return settingsOf(endpoint).region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+}
+
 export function baseUrlOf(endpoint: UpstreamEndpoint): string {
-  const base = endpoint.baseUrl !== '' ? endpoint.baseUrl : regionalBaseUrl(settingsOf(endpoint).region ?? 'us-east-1');
+  // The provider type's check makes sure a region is known; us-east-1 only for codec unit tests.
+  const base = endpoint.baseUrl !== '' ? endpoint.baseUrl : regionalBaseUrl(regionOf(endpoint) ?? 'us-east-1');
   return base.replace(/\/+$/, '');
 }
 

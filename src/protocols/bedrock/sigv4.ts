@@ -22,18 +22,25 @@ export interface SignableRequest {
   body: string;
 }
 
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+
+function bytesOf(d: SourceData): string | Uint8Array {
+  if (typeof d === 'string') return d;
+  return d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
 /** SHA-256 for @smithy/signature-v4 on node:crypto (the AWS SDK's Node hash does the same). */
 export class NodeSha256 {
-  readonly #secret: Uint8Array | string | undefined;
+  readonly #secret: string | Uint8Array | undefined;
   #hash: Hash | Hmac;
 
-  constructor(secret?: Uint8Array | string) {
-    this.#secret = secret;
+  constructor(secret?: SourceData) {
+    this.#secret = secret === undefined ? undefined : bytesOf(secret);
     this.#hash = this.#create();
   }
 
-  update(data: Uint8Array | string): void {
-    this.#hash.update(data);
+  update(data: SourceData): void {
+    this.#hash.update(bytesOf(data));
   }
 
   digest(): Promise<Uint8Array> {

@@ -50,7 +50,7 @@ const ctx = (variant?: string): FrontContext =>
 function streamWith(events: StreamEvent[], encoderFor = createConverseStreamEncoder): Handler {
   return (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
-    const encode = encoderFor(ctx(), { write: (c) => res.write(c) });
+    const encode = encoderFor(ctx(), { write: (c) => res.write(c), writeBytes: (c) => res.write(c) });
     for (const ev of events) encode(ev);
     res.end();
   };
