@@ -14,14 +14,14 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 
 export const bedrockSettingFields = {
   /** AWS region of the endpoint and the signature; default AWS_REGION / AWS_DEFAULT_REGION. */
-  region: z.string().regex(REGION, 'an AWS region such as us-east-1'),
+  region: z.string().regex(REGION, 'an AWS region such as us-east-1').optional(),
   /** Family of model ids that do not name one (application inference profile ARNs). */
-  model_family: z.enum(MODEL_FAMILIES as [string, ...string[]]),
-  access_key_id: z.string().min(1),
-  secret_access_key: z.string().min(1),
-  session_token: z.string().min(1),
+  model_family: z.enum(MODEL_FAMILIES as [string, ...string[]]).optional(),
+  access_key_id: z.string().min(1).optional(),
+  secret_access_key: z.string().min(1).optional(),
+  session_token: z.string().min(1).optional(),
   /** A profile of ~/.aws/config and ~/.aws/credentials for the credential chain. */
-  profile: z.string().min(1),
+  profile: z.string().min(1).optional(),
 };
 
 /**
