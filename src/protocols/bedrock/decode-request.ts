@@ -25,11 +25,20 @@ export function validationError(path: string, message: string): GatewayError {
   return new GatewayError('invalid_request', `1 validation error detected: ${where}${message}`, { param: path === '' ? undefined : path });
 }
 
+/** zod's issue in Bedrock's words: list members are `N.member`, constraints as AWS states them. */
 function check<T extends z.ZodType>(schema: T, value: unknown, path: string): z.infer<T> {
-  const result = schema.safeParse(value, { error: (issue) => (issue.input === undefined ? 'Member must not be null' : undefined) });
+  const result = schema.safeParse(value, {
+    error: (issue) => {
+      if (issue.input === undefined) return 'Member must not be null';
+      if (issue.code === 'too_small') return `Member must have ${issue.origin === 'array' || issue.origin === 'string' ? 'length ' : ''}greater than or equal to ${String(issue.minimum)}`;
+      if (issue.code === 'too_big') return `Member must have ${issue.origin === 'array' || issue.origin === 'string' ? 'length ' : ''}less than or equal to ${String(issue.maximum)}`;
+      return undefined;
+    },
+  });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const full = [path, ...(issue?.path ?? []).map(String)].filter((p) => p !== '').join('.');
+  const steps = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `${p}.member` : String(p)));
+  const full = [path, ...steps].filter((p) => p !== '').join('.');
   throw validationError(full, issue?.message ?? 'invalid value');
 }
 
