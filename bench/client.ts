@@ -4,7 +4,7 @@
 
 import { Pool } from 'undici';
 
-export type Dialect = 'openai' | 'anthropic';
+export type Dialect = 'openai' | 'anthropic' | 'cohere';
 
 /** How a client reaches one contender for one kind of upstream. */
 export interface Endpoint {
@@ -19,7 +19,7 @@ export interface Endpoint {
 
 export function requestBody(ep: Endpoint, text: string, stream: boolean): string {
   const messages = [{ role: 'user', content: text }];
-  return ep.dialect === 'openai'
+  return ep.dialect !== 'anthropic'
     ? JSON.stringify({ model: ep.model, stream, messages })
     : JSON.stringify({ model: ep.model, stream, max_tokens: 1024, messages });
 }
@@ -33,7 +33,8 @@ export function pool(port: number, connections = 64): Pool {
   return new Pool(`http://127.0.0.1:${port}`, { connections, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
 }
 
-const TERMINAL: Record<Dialect, string> = { openai: 'data: [DONE]', anthropic: 'event: message_stop' };
+// Cohere's last event is message-end; a failed one says ERROR/TIMEOUT instead of COMPLETE.
+const TERMINAL: Record<Dialect, string> = { openai: 'data: [DONE]', anthropic: 'event: message_stop', cohere: '"finish_reason":"COMPLETE"' };
 const TAIL = 256;
 
 function send(p: Pool, ep: Endpoint, text: string, stream: boolean) {
@@ -104,7 +105,7 @@ export function countContentEvents(chunk: Buffer, dialect: Dialect): number {
     if (i !== 0 && chunk[i - 1] !== 0x0a && chunk[i - 1] !== 0x0d) continue;
     const end = chunk.indexOf(0x0a, i);
     const line = chunk.toString('utf8', i, end < 0 ? chunk.length : end);
-    if (dialect === 'openai' ? /"content":"[^"]/.test(line) : line.includes('"text_delta"')) n++;
+    if (dialect === 'openai' ? /"content":"[^"]/.test(line) : dialect === 'cohere' ? /"content-delta".*"text":"[^"]/.test(line) : line.includes('"text_delta"')) n++;
   }
   return n;
 }

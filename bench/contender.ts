@@ -59,6 +59,12 @@ export function anthropic(port: number, model: string, headers: Record<string, s
   return { port, path, headers: { ...headers, 'anthropic-version': '2023-06-01' }, dialect: 'anthropic', model };
 }
 
+export const COHERE_PATH = '/v2/chat';
+
+export function cohere(port: number, model: string, headers: Record<string, string> = AUTH, path = COHERE_PATH): Endpoint {
+  return { port, path, headers, dialect: 'cohere', model };
+}
+
 /** Refuses (stops it and says why) a contender that listens on anything but loopback. */
 export async function checkLoopback(c: Contender): Promise<Contender | string> {
   const bad = listeningAddresses(c.pids).filter((a) => !isLoopbackAddress(a));

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anthropic, AUTH, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
+import { anthropic, AUTH, cohere, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
@@ -92,11 +92,16 @@ export const claudeCodeRouter: ContenderSpec = {
   start: (env) => startClaudeCodeRouter(env, (port) => ({ mock: anthropic(port, 'mock,m'), paced: anthropic(port, 'paced,m') })),
 };
 
-type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic';
+type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic' | 'cohere→openai';
 
-export function sluice(route: SluiceRoute): ContenderSpec {
+/**
+ * `root`: another checkout of sluice (BENCH_BASELINE), measured beside this one in the same run, so a
+ * change's cost is a before/after ratio on the same machine state rather than two runs apart.
+ */
+export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
+  const label = root === ROOT ? '' : ` @${baselineVersion(root)}`;
   return {
-    name: `sluice ${route}`,
+    name: `sluice ${route}${label}`,
     async start(env) {
       const dir = join(env.workDir, `sluice-${route.replace('→', '-')}`);
       mkdirSync(dir, { recursive: true });
@@ -104,12 +109,12 @@ export function sluice(route: SluiceRoute): ContenderSpec {
       writeFileSync(config, sluiceConfig(env, dir));
       // As users start it: through bin/sluice, with the Node flags it passes (the bench's own ride in
       // NODE_OPTIONS). cwd: the default sqlite store and anything else relative land in the work dir.
-      const child: Child = await startChild(SLUICE_BIN, ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
+      const child: Child = await startChild(root === ROOT ? SLUICE_BIN : join(root, 'bin/sluice'), ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
         cwd: dir,
         env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
       });
       const toAnthropic = route === 'openai→anthropic';
-      const front = route === 'anthropic→openai' ? anthropic : openai;
+      const front = route === 'anthropic→openai' ? anthropic : route === 'cohere→openai' ? cohere : openai;
       return {
         name: this.name,
         mock: front(child.port, toAnthropic ? 'ma' : 'm'),
@@ -117,7 +122,7 @@ export function sluice(route: SluiceRoute): ContenderSpec {
         upstream: toAnthropic ? 'anthropic' : 'openai',
         pids: [child.pid],
         gcOnSignal: true,
-        version: sluiceVersion(),
+        version: root === ROOT ? sluiceVersion() : `baseline ${baselineVersion(root)}`,
         stop: () => child.stop(),
       };
     },
@@ -162,6 +167,17 @@ function sluiceVersion(): string {
   return cachedVersion;
 }
 
+function baselineVersion(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return root;
+  }
+}
+
+/** `BENCH_BASELINE=DIR`: a checkout (with its node_modules) of an earlier sluice, same-protocol route. */
+const BASELINE = process.env.BENCH_BASELINE;
+
 /** Every contender in report order. */
 export const CONTENDERS: ContenderSpec[] = [
   direct,
@@ -169,8 +185,10 @@ export const CONTENDERS: ContenderSpec[] = [
   undiciFloor,
   nginx,
   portkey,
+  ...(BASELINE ? [sluice('openai→openai', BASELINE)] : []),
   sluice('openai→openai'),
   sluice('anthropic→openai'),
   claudeCodeRouter,
   sluice('openai→anthropic'),
+  sluice('cohere→openai'),
 ];

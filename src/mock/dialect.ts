@@ -54,6 +54,8 @@ export interface RouteInfo {
  */
 export interface MockRoute {
   path: RegExp;
+  /** For `sluice mock --help`: the endpoint as users write it, and what it is. */
+  help: [endpoint: string, what: string];
   /** Facts the path carries (the match of `path`); none by default. */
   info?(match: RegExpExecArray, query: URLSearchParams): RouteInfo;
 }
@@ -71,6 +73,8 @@ export interface Dialect {
   /** An event whose data is not valid JSON, for fault=malformed. */
   malformedEvent(ctx: StreamContext): SseEvent;
   keepaliveEvent: SseEvent;
+  /** The dialect's own stream ends with `data: [DONE]` (fault done_after_stop then adds nothing, Q-9). */
+  endsWithDone?: boolean;
   /** Content type of the streamed answer (SSE unless the dialect frames its own way). */
   sseContentType: string;
   requestIdHeader: string;

@@ -208,7 +208,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const route = matchRoute(path, url.searchParams);
     if (route === undefined || req.method !== 'POST') {
       req.resume();
-      const message = `sluice mock: no route for ${req.method} ${pathname} (POST to a path of one of: ${mockDialects().map((d) => d.routes.map((r) => `${d.name} ${r.path.source}`).join(', ')).join('; ')})`;
+      const message = `sluice mock: no route for ${req.method} ${pathname} (${mockDialects().flatMap((d) => d.routes.map((r) => r.help[0])).join(', ')})`;
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
     handleApi(req, res, route, directives).catch((e: unknown) => {

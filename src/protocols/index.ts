@@ -12,6 +12,7 @@ import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
 import { bedrock } from './bedrock/index.ts';
+import { cohere } from './cohere/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
@@ -19,6 +20,7 @@ export const protocols: readonly Protocol[] = [
   gemini,
   demo,
   bedrock,
+  cohere,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));

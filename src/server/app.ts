@@ -14,7 +14,7 @@ import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type Reques
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
 import { Authenticator, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
-import { readBody } from './body.ts';
+import { readRequestBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
 import { httpOutput } from './http-output.ts';
 import { RouteTable, type RouteMatch } from './routes.ts';
@@ -169,7 +169,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
           return reject(new GatewayError('unauthorized', 'missing or invalid API key'));
         }
       }
-      const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readBody(req, config.server.maxBodyBytes);
+      const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readRequestBody(req, config.server.maxBodyBytes);
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') req.resume();
       if (route.op === 'custom') {
         const answer = await route.handle!({ ...info, method: req.method ?? 'GET', path: url.pathname, body, requestId, keyName: key?.name }, services);

@@ -162,7 +162,7 @@ function inspect(body: unknown): Inspected | string {
 
 export const anthropicMock: Dialect = {
   name: 'anthropic',
-  routes: [{ path: /\/messages$/ }],
+  routes: [{ path: /\/messages$/, help: ['POST …/v1/messages', 'Anthropic'] }],
   inspect,
   streamEvents,
   responseJson,

@@ -243,6 +243,7 @@ export const bedrockMock: Dialect = {
   routes: [
     {
       path: ROUTE,
+      help: ['POST …/model/{id}/converse-stream', 'Bedrock Converse (also /converse), SigV4 checked, AWS event-stream'],
       info(m) {
         let model = m[1];
         try {

@@ -180,6 +180,7 @@ export const geminiMock: Dialect = {
   routes: [
     {
       path: /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/,
+      help: ['POST …/models/M:streamGenerateContent?alt=sse', 'Gemini (also :generateContent; without alt=sse: a streamed JSON array)'],
       info(match, query) {
         const stream = match[2] === 'streamGenerateContent';
         let model = match[1]!;

@@ -219,7 +219,7 @@ function inspect(body: unknown): Inspected | string {
 
 export const openaiMock: Dialect = {
   name: 'openai',
-  routes: [{ path: /\/chat\/completions$/ }],
+  routes: [{ path: /\/chat\/completions$/, help: ['POST …/chat/completions', 'OpenAI (any base path prefix)'] }],
   inspect,
   streamEvents,
   responseJson,
@@ -228,6 +228,7 @@ export const openaiMock: Dialect = {
   malformedEvent,
   // OpenRouter's comment lines.
   keepaliveEvent: { comment: 'OPENROUTER PROCESSING' },
+  endsWithDone: true,
   sseContentType: 'text/event-stream; charset=utf-8',
   requestIdHeader: 'x-request-id',
 };
