@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anthropic, AUTH, cohere, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
+import { anthropic, AUTH, cohere, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, responses, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
@@ -92,7 +92,18 @@ export const claudeCodeRouter: ContenderSpec = {
   start: (env) => startClaudeCodeRouter(env, (port) => ({ mock: anthropic(port, 'mock,m'), paced: anthropic(port, 'paced,m') })),
 };
 
-type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic' | 'cohere→openai';
+type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic' | 'responses→openai' | 'responses→anthropic' | 'responses→responses' | 'cohere→openai';
+
+/** Front endpoint, the models (mock, paced) and the upstream dialect of each route. */
+const ROUTES: Record<SluiceRoute, { front: typeof openai; mock: string; paced: string; upstream: Contender['upstream'] }> = {
+  'openai→openai': { front: openai, mock: 'm', paced: 'p', upstream: 'openai' },
+  'anthropic→openai': { front: anthropic, mock: 'm', paced: 'p', upstream: 'openai' },
+  'openai→anthropic': { front: openai, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
+  'responses→openai': { front: responses, mock: 'm', paced: 'p', upstream: 'openai' },
+  'responses→anthropic': { front: responses, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
+  'responses→responses': { front: responses, mock: 'mr', paced: 'pr', upstream: 'responses' },
+  'cohere→openai': { front: cohere, mock: 'm', paced: 'p', upstream: 'openai' },
+};
 
 /**
  * `root`: another checkout of sluice (BENCH_BASELINE), measured beside this one in the same run, so a
@@ -113,13 +124,12 @@ export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
         cwd: dir,
         env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
       });
-      const toAnthropic = route === 'openai→anthropic';
-      const front = route === 'anthropic→openai' ? anthropic : route === 'cohere→openai' ? cohere : openai;
+      const r = ROUTES[route];
       return {
         name: this.name,
-        mock: front(child.port, toAnthropic ? 'ma' : 'm'),
-        paced: front(child.port, toAnthropic ? 'pa' : 'p'),
-        upstream: toAnthropic ? 'anthropic' : 'openai',
+        mock: r.front(child.port, r.mock),
+        paced: r.front(child.port, r.paced),
+        upstream: r.upstream,
         pids: [child.pid],
         gcOnSignal: true,
         version: root === ROOT ? sluiceVersion() : `baseline ${baselineVersion(root)}`,
@@ -142,11 +152,15 @@ providers:
   mocka: { type: anthropic, base_url: http://127.0.0.1:${env.mockPort}, timeouts: ${timeouts} }
   paced: { type: openai, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
   paceda: { type: anthropic, base_url: http://127.0.0.1:${env.pacedPort}, timeouts: ${timeouts} }
+  mockr: { type: openai-responses, base_url: http://127.0.0.1:${env.mockPort}/v1, timeouts: ${timeouts} }
+  pacedr: { type: openai-responses, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
 models:
   m: { targets: [{ provider: mock, model: bench }] }
   ma: { targets: [{ provider: mocka, model: bench }] }
   p: { targets: [{ provider: paced, model: bench }] }
   pa: { targets: [{ provider: paceda, model: bench }] }
+  mr: { targets: [{ provider: mockr, model: bench }] }
+  pr: { targets: [{ provider: pacedr, model: bench }] }
 `;
 }
 
@@ -190,5 +204,8 @@ export const CONTENDERS: ContenderSpec[] = [
   sluice('anthropic→openai'),
   claudeCodeRouter,
   sluice('openai→anthropic'),
+  sluice('responses→openai'),
+  sluice('responses→anthropic'),
+  sluice('responses→responses'),
   sluice('cohere→openai'),
 ];

@@ -1,4 +1,4 @@
-// The canonical request: every front decodes into it, every upstream encodes from it (STYLE.md:
+// The canonical request: every front decodes into it, every upstream encodes from it (docs/style.md:
 // N + M translations, never N x M). It imports nothing else from sluice.
 
 /** A dialect's name, as the protocol registry declares it (src/protocols/index.ts). */

@@ -1,4 +1,4 @@
-// The one place that wires the stages in order (STYLE.md):
+// The one place that wires the stages in order (docs/style.md):
 //   client body -> front decode -> ChatRequest -> router -> attempt (upstream encode, auth, transport,
 //   framing, upstream decode, normalize) -> commit gate -> front encode -> client output
 // It writes to a ClientOutput (gateway/output.ts), never to a socket, and takes its clock and HTTP

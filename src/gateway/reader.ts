@@ -227,7 +227,8 @@ export function decodeJsonBody(
   } catch {
     throw new GatewayError('upstream_malformed', `upstream sent a body that is neither a stream nor JSON: ${text.slice(0, 120)}`);
   }
-  if (json === null || typeof json !== 'object' || 'error' in (json as object)) {
+  // A null `error` is no error: OpenAI Responses objects always carry `"error": null`.
+  if (json === null || typeof json !== 'object' || ((json as { error?: unknown }).error ?? null) !== null) {
     // An error body under a 2xx status: let the dialect read its status and message.
     throw codec.decodeError(errorStatusOf(json) ?? (status >= 400 ? status : 502), text, headers, ctx);
   }

@@ -13,6 +13,7 @@ import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
 import { bedrock } from './bedrock/index.ts';
 import { cohere } from './cohere/index.ts';
+import { openaiResponses } from './openai-responses/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
@@ -21,6 +22,7 @@ export const protocols: readonly Protocol[] = [
   demo,
   bedrock,
   cohere,
+  openaiResponses,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));

@@ -136,8 +136,7 @@ const readable = (front: FrontCodec, output: string): string =>
 const normalizeIds = (s: string): string =>
   s
     .replace(/chatcmpl-[A-Za-z0-9]+/g, 'chatcmpl-X')
-    .replace(/msg_[A-Za-z0-9]+/g, 'msg_X')
-    .replace(/(call|toolu)_[A-Za-z0-9]+/g, '$1_X')
+    .replace(/\b(resp|msg|rs|fc|ctc|call|toolu)_[A-Za-z0-9]+/g, '$1_X')
     // Fronts whose ids are UUIDs (Cohere's message ids).
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'UUID');
 

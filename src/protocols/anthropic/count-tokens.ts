@@ -1,6 +1,6 @@
-// POST /v1/messages/count_tokens (anthropic-messages.md §11: Claude Code calls it to decide when to
-// compact): the front's answer shape, and the upstream capability that asks an Anthropic-dialect
-// host for its own count. The count endpoint takes the request's content fields only.
+// POST /v1/messages/count_tokens (Anthropic's token count, answered as `{"input_tokens": n}`): the
+// front's answer shape, and the upstream capability that asks an Anthropic-dialect host for its own
+// count. The count endpoint takes the request's content fields only.
 
 import type { FrontContext, TokenCount, UpstreamCodec, UpstreamHttpRequest } from '../../core/protocol.ts';
 import { buildAnthropicRequest, messagesUrl } from './encode-request.ts';

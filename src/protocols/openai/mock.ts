@@ -1,5 +1,5 @@
 // OpenAI Chat Completions as the mock speaks it (protocols/openai-chat.md §5–§7), plus the
-// OpenAI-compatible quirks of upstream-quirks.md §C–§E. Chunk strings are assembled from
+// OpenAI-compatible quirks of docs/quirks.md §C–§E. Chunk strings are assembled from
 // pre-stringified constant parts: the benchmark drives thousands of these streams.
 
 import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
