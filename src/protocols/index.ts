@@ -14,6 +14,8 @@ import { demo } from './demo/index.ts';
 import { bedrock } from './bedrock/index.ts';
 import { cohere } from './cohere/index.ts';
 import { openaiResponses } from './openai-responses/index.ts';
+import { vertex } from './vertex/index.ts';
+import { azureOpenAI } from './azure-openai/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
@@ -23,6 +25,8 @@ export const protocols: readonly Protocol[] = [
   bedrock,
   cohere,
   openaiResponses,
+  vertex,
+  azureOpenAI,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));
@@ -63,7 +67,7 @@ export function findPreset(name: string): PresetEntry | undefined {
 }
 
 export function mockDialects(): MockDialect[] {
-  return protocols.flatMap((p) => (p.mock ? [p.mock] : []));
+  return protocols.flatMap((p) => (p.mock === undefined ? [] : Array.isArray(p.mock) ? p.mock : [p.mock as MockDialect]));
 }
 
 export function doctorProbe(name: string): DoctorProbe | undefined {

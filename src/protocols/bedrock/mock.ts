@@ -7,7 +7,7 @@
 
 import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
 import type { Finish, Plan } from '../../mock/directives.ts';
-import { type Dialect, type Inspected, type MockHttpRequest, type MockRefusal, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
 import type { Framed } from '../../mock/framing.ts';
 import { encodeEvent, encodeException } from './event-stream.ts';
 import { verifySigV4, type KnownKey } from './sigv4-verify.ts';
@@ -202,9 +202,9 @@ function frameStream(events: SseEvent[], plan: Plan, ctx: StreamContext): Framed
   };
 }
 
-async function authorize(req: MockHttpRequest): Promise<MockRefusal | undefined> {
+async function verify(req: MockSignedRequest): Promise<MockHttpReply | undefined> {
   const auth = req.headers.authorization;
-  const refuse = (status: number, type: string, message: string): MockRefusal => ({
+  const refuse = (status: number, type: string, message: string): MockHttpReply => ({
     status,
     body: JSON.stringify({ message }),
     headers: { 'x-amzn-errortype': type + CORAL },
@@ -213,7 +213,7 @@ async function authorize(req: MockHttpRequest): Promise<MockRefusal | undefined>
     if (auth.slice(7) === MOCK_BEDROCK_API_KEY) return undefined;
     return refuse(403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
   }
-  const verdict = await verifySigV4(req, (id) => KEYS[id], Date.now());
+  const verdict = await verifySigV4({ method: req.method, target: req.target, headers: req.headers, body: req.rawBody }, (id) => KEYS[id], Date.now());
   return verdict.ok ? undefined : refuse(verdict.status, verdict.type, verdict.message);
 }
 
@@ -244,6 +244,7 @@ export const bedrockMock: Dialect = {
     {
       path: ROUTE,
       help: ['POST …/model/{id}/converse-stream', 'Bedrock Converse (also /converse), SigV4 checked, AWS event-stream'],
+      verify,
       info(m) {
         let model = m[1];
         try {
@@ -266,5 +267,4 @@ export const bedrockMock: Dialect = {
   sseContentType: 'application/vnd.amazon.eventstream',
   requestIdHeader: 'x-amzn-requestid',
   frameStream,
-  authorize,
 };
