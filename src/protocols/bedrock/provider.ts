@@ -58,7 +58,7 @@ export const bedrockProviderType: ProviderType = {
     if (s.sessionToken !== undefined && s.accessKeyId === undefined) problem('session_token', 'needs access_key_id and secret_access_key');
     if (s.profile !== undefined && s.accessKeyId !== undefined) problem('profile', 'give either a profile or access keys, not both');
   },
-  create(endpoint) {
+  create(endpoint, env) {
     const codecs = new Map<ModelFamily, UpstreamCodec>();
     return {
       kind: 'http',
@@ -68,7 +68,8 @@ export const bedrockProviderType: ProviderType = {
         if (codec === undefined) codecs.set(family, (codec = bedrockUpstreamCodec(family)));
         return codec;
       },
-      auth: bedrockAuth(endpoint),
+      // The gateway's clock signs requests and judges credential expiry (tests drive a manual one).
+      auth: bedrockAuth(endpoint, process.env, env?.now),
     };
   },
 };
