@@ -17,6 +17,7 @@ import { frontCodec } from '../protocols/index.ts';
 import { DEFAULT_ENV, runCompleteAttempt, runCountAttempt, runStreamAttempt, type AttemptEnv, type ResolvedTarget } from './attempt.ts';
 import type { ClientOutput } from './output.ts';
 import type { ChatResponse } from '../core/response.ts';
+import { countRequestTokens } from '../tokenize/index.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
 
@@ -83,7 +84,8 @@ export interface ChatContext {
 }
 
 /** Counts tokens locally when no upstream can (a tokenizer; an estimate). */
-export type LocalCounter = (chat: ChatRequest) => TokenCount;
+/** Counts a request's input tokens without the upstream; `model` is the target's upstream model name when known. */
+export type LocalCounter = (chat: ChatRequest, model?: string) => TokenCount | Promise<TokenCount>;
 
 export class Pipeline {
   private readonly config: Config;
@@ -92,7 +94,7 @@ export class Pipeline {
   private readonly env: AttemptEnv;
   private readonly countLocally: LocalCounter;
 
-  constructor(config: Config, router: Router, hooks: PipelineHooks = {}, env: AttemptEnv = DEFAULT_ENV, countLocally: LocalCounter = estimateCount) {
+  constructor(config: Config, router: Router, hooks: PipelineHooks = {}, env: AttemptEnv = DEFAULT_ENV, countLocally: LocalCounter = tokenizerCount) {
     this.config = config;
     this.router = router;
     this.hooks = hooks;
@@ -317,9 +319,11 @@ export class Pipeline {
           this.hooks.onAttemptError?.(target, err instanceof GatewayError ? err : new GatewayError('internal', String(err)));
         }
       }
-      count ??= this.countLocally(chat);
+      count ??= await this.countLocally(chat, target?.model);
       if (!front.encodeCount) throw new GatewayError('not_found', `${front.name} has no token count endpoint`);
-      out.sendJson(200, ctx.headers, front.encodeCount(count, frontContext(chat, ctx)));
+      // A local count is an estimate of what the upstream will bill (docs/token-counting.md).
+      const headers = count.estimated ? { ...ctx.headers, 'x-sluice-token-count': 'estimated' } : ctx.headers;
+      out.sendJson(200, headers, front.encodeCount(count, frontContext(chat, ctx)));
       return count;
     } finally {
       offClose();
@@ -406,9 +410,10 @@ function frontContext(chat: ChatRequest, ctx: ChatContext): FrontContext {
   };
 }
 
-/** Without a tokenizer: the usage estimate's count for the whole request (marked as an estimate). */
-function estimateCount(chat: ChatRequest): TokenCount {
-  return { inputTokens: estimateUsage(chat, 0).inputTokens, estimated: true };
+/** The default local counter: a real tokenizer chosen by the model family (src/tokenize/). */
+async function tokenizerCount(chat: ChatRequest, model?: string): Promise<TokenCount> {
+  const { inputTokens } = await countRequestTokens(chat, model ?? chat.model);
+  return { inputTokens, estimated: true };
 }
 
 function endReasonFor(error: GatewayError): EndReason {

@@ -99,6 +99,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['model', 'target', 'direction', 'estimated'] as const,
     registers,
   });
+  const tokenDetails = new Counter({
+    name: 'sluice_token_details_total',
+    help: 'Parts of sluice_tokens_total the upstream reported: kind="cache_read" and "cache_write" of direction="in", kind="reasoning" of direction="out".',
+    labelNames: ['model', 'target', 'kind'] as const,
+    registers,
+  });
   for (const reason of STREAM_END_REASONS) streamsEnded.inc({ reason }, 0);
 
   const limit = opts.labelLimit ?? 100;
@@ -122,6 +128,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       const estimated = r.usage.estimated === true ? 'true' : 'false';
       tokens.inc({ model, target, direction: 'in', estimated }, r.usage.inputTokens);
       tokens.inc({ model, target, direction: 'out', estimated }, r.usage.outputTokens);
+      const u = r.usage;
+      if (u.cacheReadTokens) tokenDetails.inc({ model, target, kind: 'cache_read' }, u.cacheReadTokens);
+      if (u.cacheWriteTokens) tokenDetails.inc({ model, target, kind: 'cache_write' }, u.cacheWriteTokens);
+      if (u.reasoningTokens) tokenDetails.inc({ model, target, kind: 'reasoning' }, u.reasoningTokens);
     }
   };
 

@@ -46,6 +46,8 @@ export interface RouteInfo {
   pathStream?: boolean;
   /** Stream a JSON array (Gemini streamGenerateContent without alt=sse) instead of SSE. */
   jsonArray?: boolean;
+  /** A token-count endpoint (Anthropic count_tokens, Gemini countTokens): answered by countJson. */
+  count?: boolean;
 }
 
 /**
@@ -135,6 +137,8 @@ export interface Dialect {
   streamEvents(ctx: StreamContext): SseEvent[];
   responseJson(ctx: StreamContext): string;
   errorJson(status: number, message: string): string;
+  /** The answer of a token-count route: the prompt tokens the answer's usage would report. */
+  countJson?(tokens: number): string;
   midStreamError(ctx: StreamContext): SseEvent;
   /** An event whose data is not valid JSON, for fault=malformed. */
   malformedEvent(ctx: StreamContext): SseEvent;

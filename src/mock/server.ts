@@ -252,6 +252,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       info,
       requestId: record.id,
       jsonArray: route.info.jsonArray === true,
+      count: route.info.count === true,
       markFault: () => {
         record.outcome = 'fault';
       },
