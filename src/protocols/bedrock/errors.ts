@@ -142,6 +142,8 @@ const FRONT_TYPE: Readonly<Record<ErrorCode, string>> = {
   model_not_found: 'ResourceNotFoundException',
   not_found: 'ResourceNotFoundException',
   rate_limited: 'ThrottlingException',
+  // A key over its spend budget: 429 with retry-after until the reset (SPEC §12); Bedrock's nearest is a quota.
+  budget_exceeded: 'ServiceQuotaExceededException',
   upstream_rate_limited: 'ThrottlingException',
   upstream_overloaded: 'ServiceUnavailableException',
   no_targets: 'ServiceUnavailableException',
