@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Answer } from './content.ts';
 import type { Plan } from './directives.ts';
+import type { Framed } from './framing.ts';
 
 export type MockDialect = Dialect;
 
@@ -73,6 +74,18 @@ export interface MockRoute {
    * query parameter) before anything is answered; a reply refuses it. Body not yet read.
    */
   authorize?(req: MockHttpRequest, ctx: MockContext): MockHttpReply | undefined;
+  /**
+   * Like `authorize`, over the request exactly as sent, body included, once it was read (a request
+   * signature covers the raw path and the body: Bedrock's SigV4). May be async; a reply refuses it.
+   */
+  verify?(req: MockSignedRequest, ctx: MockContext): Promise<MockHttpReply | undefined> | MockHttpReply | undefined;
+}
+
+/** What `verify` sees besides MockHttpRequest: the request target and body as they arrived. */
+export interface MockSignedRequest extends MockHttpRequest {
+  /** The request target as received: percent-encoded path (directives segment included) and query. */
+  target: string;
+  rawBody: Buffer;
 }
 
 /** A request as a dialect's hooks see it. */
@@ -134,8 +147,16 @@ export interface Dialect {
   keepaliveEvent: SseEvent;
   /** The dialect's own stream ends with `data: [DONE]` (fault done_after_stop then adds nothing, Q-9). */
   endsWithDone?: boolean;
+  /** Content type of the streamed answer (SSE unless the dialect frames its own way). */
   sseContentType: string;
   requestIdHeader: string;
+  /**
+   * A dialect whose stream is not SSE (AWS event-stream) frames its events itself, with the faults
+   * that apply to its framing; default: framing.ts frameSse.
+   */
+  frameStream?(events: SseEvent[], plan: Plan, ctx: StreamContext): Framed;
+  /** Headers of the dialect's error replies besides the content type (e.g. `x-amzn-ErrorType`). */
+  errorHeaders?(status: number): Record<string, string>;
   /** Embeddings (mock/embeddings.ts), for dialects that have them: their paths and answers. */
   embeddings?: {
     routes: readonly MockRoute[];

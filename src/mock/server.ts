@@ -90,8 +90,8 @@ function sendReply(res: ServerResponse, reply: MockHttpReply): void {
   res.end(reply.body);
 }
 
-function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
 
@@ -231,6 +231,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     });
     log.changed(record);
 
+    const fail = (status: number, message: string): void => sendJson(res, status, dialect.errorJson(status, message), dialect.errorHeaders?.(status));
     const refused = route.route.authorize?.(hookRequest(req, path, query, ''), contextOf(dialect));
     if (refused !== undefined) {
       req.resume();
@@ -242,8 +243,18 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const raw = await readBody(req);
     if (raw === undefined || res.destroyed) return;
     if (raw === 'too_large') {
-      sendJson(res, 413, dialect.errorJson(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`));
+      fail(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`);
       return;
+    }
+    if (route.route.verify) {
+      // A check over the request as sent, body included (a request signature), before it is answered.
+      const refusal = await route.route.verify({ ...hookRequest(req, path, query, ''), target: req.url ?? '/', rawBody: raw }, contextOf(dialect));
+      if (res.destroyed) return;
+      if (refusal !== undefined) {
+        record.outcome = 'refused';
+        sendReply(res, refusal);
+        return;
+      }
     }
     const text = raw.toString('utf8');
     let body: unknown;
@@ -251,7 +262,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       body = JSON.parse(text);
     } catch (e) {
       record.body = text;
-      sendJson(res, 400, dialect.errorJson(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`));
+      fail(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`);
       return;
     }
     record.body = body;
@@ -261,7 +272,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     }
     const info = dialect.inspect(body, route.info);
     if (typeof info === 'string') {
-      sendJson(res, 400, dialect.errorJson(400, info));
+      fail(400, info);
       return;
     }
     record.stream = info.stream;
@@ -274,7 +285,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       plan = buildPlan(directives);
     } catch (e) {
       if (!(e instanceof DirectiveError)) throw e;
-      sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+      fail(400, `sluice mock: ${e.message}`);
       return;
     }
     log.changed(record);
@@ -357,7 +368,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
     handleApi(req, res, route, directives, path, url.searchParams).catch((e: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`));
+      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`), route.dialect.errorHeaders?.(500));
       else res.destroy();
     });
   };

@@ -205,7 +205,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
-      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, front: front.name };
       if (route.op === 'count-tokens') {
         await pipeline.count(chat, plan, out, ctx);
         return;
