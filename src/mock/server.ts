@@ -168,6 +168,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const record: MockRequestRecord = {
       id: nextId++,
       dialect: dialect.name,
+      method: req.method ?? 'GET',
       path: req.url ?? '',
       headers: req.headers,
       body: undefined,
@@ -215,9 +216,15 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return;
     }
     record.body = body;
-    const info = dialect.inspect(body, route.info);
-    if (typeof info === 'string') {
-      sendJson(res, 400, dialect.errorJson(400, info));
+    const inspected = dialect.inspect(body, route.info);
+    if (typeof inspected === 'string') {
+      sendJson(res, 400, dialect.errorJson(400, inspected));
+      return;
+    }
+    const info = dialect.resolve === undefined ? inspected : dialect.resolve(body, inspected, contextOf(dialect));
+    if ('status' in info) {
+      record.outcome = 'refused';
+      sendJson(res, info.status, dialect.errorJson(info.status, info.message));
       return;
     }
     record.stream = info.stream;
@@ -264,6 +271,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const record: MockRequestRecord = {
       id: nextId++,
       dialect: dialect.name,
+      method: req.method ?? 'GET',
       path: req.url ?? '',
       headers: req.headers,
       body: undefined,
