@@ -1,5 +1,5 @@
 // Cache breakpoints (Anthropic `cache_control`, kept on the canonical request) carried to a Gemini
-// provider that has `context_cache:` (docs/protocols/gemini.md §9, docs/translation.md §11): the
+// provider that has `context_cache:` (docs/protocols/gemini.md §9, docs/translation.md §2, §10): the
 // prefix up to the last breakpoint — systemInstruction, tools, toolConfig and the contents it covers —
 // becomes an explicit cachedContents resource, made once per distinct prefix and model before the
 // request (the codec's prepare step, core/protocol.ts), and the request then names it in
