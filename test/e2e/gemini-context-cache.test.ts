@@ -161,6 +161,10 @@ describe('Anthropic cache breakpoints to a Gemini provider with context_cache', 
     assert.ok(cached >= 1024);
     assert.equal(answer.usage.cache_read_input_tokens, cached);
     assert.equal(answer.usage.input_tokens, 10 + 1, 'the uncached part: the mock counts 10 + one content');
+    // The request record (log line, store, metrics) has the same numbers.
+    const record = records.at(-1)!;
+    assert.equal(record.usage?.cacheReadTokens, cached);
+    assert.equal(record.usage?.inputTokens, 10 + 1 + cached);
     assert.equal(answer.content[0]?.type, 'text');
     const created = linesSaying('context cache: created');
     assert.equal(created.length, 1);
