@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../config/units.ts';
 import { GatewayError } from '../../core/errors.ts';
-import type { UpstreamCalls, UpstreamCodec, UpstreamEndpoint, UpstreamEnv, UpstreamHttpRequest } from '../../core/protocol.ts';
+import type { DecodeContext, UpstreamCalls, UpstreamCodec, UpstreamEndpoint, UpstreamEnv, UpstreamHttpRequest } from '../../core/protocol.ts';
 import type { ChatRequest } from '../../core/request.ts';
 import type { ContextCacheSettings } from './cache-settings.ts';
 import { ContextCaches, GAVE_UP, type CreateOutcome } from './context-cache.ts';
@@ -141,11 +141,13 @@ export function withContextCache(
     prepare,
     decodeError(status, bodyText, headers, ctx) {
       const err = codec.decodeError(status, bodyText, headers, ctx);
-      const sent = sentWith.get(ctx.request);
-      if (sent === undefined || !isCacheGone(status, bodyText)) return err;
+      // Chat attempts pass the request (DecodeContext); other calls (embeddings) never use a cache.
+      const req = (ctx as Partial<DecodeContext>).request;
+      const sent = req === undefined ? undefined : sentWith.get(req);
+      if (req === undefined || sent === undefined || !isCacheGone(status, bodyText)) return err;
       // Deleted or expired early on Google's side: forget it, and let the retry make a new one.
       caches.invalidate(sent.key, sent.name);
-      sentWith.delete(ctx.request);
+      sentWith.delete(req);
       return new GatewayError('upstream_error', `${err.message} (the context cache is gone; a new one is made)`, {
         status: 502,
         retryable: true,
