@@ -3,14 +3,17 @@
 // calls and results, tool definitions, images and documents — never a constant. The result is an
 // estimate for every model whose vocabulary is not published (docs/token-counting.md).
 //
-// Cost: about 7 ms for 100 KB of text with o200k_base (bench `count-tokens`). Agents count the same
-// conversation again and again with one more turn each time, so counts of long text parts are kept
-// in a bounded cache: a repeated count only tokenizes what is new.
+// Cost: about 2.5 ms of CPU for 100 KB of new text (bench/count-tokens.ts; gpt-tokenizer's own
+// countTokens took 7–11 ms, half of it in its split regex, which bpe.ts replaces). Agents count the
+// same conversation again and again with one more turn each time, so counts of long text parts are
+// kept in a bounded cache: a repeated count only tokenizes what is new.
 
 import { Buffer } from 'node:buffer';
 import type { ChatRequest, ContentPart } from '../core/request.ts';
+import { BpeCounter } from './bpe.ts';
 import { vocabularyFor, type Vocabulary } from './families.ts';
 import { imageSize, imageTokens, MAX_IMAGE_TOKENS } from './images.ts';
+import { cl100kAsciiPieceEnd, cl100kPieceEnd, o200kAsciiPieceEnd, o200kPieceEnd } from './pretokenize.ts';
 
 export interface Encoder {
   countTokens(text: string): number;
@@ -29,14 +32,14 @@ const CACHE_MAX_CHARS = 8_000_000;
 
 const loaded = new Map<Vocabulary, Promise<Encoder>>();
 
-/** The encoder of a vocabulary, loaded on first use (the rank tables take ~150 ms to build). */
+/** The counter of a vocabulary, loaded on first use (reading and indexing the ranks takes ~150 ms). */
 export function loadEncoder(vocabulary: Vocabulary): Promise<Encoder> {
   let p = loaded.get(vocabulary);
   if (p === undefined) {
     p =
       vocabulary === 'cl100k_base'
-        ? import('gpt-tokenizer/encoding/cl100k_base').then((m) => ({ countTokens: (t: string) => m.countTokens(t) }))
-        : import('gpt-tokenizer/encoding/o200k_base').then((m) => ({ countTokens: (t: string) => m.countTokens(t) }));
+        ? import('gpt-tokenizer/bpeRanks/cl100k_base').then((m) => new BpeCounter(m.default, cl100kPieceEnd, cl100kAsciiPieceEnd))
+        : import('gpt-tokenizer/bpeRanks/o200k_base').then((m) => new BpeCounter(m.default, o200kPieceEnd, o200kAsciiPieceEnd));
     loaded.set(vocabulary, p);
   }
   return p;
