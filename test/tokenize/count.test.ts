@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get_encoding } from 'tiktoken';
 import type { ChatRequest } from '../../src/core/request.ts';
-import { countRequestTokens, countWith, imageSize, imageTokens, loadEncoder, MAX_IMAGE_TOKENS, vocabularyFor, type Encoder } from '../../src/tokenize/index.ts';
+import { countRequestTokens, countWith, imageSize, imageTokens, loadEncoder, MAX_IMAGE_TOKENS, OFF_THREAD_CHARS, vocabularyFor, type Encoder } from '../../src/tokenize/index.ts';
 
 function request(over: Partial<ChatRequest>): ChatRequest {
   return { model: 'm', messages: [], stream: false, includeUsage: false, front: 'openai', raw: {}, ...over };
@@ -117,6 +117,28 @@ test('re-counting a conversation with one more turn tokenizes only the new turn'
   const long = seen.filter((t) => t.length >= 256);
   assert.deepEqual(long, [added.content[0]!.text]);
   assert.equal(after, before + countWith(real, request({ messages: [added] })) - 3);
+});
+
+test('a prompt with more new text than OFF_THREAD_CHARS is counted in a worker: exact, and this thread stays free', async () => {
+  const parts = Array.from({ length: 8 }, (_, i) => `Part ${i} of a long prompt. ${PARAGRAPH.repeat(Math.ceil(OFF_THREAD_CHARS / 8 / PARAGRAPH.length))}`);
+  const req = request({ messages: [{ role: 'user', content: parts.map((text) => ({ type: 'text' as const, text })) }] });
+  const ref = get_encoding('o200k_base');
+  const reference = parts.reduce((n, t) => n + ref.encode_ordinary(t).length, 0);
+  ref.free();
+  // Counted on this thread, nothing else would run until the count is done.
+  let turns = 0;
+  let spinning = true;
+  const spin = (): void => {
+    turns++;
+    if (spinning) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const { inputTokens } = await countRequestTokens(req, 'gpt-4o');
+  spinning = false;
+  assert.equal(inputTokens, reference + 7);
+  assert.ok(turns > 0, 'the event loop did not turn while counting');
+  // The worker's counts were remembered here: the same request again is answered from the cache.
+  assert.equal((await countRequestTokens(req, 'gpt-4o')).inputTokens, inputTokens);
 });
 
 function png(width: number, height: number): string {
