@@ -45,8 +45,9 @@ export async function runServe(argv: string[]): Promise<number> {
     hooks: {
       ...services.appOptions.hooks,
       onRecord(record) {
-        logRecord(log, record);
+        // Services first: they price the request, and the log line carries its cost.
         services.appOptions.hooks?.onRecord?.(record);
+        logRecord(log, record);
       },
       tap,
       onTap(requestId, line) {

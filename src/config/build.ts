@@ -21,6 +21,7 @@ import {
   serverSchema,
   urlSchema,
 } from './schema.ts';
+import { pricingSchema, resolvePricing, resolveTelemetry, telemetrySchema } from './spend.ts';
 import { resolveBreaker, resolveLogging, resolveRedis, resolveRetries, resolveServer, resolveStore } from './sections.ts';
 import type { Config, ModelConfig, ProviderConfig, StaticKeyConfig } from './types.ts';
 
@@ -95,6 +96,12 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const logging = resolveLogging(section(loggingSchema, 'logging'));
   const store = resolveStore(parseSection(urlSchema, root.store, ['store'], problems, skip), problems);
   const redis = resolveRedis(parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
+  const pricing = resolvePricing(
+    parseSection(pricingSchema, root.pricing ?? {}, ['pricing'], problems, skip),
+    (schema, value, path) => parseSection(schema, value, path, problems, skip),
+    problems,
+  );
+  const telemetry = resolveTelemetry(section(telemetrySchema, 'telemetry'), problems);
 
   // Sections owned by protocols (e.g. `responses:`), each validated and resolved by its own declaration.
   const sections: Record<string, unknown> = {};
@@ -112,7 +119,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   if (!Object.hasOwn(providers, DEMO_NAME)) providers[DEMO_NAME] = builtinDemoProvider();
   if (Object.keys(models).length === 0) models[DEMO_NAME] = builtinDemoModel();
 
-  const config: Config = { server, providers, models, retries, breaker, auth: { keys }, store, logging, sections, source };
+  const config: Config = { server, providers, models, retries, breaker, auth: { keys }, store, logging, pricing, telemetry, sections, source };
   if (redis !== undefined) config.redis = redis;
   return config;
 }

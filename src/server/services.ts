@@ -5,18 +5,25 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.ts';
 import type { RequestRecord } from '../gateway/pipeline.ts';
-import { createAdmission } from '../limits/index.ts';
+import { Budgets, createAdmission } from '../limits/index.ts';
+import { Pricer } from '../pricing/index.ts';
+import { priceRecord } from '../pricing/record.ts';
 import { syncCircuits } from '../router/circuit-sync.ts';
 import { HealthRegistry } from '../router/health.ts';
 import { createRouter } from '../router/index.ts';
 import { createState } from '../state/index.ts';
 import { UsageRecorder, openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
-import { attachMetrics } from '../metrics/attach.ts';
+import { attachMetrics, mergeHooks } from '../metrics/attach.ts';
+import { startTelemetry } from '../telemetry/index.ts';
 import { attachPlayground } from '../playground/index.ts';
+import { RecentRequests, spendRoutes } from '../playground/spend.ts';
+import { Authenticator } from './auth.ts';
 
 export interface Services {
   appOptions: AppOptions;
+  pricer: Pricer;
+  budgets: Budgets;
   close(): Promise<void>;
 }
 
@@ -44,28 +51,54 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   });
   const sync = config.redis ? syncCircuits(health, state) : undefined;
   const router = createRouter(config, { health });
+  const pricer = new Pricer(config, {
+    onUnpriced: (target) =>
+      log.warn({ target }, 'no price for this target in the catalog or pricing: its requests cost $0 and count $0 toward budgets'),
+  });
+  const budgets = new Budgets(state, {
+    history: {
+      // Rows still queued for the store are part of the history too.
+      spendSince: async (keyName, since) => {
+        await usage.flush();
+        return store.spendSince(keyName, since);
+      },
+    },
+    onError: (err) => storeFailed('budget accounting', err),
+  });
 
+  const recent = new RecentRequests();
   const appOptions: AppOptions = {
+    routes: spendRoutes({ store, auth: new Authenticator(config.auth.keys, store), recent, flush: () => usage.flush() }),
     router,
     store,
     documents: store,
     log: (fields, message) => log.info(fields, message),
-    admission: createAdmission(state),
+    admission: createAdmission(state, budgets),
     readiness: () => router.readiness(),
     hooks: {
       onRecord(record) {
         // Requests refused before routing (401/403/429…) carry no usage and are not stored.
         if (record.endReason === 'rejected') return;
+        // First: the log line, the store, /metrics and the budget all read the cost.
+        priceRecord(pricer, record);
         usage.add(usageRow(record));
+        recent.add(record);
       },
     },
   };
 
+  // Tracing: an observer per request and a span per refusal, after pricing (spans carry the cost).
+  const telemetry = startTelemetry(config.telemetry, log);
+  if (telemetry) appOptions.hooks = mergeHooks(appOptions.hooks ?? {}, telemetry.hooks);
+
   // Metrics last: they merge with every hook set above. Then the playground at GET /.
   return {
     appOptions: attachPlayground(attachMetrics(appOptions)),
+    pricer,
+    budgets,
     async close() {
       sync?.stop();
+      await telemetry?.shutdown();
       await usage.close();
       await state.close();
       await store.close();
@@ -88,5 +121,6 @@ function usageRow(r: RequestRecord): UsageRow {
     estimated: r.usage?.estimated === true,
     endReason: r.endReason,
     status: r.status,
+    costUsd: r.costUsd,
   };
 }
