@@ -1,12 +1,13 @@
 // Local token counts for count_tokens when the upstream has no counter of its own (SPEC §3): a real
-// BPE tokenizer (gpt-tokenizer, pure JavaScript) over the whole request — system, messages, tool
-// calls and results, tool definitions, images and documents — never a constant. The result is an
-// estimate for every model whose vocabulary is not published (docs/token-counting.md).
+// BPE tokenizer (OpenAI's vocabularies from gpt-tokenizer, counted by bpe.ts) over the whole
+// request — system, messages, tool calls and results, tool definitions, images and documents —
+// never a constant. The result is an estimate for every model whose vocabulary is not published
+// (docs/token-counting.md).
 //
-// Cost: about 2.5 ms of CPU for 100 KB of new text (bench/count-tokens.ts; gpt-tokenizer's own
-// countTokens took 7–11 ms, half of it in its split regex, which bpe.ts replaces). Agents count the
-// same conversation again and again with one more turn each time, so counts of long text parts are
-// kept in a bounded cache: a repeated count only tokenizes what is new.
+// Cost: about 2 ms of CPU for 100 KB of new text (bench/count-tokens.ts; gpt-tokenizer's own
+// countTokens took 8–11 ms). Agents count the same conversation again and again with one more turn
+// each time, so counts of long text parts are kept in a bounded cache: a repeated count only
+// tokenizes what is new.
 
 import { Buffer } from 'node:buffer';
 import type { ChatRequest, ContentPart } from '../core/request.ts';
@@ -31,8 +32,9 @@ const TOKENS_PER_PDF_PAGE = 1500;
 const CACHE_MIN_CHARS = 256;
 const CACHE_MAX_CHARS = 8_000_000;
 /**
- * New text per request from which the count runs in a worker thread: about 6 ms of counting here.
- * Below it the round trip to the worker costs more than it saves (bench/count-tokens.ts).
+ * New text per request from which the count runs in a worker thread: about 5 ms of counting here.
+ * The worker costs about 100 MB of resident memory and 0.3 s to start, so it is started only for
+ * prompts that would hold up other streams for longer than that (bench/count-tokens.ts).
  */
 export const OFF_THREAD_CHARS = 256 * 1024;
 

@@ -1,4 +1,4 @@
-// Counting off the main thread (docs/token-counting.md, "Large prompts"): one worker thread, started
+// Counting off the main thread (docs/token-counting.md, "Cost, caching and large prompts"): one worker thread, started
 // on the first large count, holding its own copy of the vocabularies it is asked for. The main
 // thread only copies the texts to it (structured clone, a memory copy) and waits; streams served
 // meanwhile are not held up. If the worker cannot be started or dies, the count is made here
