@@ -121,6 +121,12 @@ export interface ChatContext {
   /** The route's variant (FrontRoute.variant), for the front's encoders. */
   variant?: string;
   services?: FrontServices;
+  /**
+   * The front that received the request and renders the answer. Usually chat.front; not when a front
+   * accepts another dialect's body (Bedrock's invoke carries Anthropic Messages, and chat.front says
+   * so, for that dialect's upstreams to pass it through).
+   */
+  front?: string;
   /** The client's request headers (an incoming `traceparent` for tracing). */
   incoming?: IncomingHttpHeaders;
 }
@@ -174,12 +180,12 @@ export class Pipeline {
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
   async serve(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
-    const front = frontCodec(chat.front);
+    const front = frontCodec(ctx.front ?? chat.front);
     const fctx = frontContext(chat, ctx);
     const record: RequestRecord = {
       requestId: ctx.requestId,
       keyName: ctx.keyName,
-      front: chat.front,
+      front: front.name,
       model: chat.model,
       stream: chat.stream,
       attempts: 0,
@@ -263,7 +269,7 @@ export class Pipeline {
       if (ev.type === 'done') responder.end();
       if (this.hooks.onClientEvent) {
         const now = turnNow();
-        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, chat.front);
+        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, front.name);
         lastClientEvent = now;
       }
       if (record.firstEventMs < 0) record.firstEventMs = turnNow() - ctx.startedAt;
@@ -389,7 +395,7 @@ export class Pipeline {
    * answers, marked as an estimate. Never a made-up constant. Answers in the front's shape.
    */
   async count(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<TokenCount> {
-    const front = frontCodec(chat.front);
+    const front = frontCodec(ctx.front ?? chat.front);
     const abort = new AbortController();
     const offClose = out.onClose(() => abort.abort(new GatewayError('internal', 'client closed the connection')));
     let count: TokenCount | undefined;
@@ -406,7 +412,7 @@ export class Pipeline {
         }
       }
       count ??= await this.countLocally(chat, target?.model);
-      if (!front.encodeCount) throw new GatewayError('not_found', `${chat.front} has no token count endpoint`);
+      if (!front.encodeCount) throw new GatewayError('not_found', `${front.name} has no token count endpoint`);
       // A local count is an estimate of what the upstream will bill (docs/token-counting.md).
       const headers = count.estimated ? { ...ctx.headers, 'x-sluice-token-count': 'estimated' } : ctx.headers;
       out.sendJson(200, headers, front.encodeCount(count, frontContext(chat, ctx)));

@@ -68,7 +68,9 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   const router = opts.router ?? createRouter(config);
   const auth = new Authenticator(config.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
-  const pipeline = new Pipeline(config, router, hooks, opts.env ?? DEFAULT_ENV, opts.countLocally);
+  // Upstreams log their own events (a cache resource refused) where the fronts do, unless the env says otherwise.
+  const env = opts.env ?? DEFAULT_ENV;
+  const pipeline = new Pipeline(config, router, hooks, env.log === undefined && opts.log !== undefined ? { ...env, log: opts.log } : env, opts.countLocally);
   const routes = new RouteTable(fronts);
   const servicesByFront = new Map<string, FrontServices>();
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -205,7 +207,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
-      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, front: front.name };
       if (route.op === 'count-tokens') {
         await pipeline.count(chat, plan, out, ctx);
         return;
