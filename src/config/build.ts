@@ -75,7 +75,8 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   // Without any configured model, the demo model is there so the gateway answers something.
   const modelNames = new Set(Object.keys(rawModels).length > 0 ? Object.keys(rawModels) : [DEMO_NAME]);
 
-  const rawKeys = section(authSchema, 'auth')?.keys ?? [];
+  const rawAuth = section(authSchema, 'auth');
+  const rawKeys = rawAuth?.keys ?? [];
   const keys: StaticKeyConfig[] = [];
   rawKeys.forEach((entry, index) => {
     const raw = parseSection(keySchema, entry, ['auth', 'keys', index], problems, skip);
@@ -98,7 +99,9 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   if (!Object.hasOwn(providers, DEMO_NAME)) providers[DEMO_NAME] = builtinDemoProvider();
   if (Object.keys(models).length === 0) models[DEMO_NAME] = builtinDemoModel();
 
-  const config: Config = { server, providers, models, retries, breaker, auth: { keys }, store, logging, source };
+  const auth: Config['auth'] = { keys };
+  if (rawAuth?.admin_key !== undefined) auth.adminKey = rawAuth.admin_key;
+  const config: Config = { server, providers, models, retries, breaker, auth, store, logging, source };
   if (redis !== undefined) config.redis = redis;
   return config;
 }

@@ -31,8 +31,9 @@ export function collectSecrets(tree: unknown): string[] {
       if (typeof provider.base_url === 'string') push(passwordOf(provider.base_url));
     }
   }
-  if (isRecord(tree.auth) && Array.isArray(tree.auth.keys)) {
-    for (const key of tree.auth.keys) if (isRecord(key)) push(key.key);
+  if (isRecord(tree.auth)) {
+    push(tree.auth.admin_key);
+    if (Array.isArray(tree.auth.keys)) for (const key of tree.auth.keys) if (isRecord(key)) push(key.key);
   }
   for (const url of [tree.store, tree.redis]) if (typeof url === 'string') push(passwordOf(url));
   // Longest first, so a secret containing another is replaced whole.

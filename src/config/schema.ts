@@ -65,6 +65,9 @@ export const serverSchema = z.strictObject({
   port: int(0, 65535),
   keepalive: duration(),
   max_body: size(),
+  drain_timeout: duration(),
+  // A process count, or `auto` for one per core (SPEC §11).
+  workers: z.union([z.literal('auto'), int(1, 1024).unwrap()]).optional(),
 });
 
 export const timeoutsSchema = z.strictObject({
@@ -127,6 +130,8 @@ export const keySchema = z.strictObject({
 });
 
 export const authSchema = z.strictObject({
+  // For /admin/* (POST /admin/reload); without it the admin endpoints are off.
+  admin_key: z.string().min(1).optional(),
   keys: z.array(z.unknown()).optional(),
 });
 

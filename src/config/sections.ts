@@ -20,6 +20,8 @@ export function resolveServer(raw: RawServer | undefined, problems: ProblemList)
     port: raw?.port ?? DEFAULT_SERVER.port,
     keepaliveMs: raw?.keepalive ?? DEFAULT_SERVER.keepaliveMs,
     maxBodyBytes: raw?.max_body ?? DEFAULT_SERVER.maxBodyBytes,
+    drainTimeoutMs: raw?.drain_timeout ?? DEFAULT_SERVER.drainTimeoutMs,
+    workers: raw?.workers ?? DEFAULT_SERVER.workers,
   };
   // A zero keepalive would spin the SSE comment timer (§4.4); a zero body limit rejects everything.
   if (server.keepaliveMs <= 0) problems.add(['server', 'keepalive'], 'must be greater than 0');

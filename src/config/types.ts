@@ -71,6 +71,10 @@ export interface ServerConfig {
   port: number;
   keepaliveMs: number;
   maxBodyBytes: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests may finish before they are ended (SPEC §11). */
+  drainTimeoutMs: number;
+  /** Processes serving the port; 'auto' = one per core (SPEC §11). */
+  workers: number | 'auto';
 }
 
 /** `attempts` counts retries after the first try: 2 means at most 3 tries in all. */
@@ -91,7 +95,7 @@ export interface Config {
   models: Record<string, ModelConfig>;
   retries: RetryConfig;
   breaker: BreakerConfig;
-  auth: { keys: StaticKeyConfig[] };
+  auth: { keys: StaticKeyConfig[]; adminKey?: string };
   store: string; // default 'sqlite:./sluice.db'
   redis?: string;
   logging: { level: string; tap: number };

@@ -29,6 +29,7 @@ export const ERROR_KINDS = {
   upstream_malformed: { status: 502, retryable: true },
   // sluice itself.
   no_targets: { status: 503, retryable: false },
+  shutdown: { status: 503, retryable: false },
   internal: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

@@ -26,6 +26,7 @@ export type EndReason =
   | 'first_byte_timeout'
   | 'idle_timeout'
   | 'total_timeout'
+  | 'shutdown'
   | 'rejected';
 
 /** Everything known about a request when it ends: one log line, metrics, usage records. */
@@ -70,6 +71,11 @@ export interface ChatContext {
   startedAt: number;
   /** Extra response headers (rate-limit info, request id). */
   headers: Record<string, string>;
+  /**
+   * Aborted when a drain runs out of time (server/drain.ts; reason: GatewayError 'shutdown'): the
+   * request ends with that error in the client's dialect, an event if the stream is committed.
+   */
+  shutdown?: AbortSignal;
 }
 
 export class Pipeline {
@@ -160,6 +166,7 @@ export class Pipeline {
       abort.abort(new GatewayError('internal', 'client closed the connection'));
     };
     res.on('close', onClose);
+    const stopShutdown = onShutdown(ctx.shutdown, abort);
     this.hooks.onStreamOpen?.();
 
     let lastClientEvent = 0;
@@ -230,6 +237,7 @@ export class Pipeline {
       }
     } finally {
       res.off('close', onClose);
+      stopShutdown();
       this.hooks.onStreamClose?.();
     }
   }
@@ -251,6 +259,7 @@ export class Pipeline {
       abort.abort(new GatewayError('internal', 'client closed the connection'));
     };
     res.on('close', onClose);
+    const stopShutdown = onShutdown(ctx.shutdown, abort);
     let resp: ChatResponse | undefined;
     try {
       const outcome = await this.walkPlan(
@@ -287,6 +296,7 @@ export class Pipeline {
       sendError(res, front, error, ctx.headers);
     } finally {
       res.off('close', onClose);
+      stopShutdown();
     }
   }
 
@@ -326,8 +336,14 @@ export class Pipeline {
           plan.report(target, { ok: true, firstEventMs });
           return { kind: 'ok' };
         } catch (err) {
-          const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
+          let error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
           if (clientGone()) return { kind: 'client_gone' };
+          // The gateway is stopping: not the target's fault, and nothing more is tried.
+          if (signal.aborted && signal.reason instanceof GatewayError && signal.reason.code === 'shutdown') {
+            error = signal.reason;
+            lastError = error;
+            break;
+          }
           plan.report(target, { ok: false, error });
           this.hooks.onAttemptError?.(target, error);
           lastError = error;
@@ -363,11 +379,26 @@ function endReasonFor(error: GatewayError): EndReason {
     case 'first_byte_timeout':
     case 'idle_timeout':
     case 'total_timeout':
+    case 'shutdown':
       return error.code;
     default:
       return 'upstream_error';
   }
 }
+
+/** Ties the request's abort to the drain's shutdown signal; returns the undo. */
+function onShutdown(shutdown: AbortSignal | undefined, abort: AbortController): () => void {
+  if (!shutdown) return noop;
+  const stop = (): void => abort.abort(shutdown.reason);
+  if (shutdown.aborted) {
+    stop();
+    return noop;
+  }
+  shutdown.addEventListener('abort', stop, { once: true });
+  return () => shutdown.removeEventListener('abort', stop);
+}
+
+const noop = (): void => {};
 
 /**
  * Waits before a retry. `planned` is the plan's delay (router/retry.ts: backoff with jitter for the

@@ -49,6 +49,14 @@ export class CircuitBreaker {
   private readonly bucketStart = new Array<number>(BUCKETS).fill(0);
   /** Local transitions (not those applied from shared state), for logs and for sharing. */
   onChange?: CircuitListener;
+  /**
+   * Where outcomes go when another process counts them (cluster workers: the primary holds one
+   * breaker per target for every worker, src/cluster/circuits.ts). Set, a closed circuit never
+   * trips on this process's own count: the authority opens it for all workers at once, so the
+   * threshold counts every worker's failures, not each worker's. A probe's verdict (the circuit is
+   * not closed) still applies here at once.
+   */
+  report?: (ok: boolean, immediate: boolean) => void;
 
   constructor(opts: BreakerOptions, now: () => number = Date.now) {
     this.opts = opts;
@@ -88,6 +96,7 @@ export class CircuitBreaker {
     this.count(true);
     this.consecutive = 0;
     this.probeSince = 0;
+    this.report?.(true, false);
     // A success while open comes from a forced attempt (every target open): the target is back.
     if (this.stateValue !== 'closed') this.transition('closed');
   }
@@ -97,11 +106,13 @@ export class CircuitBreaker {
     this.count(false);
     this.consecutive++;
     this.probeSince = 0;
+    this.report?.(false, immediate);
     if (this.stateValue !== 'closed') {
       // A failed probe (or forced attempt) re-opens: the cool-down starts again.
       this.transition('open');
       return;
     }
+    if (this.report) return;
     if (immediate || this.consecutive >= this.opts.failureThreshold || this.rateTripped()) this.transition('open');
   }
 

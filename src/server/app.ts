@@ -2,7 +2,7 @@
 // It knows endpoints, never protocols: a front is looked up by name for each chat endpoint.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config/types.ts';
 import type { ProtocolName } from '../core/request.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -14,6 +14,9 @@ import { closeAgents } from '../transport/http.ts';
 import { Authenticator, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
 import { readBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
+import { Drain, type DrainResult } from './drain.ts';
+import { serveAdminReload } from './admin.ts';
+import type { ReloadResult } from './reload.ts';
 
 /** Admission control per key (rate limits, concurrency); provided by the limits module. */
 export interface Admission {
@@ -32,16 +35,51 @@ export interface AppOptions {
   admission?: Admission;
   hooks?: PipelineHooks;
   routes?: Record<string, RouteHandler>;
-  /** Readiness beyond "config loaded" (e.g. circuit states): returns problems, empty when ready. */
+  /** Readiness beyond "config loaded" and circuit states: returns problems, empty when ready. */
   readiness?: () => string[];
+  /** A router for a reloaded config (sharing target health with the first); default createRouter. */
+  routerFor?: (config: Config) => Router;
+  /** POST /admin/reload (server/reload.ts); absent: the endpoint answers that reloads are off. */
+  reload?: () => Promise<ReloadResult>;
+  /** Requests in flight, on every change (a cluster worker reports it to the dispatcher). */
+  onLoad?: (inFlight: number) => void;
 }
 
 export interface App {
   server: Server;
-  pipeline: Pipeline;
+  /** The live generation's pipeline (a reload replaces it). */
+  readonly pipeline: Pipeline;
+  readonly config: Config;
+  /** The live config generation (1 at start). */
+  readonly generation: number;
   auth: Authenticator;
-  listen(port: number, host: string): Promise<AddressInfo>;
+  /**
+   * Binds the port. Cluster workers (src/cluster/) pass reusePort (each binds it under
+   * SO_REUSEPORT), or `path` (a private socket that keeps node:http's connection bookkeeping and
+   * timeouts running while the primary hands connections over through accept()).
+   */
+  listen(port: number, host: string, opts?: ListenOptions): Promise<AddressInfo>;
+  /** Serves a connection accepted by another process (the cluster primary). */
+  accept(socket: Socket): void;
+  /** Swaps a new config in (server/reload.ts): requests in flight keep theirs. */
+  swap(config: Config, generation: number): void;
+  /** SIGTERM/SIGINT (server/drain.ts): stop accepting, let requests finish, end the rest. */
+  drain(timeoutMs: number): Promise<DrainResult>;
+  readonly draining: boolean;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  reusePort?: boolean;
+  path?: string;
+}
+
+/** What one config generation serves with; a request keeps the one it started on. */
+interface Generation {
+  number: number;
+  config: Config;
+  router: Router;
+  pipeline: Pipeline;
 }
 
 /** How often the key store is asked whether keys exist (an open gateway closes once one does). */
@@ -53,15 +91,19 @@ const CHAT_ROUTES: Record<string, ProtocolName> = {
   '/v1/messages': 'anthropic',
 };
 
-export function createApp(config: Config, opts: AppOptions = {}): App {
-  const router = opts.router ?? createRouter(config);
-  const auth = new Authenticator(config.auth.keys, opts.store);
+export function createApp(initial: Config, opts: AppOptions = {}): App {
+  const auth = new Authenticator(initial.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
-  const pipeline = new Pipeline(config, router, hooks);
+  const firstRouter = opts.router ?? createRouter(initial);
+  let live: Generation = { number: 1, config: initial, router: firstRouter, pipeline: new Pipeline(initial, firstRouter, hooks) };
+  const drain = new Drain(opts.onLoad);
   let refreshTimer: NodeJS.Timeout | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
+    drain.track(res);
+    const gen = live;
+    const { config, router } = gen;
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://sluice.local');
@@ -73,7 +115,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         sendError(res, frontCodec(front), new GatewayError('not_found', `${req.method} ${path} is not supported; use POST`), {});
         return;
       }
-      await serveChat(req, res, front, requestId, startedAt);
+      await serveChat(req, res, front, requestId, startedAt, gen);
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -81,8 +123,10 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         case '/healthz':
           return json(res, 200, { status: 'ok' });
         case '/readyz': {
-          const problems = opts.readiness?.() ?? [];
-          return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ready' });
+          const generation = live.number;
+          if (drain.draining) return json(res, 503, { status: 'draining', generation, problems: ['the gateway is shutting down'] });
+          const problems = [...router.readiness(), ...(opts.readiness?.() ?? [])];
+          return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', generation, problems } : { status: 'ready', generation });
         }
         case '/v1/models':
         case '/models': {
@@ -97,6 +141,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
           return serveDebugStream(req, res, url, config.server.keepaliveMs);
       }
     }
+    if (path === '/admin/reload') return serveAdminReload(req, res, config.auth.adminKey, opts.reload);
     const extra = opts.routes?.[path];
     if (extra) return extra(req, res, url);
     sendError(res, frontCodec('openai'), new GatewayError('not_found', `no route for ${req.method} ${path}`), {});
@@ -117,6 +162,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     frontName: ProtocolName,
     requestId: string,
     startedAt: number,
+    { config, pipeline }: Generation,
   ): Promise<void> => {
     const front = frontCodec(frontName);
     const headers: Record<string, string> = { 'x-request-id': requestId };
@@ -160,7 +206,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       const plan = pipeline.plan(chat);
       const release = opts.admission ? await opts.admission.admit(key, chat.model, chat.stream) : undefined;
       try {
-        const record = await pipeline.serve(chat, plan, res, { requestId, keyName: key?.name, startedAt, headers });
+        const record = await pipeline.serve(chat, plan, res, { requestId, keyName: key?.name, startedAt, headers, shutdown: drain.signal });
         if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens + record.usage.outputTokens);
       } finally {
         release?.();
@@ -187,9 +233,32 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
 
   return {
     server,
-    pipeline,
+    get pipeline() {
+      return live.pipeline;
+    },
+    get config() {
+      return live.config;
+    },
+    get generation() {
+      return live.number;
+    },
+    get draining() {
+      return drain.draining;
+    },
     auth,
-    async listen(port: number, host: string): Promise<AddressInfo> {
+    swap(config: Config, generation: number): void {
+      const router = opts.routerFor?.(config) ?? createRouter(config);
+      auth.setStaticKeys(config.auth.keys);
+      live = { number: generation, config, router, pipeline: new Pipeline(config, router, hooks) };
+    },
+    drain(timeoutMs: number): Promise<DrainResult> {
+      if (refreshTimer) clearInterval(refreshTimer);
+      return drain.run(server, timeoutMs);
+    },
+    accept(socket: Socket): void {
+      server.emit('connection', socket);
+    },
+    async listen(port: number, host: string, listenOpts: ListenOptions = {}): Promise<AddressInfo> {
       await auth.refresh();
       // Keys created in the store by `sluice keys create` (or another instance) close an open gateway
       // without a restart.
@@ -197,7 +266,14 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       refreshTimer.unref();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        // reusePort: several workers each bind the port and the kernel spreads connections
+        // (src/cluster/; exclusive keeps node:cluster from sharing one handle instead).
+        const options = listenOpts.path !== undefined
+          ? { path: listenOpts.path, exclusive: true }
+          : listenOpts.reusePort
+            ? { port, host, reusePort: true, exclusive: true }
+            : { port, host };
+        server.listen(options, () => {
           server.off('error', reject);
           resolve();
         });

@@ -1,0 +1,95 @@
+// Shared state for cluster workers without Redis (SPEC §11): the primary owns one MemoryState for
+// the whole gateway (state-server.ts) and every worker asks it over the IPC link, so an rpm,
+// tpm or concurrency limit holds exactly across workers — the primary answers one request at a
+// time, the same check-and-count a single process does.
+//
+// A concurrency slot is held in the primary under the worker's name; when a worker dies the
+// primary releases its slots at once (no TTL needed). Circuit states travel separately
+// (circuits.ts): they are pushed, not polled.
+//
+// The primary is this process's parent and answers within microseconds; should it not answer in
+// CALL_TIMEOUT_MS (a primary stalled by something), the call falls back to this worker's own
+// counters rather than hang the request, and says so once in the log.
+
+import { MemoryState } from '../state/memory.ts';
+import type { ConsumeResult, Lease, SharedCircuit, SharedState } from '../state/types.ts';
+import type { WindowSnapshot } from '../state/window.ts';
+import type { Link } from './link.ts';
+
+export const CALL_TIMEOUT_MS = 2000;
+
+export const STATE_OPS = {
+  consume: 'st.consume',
+  add: 'st.add',
+  peek: 'st.peek',
+  acquire: 'st.acquire',
+  release: 'st.release',
+} as const;
+
+export class IpcState implements SharedState {
+  readonly shared = true;
+  private readonly link: Link;
+  private readonly local = new MemoryState();
+  private readonly onFallback: (err: Error) => void;
+  private leases = 0;
+
+  constructor(link: Link, onFallback: (err: Error) => void = () => {}) {
+    this.link = link;
+    this.onFallback = onFallback;
+  }
+
+  async consume(name: string, windowMs: number, limit: number, cost: number): Promise<ConsumeResult> {
+    try {
+      return await this.link.call<ConsumeResult>(STATE_OPS.consume, [name, windowMs, limit, cost], CALL_TIMEOUT_MS);
+    } catch (err) {
+      this.onFallback(err as Error);
+      return this.local.consume(name, windowMs, limit, cost);
+    }
+  }
+
+  async add(name: string, windowMs: number, amount: number): Promise<void> {
+    this.link.post(STATE_OPS.add, name, windowMs, amount);
+  }
+
+  async peek(name: string, windowMs: number): Promise<WindowSnapshot> {
+    try {
+      return await this.link.call<WindowSnapshot>(STATE_OPS.peek, [name, windowMs], CALL_TIMEOUT_MS);
+    } catch (err) {
+      this.onFallback(err as Error);
+      return this.local.peek(name, windowMs);
+    }
+  }
+
+  async acquire(name: string, limit: number, ttlMs: number): Promise<Lease | undefined> {
+    const id = ++this.leases;
+    let taken: boolean;
+    try {
+      taken = await this.link.call<boolean>(STATE_OPS.acquire, [name, limit, id], CALL_TIMEOUT_MS);
+    } catch (err) {
+      // The slot may have been taken after all: give it back (a no-op otherwise).
+      this.link.post(STATE_OPS.release, id);
+      this.onFallback(err as Error);
+      return this.local.acquire(name, limit, ttlMs);
+    }
+    if (!taken) return undefined;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.link.post(STATE_OPS.release, id);
+      },
+    };
+  }
+
+  /** Circuit states go through circuits.ts (pushed by the primary); nothing to publish here. */
+  async publishCircuit(_target: string, _circuit: SharedCircuit): Promise<void> {}
+
+  async readCircuits(): Promise<Map<string, SharedCircuit>> {
+    return new Map();
+  }
+
+  async close(): Promise<void> {
+    await this.local.close();
+  }
+}
