@@ -40,7 +40,11 @@ export class Link {
   private readonly pending = new Map<number, Pending>();
   private readonly handlers = new Map<string, LinkHandler>();
 
-  /** `send` hands one message to the channel; it returns false when the channel is gone. */
+  /**
+   * `send` hands one message to the channel; it returns false when the channel is gone (not the
+   * boolean of process.send, which is also false while the channel is merely backed up: the message
+   * is queued then, and is sent).
+   */
   constructor(send: (msg: LinkMessage) => boolean) {
     this.sendRaw = send;
   }

@@ -98,7 +98,11 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
 
   const fork = (): Member => {
     const worker = cluster.fork({ [WORKER_ENV]: '1' });
-    const link = new Link((msg) => (worker.isConnected() ? worker.send(msg) : false));
+    const link = new Link((msg) => {
+      if (!worker.isConnected()) return false;
+      worker.send(msg);
+      return true;
+    });
     worker.on('message', (msg) => void link.receive(msg));
     let listened!: () => void;
     let failed!: (err: Error) => void;

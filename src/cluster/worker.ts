@@ -58,7 +58,11 @@ export async function runWorker(flags: ParsedArgs['flags']): Promise<number> {
 async function serveAsWorker(_flags: ParsedArgs['flags']): Promise<number> {
   const id = cluster.worker?.id ?? 0;
   setLogWorker(id);
-  const link = new Link((msg) => (process.connected ? process.send!(msg) : false));
+  const link = new Link((msg) => {
+    if (!process.connected) return false;
+    process.send!(msg);
+    return true;
+  });
   process.on('message', (msg) => void link.receive(msg));
   // The primary is gone (node:cluster then exits this worker too); nothing more can be asked.
   process.on('disconnect', () => link.close());
