@@ -88,7 +88,8 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const breaker = resolveBreaker(section(breakerSchema, 'breaker'), problems);
   const logging = resolveLogging(section(loggingSchema, 'logging'));
   const store = resolveStore(parseSection(urlSchema, root.store, ['store'], problems, skip), problems);
-  const redis = resolveRedis(parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
+  // A value whose ${VAR} failed is already a problem; its remains are not checked again.
+  const redis = resolveRedis(skip.has('redis') ? undefined : parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
 
   if (!problems.empty) {
     const secrets = collectSecrets(root);
