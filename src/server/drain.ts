@@ -3,12 +3,16 @@
 // protocol-native error (code `shutdown`: an in-stream error event after the commit point, a 503
 // in the client's dialect before it), their usage recorded like any other end.
 //
-// Keep-alive connections would otherwise outlive the listener (node:http leaves them open after
-// server.close()): every response from the drain on carries `Connection: close`, and a response
-// whose headers went out before the drain closes its connection once it ends.
+// Connections already open stay open while requests are in flight, so a proxy that reuses an idle
+// keep-alive connection gets an answer (503 from /readyz, `Connection: close` on every response)
+// rather than a reset it may turn into a 502 for a POST it cannot retry; each such connection closes
+// after that one response, and a response whose headers went out before the drain closes its
+// connection once it ends. Whatever is still open when nothing is in flight is closed then.
+// (node:http's own server.close() closes idle connections at once: only the listener is closed
+// here, with net.Server's close.)
 
 import type { Server, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import { GatewayError } from '../core/errors.ts';
 
 /** After the drain timeout ended the last requests, how long their error events get to go out. */
@@ -69,8 +73,7 @@ export class Drain {
     const inFlight = this.inflight.size;
     if (this.phase === 'serving') {
       this.phase = 'draining';
-      server.close();
-      server.closeIdleConnections();
+      NetServer.prototype.close.call(server);
       for (const res of this.inflight) this.closeAfter(res);
     }
     let ended = 0;

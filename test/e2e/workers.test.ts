@@ -150,7 +150,7 @@ describe('two workers without Redis', () => {
     const prompt = 'hi [[mock chunks=30 delay=60]]';
     // Two streams at once: the dispatcher puts them on different workers.
     const streams = [ask(FREE, 'm', prompt, true).catch((err: Error) => err), ask(FREE, 'm', prompt, true).catch((err: Error) => err)];
-    await until('both streams upstream', () => mock.requests.filter((r) => JSON.stringify(r.body).includes('chunks=30')).length === 2);
+    await until('both streams upstream', () => mock.requests.filter((r) => JSON.stringify(r.body ?? '').includes('chunks=30')).length === 2);
     process.kill(first, 'SIGKILL');
     const results = await Promise.all(streams);
     const complete = results.filter((r) => !(r instanceof Error) && r.body.includes('data: [DONE]'));

@@ -16,6 +16,8 @@ export interface SluiceProcess {
   proc: ChildProcess;
   /** The --config file written for it (rewrite it, then SIGHUP, to reload). */
   configPath?: string;
+  /** Its working directory (a fresh temporary one unless given): relative store paths land here. */
+  cwd: string;
   /** stdout lines so far (JSON logs). */
   stdout: string[];
   stderr: string[];
@@ -94,6 +96,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<SluiceProces
     pid: proc.pid!,
     proc,
     configPath,
+    cwd: opts.cwd ?? dir,
     stdout,
     stderr,
     records,
