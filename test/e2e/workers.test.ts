@@ -142,6 +142,10 @@ describe('two workers without Redis', () => {
     await until('lines for the new model', () => sluice.records().filter((r) => r.model === 'added').length === 6);
     assert.deepEqual([...workersOf(sluice.records().filter((r) => r.model === 'added'))].sort(), [1, 2]);
     assert.equal(sampleValue(await metrics(), 'sluice_config_generation'), 2);
+    // Without auth.admin_key the admin endpoint is off, and says how to turn it on.
+    const admin = await fetch(`${sluice.url}/admin/reload`, { method: 'POST', headers: { authorization: `Bearer ${FREE}` } });
+    assert.equal(admin.status, 404);
+    assert.match(((await admin.json()) as { error: { message: string } }).error.message, /auth\.admin_key/);
   });
 
   test('SIGKILL of one worker: the other worker’s stream completes, a replacement starts, the gateway keeps serving', async () => {
