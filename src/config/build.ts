@@ -101,7 +101,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   if (Object.keys(models).length === 0) models[DEMO_NAME] = builtinDemoModel();
 
   const auth: Config['auth'] = { keys };
-  if (rawAuth?.admin_key !== undefined) auth.adminKey = rawAuth.admin_key;
+  if (rawAuth?.admin_key) auth.adminKey = rawAuth.admin_key;
   const config: Config = { server, providers, models, retries, breaker, auth, store, logging, source };
   if (redis !== undefined) config.redis = redis;
   return config;

@@ -130,8 +130,8 @@ export const keySchema = z.strictObject({
 });
 
 export const authSchema = z.strictObject({
-  // For /admin/* (POST /admin/reload); without it the admin endpoints are off.
-  admin_key: z.string().min(1).optional(),
+  // For /admin/* (POST /admin/reload); without it (or empty: `${SLUICE_ADMIN_KEY:-}`) they are off.
+  admin_key: z.string().optional(),
   keys: z.array(z.unknown()).optional(),
 });
 
