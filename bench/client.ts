@@ -4,7 +4,7 @@
 
 import { Pool } from 'undici';
 
-export type Dialect = 'openai' | 'anthropic';
+export type Dialect = 'openai' | 'anthropic' | 'responses' | 'cohere';
 
 /** How a client reaches one contender for one kind of upstream. */
 export interface Endpoint {
@@ -19,7 +19,8 @@ export interface Endpoint {
 
 export function requestBody(ep: Endpoint, text: string, stream: boolean): string {
   const messages = [{ role: 'user', content: text }];
-  return ep.dialect === 'openai'
+  if (ep.dialect === 'responses') return JSON.stringify({ model: ep.model, stream, store: false, input: text });
+  return ep.dialect !== 'anthropic'
     ? JSON.stringify({ model: ep.model, stream, messages })
     : JSON.stringify({ model: ep.model, stream, max_tokens: 1024, messages });
 }
@@ -33,8 +34,48 @@ export function pool(port: number, connections = 64): Pool {
   return new Pool(`http://127.0.0.1:${port}`, { connections, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
 }
 
-const TERMINAL: Record<Dialect, string> = { openai: 'data: [DONE]', anthropic: 'event: message_stop' };
+// Cohere's last event is message-end; a failed one says ERROR/TIMEOUT instead of COMPLETE.
+const TERMINAL: Record<Dialect, string> = {
+  openai: 'data: [DONE]',
+  anthropic: 'event: message_stop',
+  responses: 'event: response.completed',
+  cohere: '"finish_reason":"COMPLETE"',
+};
+const CONTENT: Record<Dialect, (line: string) => boolean> = {
+  openai: (line) => /"content":"[^"]/.test(line),
+  anthropic: (line) => line.includes('"text_delta"'),
+  responses: (line) => line.includes('"response.output_text.delta"'),
+  cohere: (line) => /"content-delta".*"text":"[^"]/.test(line),
+};
 const TAIL = 256;
+const RESPONSES_TERMINAL = Buffer.from('event: response.completed');
+
+/**
+ * Whether a stream reached its dialect's terminal event. OpenAI and Anthropic streams end with it, so
+ * their last bytes tell; a Responses stream's terminal event carries the whole response (every output
+ * item, usage), so its name is looked for in each chunk (Buffer.indexOf, with the previous chunk's end
+ * for a name split across two).
+ */
+class TerminalWatch {
+  readonly #dialect: Dialect;
+  #seen = false;
+  #carry: Buffer = Buffer.alloc(0);
+
+  constructor(dialect: Dialect) {
+    this.#dialect = dialect;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#dialect !== 'responses' || this.#seen) return;
+    const n = RESPONSES_TERMINAL.length;
+    if (chunk.indexOf(RESPONSES_TERMINAL) >= 0 || Buffer.concat([this.#carry, chunk.subarray(0, n)]).indexOf(RESPONSES_TERMINAL) >= 0) this.#seen = true;
+    this.#carry = chunk.subarray(Math.max(0, chunk.length - n));
+  }
+
+  complete(tail: string): boolean {
+    return this.#dialect === 'responses' ? this.#seen : tail.includes(TERMINAL[this.#dialect]);
+  }
+}
 
 function send(p: Pool, ep: Endpoint, text: string, stream: boolean) {
   return p.request({
@@ -78,12 +119,14 @@ export async function load(
         const res = await send(p, ep, text, opts.stream);
         let tail = '';
         let bytes = 0;
+        const terminal = new TerminalWatch(ep.dialect);
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
           bytes += chunk.length;
+          terminal.push(chunk);
           tail = chunk.length >= TAIL ? chunk.toString('latin1', chunk.length - TAIL) : (tail + chunk.toString('latin1')).slice(-TAIL);
         }
         if (res.statusCode !== 200) fail(`status ${res.statusCode}: ${tail.slice(0, 200)}`);
-        else if (opts.stream && !tail.includes(TERMINAL[ep.dialect])) fail(`stream ended without ${TERMINAL[ep.dialect]}: …${tail.slice(-120)}`);
+        else if (opts.stream && !terminal.complete(tail)) fail(`stream ended without ${TERMINAL[ep.dialect]}: …${tail.slice(-120)}`);
         else if (!opts.stream && bytes === 0) fail('empty body');
         else result.completed++;
       } catch (err) {
@@ -104,7 +147,7 @@ export function countContentEvents(chunk: Buffer, dialect: Dialect): number {
     if (i !== 0 && chunk[i - 1] !== 0x0a && chunk[i - 1] !== 0x0d) continue;
     const end = chunk.indexOf(0x0a, i);
     const line = chunk.toString('utf8', i, end < 0 ? chunk.length : end);
-    if (dialect === 'openai' ? /"content":"[^"]/.test(line) : line.includes('"text_delta"')) n++;
+    if (CONTENT[dialect](line)) n++;
   }
   return n;
 }
@@ -127,10 +170,12 @@ export async function timedStream(p: Pool, ep: Endpoint, text: string): Promise<
   const res = await send(p, ep, text, true);
   const out: TimedStream = { sentAt, contentArrivals: [], bytes: 0, complete: false };
   let tail = '';
+  const terminal = new TerminalWatch(ep.dialect);
   await new Promise<void>((resolve, reject) => {
     res.body.on('data', (chunk: Buffer) => {
       const now = performance.now();
       out.bytes += chunk.length;
+      terminal.push(chunk);
       for (let n = countContentEvents(chunk, ep.dialect); n > 0; n--) out.contentArrivals.push(now);
       tail = (tail + chunk.toString('latin1', Math.max(0, chunk.length - TAIL))).slice(-TAIL);
     });
@@ -138,7 +183,7 @@ export async function timedStream(p: Pool, ep: Endpoint, text: string): Promise<
     res.body.on('error', reject);
   });
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${tail.slice(0, 200)}`);
-  out.complete = tail.includes(TERMINAL[ep.dialect]);
+  out.complete = terminal.complete(tail);
   return out;
 }
 
@@ -148,12 +193,14 @@ export async function drain(p: Pool, ep: Endpoint, text: string): Promise<{ ms: 
   const res = await send(p, ep, text, true);
   let bytes = 0;
   let tail = '';
+  const terminal = new TerminalWatch(ep.dialect);
   for await (const chunk of res.body as AsyncIterable<Buffer>) {
     bytes += chunk.length;
+    terminal.push(chunk);
     tail = chunk.length >= TAIL ? chunk.toString('latin1', chunk.length - TAIL) : (tail + chunk.toString('latin1')).slice(-TAIL);
   }
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${tail.slice(0, 200)}`);
-  return { ms: performance.now() - t0, bytes, complete: tail.includes(TERMINAL[ep.dialect]) };
+  return { ms: performance.now() - t0, bytes, complete: terminal.complete(tail) };
 }
 
 export interface HeldStreams {

@@ -49,6 +49,7 @@ export interface ContenderSpec {
 
 export const OPENAI_PATH = '/v1/chat/completions';
 export const ANTHROPIC_PATH = '/v1/messages';
+export const RESPONSES_PATH = '/v1/responses';
 export const AUTH = { authorization: 'Bearer bench', 'x-api-key': 'bench' };
 
 export function openai(port: number, model: string, headers: Record<string, string> = AUTH, path = OPENAI_PATH): Endpoint {
@@ -57,6 +58,16 @@ export function openai(port: number, model: string, headers: Record<string, stri
 
 export function anthropic(port: number, model: string, headers: Record<string, string> = AUTH, path = ANTHROPIC_PATH): Endpoint {
   return { port, path, headers: { ...headers, 'anthropic-version': '2023-06-01' }, dialect: 'anthropic', model };
+}
+
+export function responses(port: number, model: string, headers: Record<string, string> = AUTH, path = RESPONSES_PATH): Endpoint {
+  return { port, path, headers, dialect: 'responses', model };
+}
+
+export const COHERE_PATH = '/v2/chat';
+
+export function cohere(port: number, model: string, headers: Record<string, string> = AUTH, path = COHERE_PATH): Endpoint {
+  return { port, path, headers, dialect: 'cohere', model };
 }
 
 /** Refuses (stops it and says why) a contender that listens on anything but loopback. */

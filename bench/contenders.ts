@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anthropic, AUTH, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
+import { anthropic, AUTH, cohere, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, responses, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
@@ -92,11 +92,27 @@ export const claudeCodeRouter: ContenderSpec = {
   start: (env) => startClaudeCodeRouter(env, (port) => ({ mock: anthropic(port, 'mock,m'), paced: anthropic(port, 'paced,m') })),
 };
 
-type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic';
+type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic' | 'responses→openai' | 'responses→anthropic' | 'responses→responses' | 'cohere→openai';
 
-export function sluice(route: SluiceRoute): ContenderSpec {
+/** Front endpoint, the models (mock, paced) and the upstream dialect of each route. */
+const ROUTES: Record<SluiceRoute, { front: typeof openai; mock: string; paced: string; upstream: Contender['upstream'] }> = {
+  'openai→openai': { front: openai, mock: 'm', paced: 'p', upstream: 'openai' },
+  'anthropic→openai': { front: anthropic, mock: 'm', paced: 'p', upstream: 'openai' },
+  'openai→anthropic': { front: openai, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
+  'responses→openai': { front: responses, mock: 'm', paced: 'p', upstream: 'openai' },
+  'responses→anthropic': { front: responses, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
+  'responses→responses': { front: responses, mock: 'mr', paced: 'pr', upstream: 'responses' },
+  'cohere→openai': { front: cohere, mock: 'm', paced: 'p', upstream: 'openai' },
+};
+
+/**
+ * `root`: another checkout of sluice (BENCH_BASELINE), measured beside this one in the same run, so a
+ * change's cost is a before/after ratio on the same machine state rather than two runs apart.
+ */
+export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
+  const label = root === ROOT ? '' : ` @${baselineVersion(root)}`;
   return {
-    name: `sluice ${route}`,
+    name: `sluice ${route}${label}`,
     async start(env) {
       const dir = join(env.workDir, `sluice-${route.replace('→', '-')}`);
       mkdirSync(dir, { recursive: true });
@@ -104,20 +120,19 @@ export function sluice(route: SluiceRoute): ContenderSpec {
       writeFileSync(config, sluiceConfig(env, dir));
       // As users start it: through bin/sluice, with the Node flags it passes (the bench's own ride in
       // NODE_OPTIONS). cwd: the default sqlite store and anything else relative land in the work dir.
-      const child: Child = await startChild(SLUICE_BIN, ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
+      const child: Child = await startChild(root === ROOT ? SLUICE_BIN : join(root, 'bin/sluice'), ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
         cwd: dir,
         env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
       });
-      const toAnthropic = route === 'openai→anthropic';
-      const front = route === 'anthropic→openai' ? anthropic : openai;
+      const r = ROUTES[route];
       return {
         name: this.name,
-        mock: front(child.port, toAnthropic ? 'ma' : 'm'),
-        paced: front(child.port, toAnthropic ? 'pa' : 'p'),
-        upstream: toAnthropic ? 'anthropic' : 'openai',
+        mock: r.front(child.port, r.mock),
+        paced: r.front(child.port, r.paced),
+        upstream: r.upstream,
         pids: [child.pid],
         gcOnSignal: true,
-        version: sluiceVersion(),
+        version: root === ROOT ? sluiceVersion() : `baseline ${baselineVersion(root)}`,
         stop: () => child.stop(),
       };
     },
@@ -137,11 +152,15 @@ providers:
   mocka: { type: anthropic, base_url: http://127.0.0.1:${env.mockPort}, timeouts: ${timeouts} }
   paced: { type: openai, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
   paceda: { type: anthropic, base_url: http://127.0.0.1:${env.pacedPort}, timeouts: ${timeouts} }
+  mockr: { type: openai-responses, base_url: http://127.0.0.1:${env.mockPort}/v1, timeouts: ${timeouts} }
+  pacedr: { type: openai-responses, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
 models:
   m: { targets: [{ provider: mock, model: bench }] }
   ma: { targets: [{ provider: mocka, model: bench }] }
   p: { targets: [{ provider: paced, model: bench }] }
   pa: { targets: [{ provider: paceda, model: bench }] }
+  mr: { targets: [{ provider: mockr, model: bench }] }
+  pr: { targets: [{ provider: pacedr, model: bench }] }
 `;
 }
 
@@ -162,6 +181,17 @@ function sluiceVersion(): string {
   return cachedVersion;
 }
 
+function baselineVersion(root: string): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  } catch {
+    return root;
+  }
+}
+
+/** `BENCH_BASELINE=DIR`: a checkout (with its node_modules) of an earlier sluice, same-protocol route. */
+const BASELINE = process.env.BENCH_BASELINE;
+
 /** Every contender in report order. */
 export const CONTENDERS: ContenderSpec[] = [
   direct,
@@ -169,8 +199,13 @@ export const CONTENDERS: ContenderSpec[] = [
   undiciFloor,
   nginx,
   portkey,
+  ...(BASELINE ? [sluice('openai→openai', BASELINE)] : []),
   sluice('openai→openai'),
   sluice('anthropic→openai'),
   claudeCodeRouter,
   sluice('openai→anthropic'),
+  sluice('responses→openai'),
+  sluice('responses→anthropic'),
+  sluice('responses→responses'),
+  sluice('cohere→openai'),
 ];

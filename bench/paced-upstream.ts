@@ -4,8 +4,8 @@
 // (`sluice mock` paces with chained timers whose drift accumulates, which would blur a sub-ms figure.)
 //
 // The request says what it wants in its user text: `bench-paced id=N events=E every=MS`, found in
-// the raw body so it survives any translation in between. Speaks OpenAI chat (…/chat/completions)
-// and Anthropic messages (…/messages). Listens on 127.0.0.1 only.
+// the raw body so it survives any translation in between. Speaks OpenAI chat (…/chat/completions),
+// Anthropic messages (…/messages) and OpenAI Responses (…/responses). Listens on 127.0.0.1 only.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,7 +54,8 @@ function serve(req: IncomingMessage, res: ServerResponse, body: string, sent: Ma
   const id = Number(m[1]);
   const events = Math.min(MAX_EVENTS, Number(m[2]));
   const every = Number(m[3]);
-  const frames = (req.url ?? '').includes('/messages') ? anthropicFrames : openaiFrames;
+  const url = req.url ?? '';
+  const frames = url.includes('/messages') ? anthropicFrames : url.includes('/responses') ? responsesFrames : openaiFrames;
   const times: number[] = [];
   sent.set(id, times);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -101,4 +102,22 @@ const anthropicFrames: Frames = {
     'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n' +
     'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":10}}\n\n' +
     'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+};
+
+/** OpenAI Responses: sequence numbers are not checked by sluice's decoder, so one constant serves all deltas. */
+const responsesEvent = (type: string, fields: string): string => `event: ${type}\ndata: {"type":"${type}","sequence_number":0,${fields}}\n\n`;
+const RESPONSE_HEAD = '{"id":"resp_paced","object":"response","created_at":1,"model":"paced","output":[],"status":"in_progress"}';
+
+const responsesFrames: Frames = {
+  head:
+    responsesEvent('response.created', `"response":${RESPONSE_HEAD}`) +
+    responsesEvent('response.output_item.added', '"output_index":0,"item":{"id":"msg_paced","type":"message","status":"in_progress","content":[],"role":"assistant"}') +
+    responsesEvent('response.content_part.added', '"item_id":"msg_paced","output_index":0,"content_index":0,"part":{"type":"output_text","annotations":[],"text":""}'),
+  delta: (k) => responsesEvent('response.output_text.delta', `"item_id":"msg_paced","output_index":0,"content_index":0,"delta":"e${k} "`),
+  tail:
+    responsesEvent('response.output_item.done', '"output_index":0,"item":{"id":"msg_paced","type":"message","status":"completed","content":[],"role":"assistant"}') +
+    responsesEvent(
+      'response.completed',
+      '"response":{"id":"resp_paced","object":"response","created_at":1,"model":"paced","output":[],"status":"completed","usage":{"input_tokens":10,"output_tokens":10,"total_tokens":20}}',
+    ),
 };

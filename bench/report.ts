@@ -13,7 +13,14 @@ export interface Row {
 }
 
 const SAME = 'sluice openai→openai';
-const TRANSLATED = ['sluice anthropic→openai', 'sluice openai→anthropic'];
+const TRANSLATED = [
+  'sluice anthropic→openai',
+  'sluice openai→anthropic',
+  'sluice responses→openai',
+  'sluice responses→anthropic',
+  'sluice responses→responses',
+  'sluice cohere→openai',
+];
 const SLUICE = [SAME, ...TRANSLATED];
 
 function fmt(n: number | undefined, digits = 2): string {

@@ -289,7 +289,8 @@ export async function heldStreams(c: Contender, s: Sizes, m: Measurements): Prom
       await p.close();
     }
     // The mock sends the first events and then holds the connection open (fault=stall_mid).
-    const stallAfter = c.upstream === 'anthropic' ? 6 : 3;
+    // Past the lifecycle events to the first text delta of each dialect's stream.
+    const stallAfter = c.upstream === 'anthropic' || c.upstream === 'responses' ? 6 : 3;
     await settle(c);
     const before = treeRssBytes(c.pids);
     const h = await holdStreams(c.mock.port, c.mock, mockText(`chunks=50 fault=stall_mid after=${stallAfter}`), s.held, { parallel: 50, deadlineMs: 90_000 });

@@ -1,10 +1,13 @@
-// `sluice doctor URL [--model M] [--key K] [--protocol openai|anthropic] [--json] [--timeout MS]`
+// `sluice doctor URL [--model M] [--key K] [--protocol P] [--json] [--timeout MS]`
 // (SPEC §7). Exit 0 healthy, 1 problem found, 2 could not test. The key is sent, never printed.
 
 import { parseArgs, UsageError } from './args.ts';
-import { exitCodeOf, formatReport, runDiagnosis, TargetError, type FrontProtocol } from '../doctor/index.ts';
+import { exitCodeOf, formatReport, runDiagnosis, TargetError } from '../doctor/index.ts';
+import { doctorProtocols } from '../protocols/index.ts';
 
-const HELP = `Usage: sluice doctor URL [--model M] [--key K] [--protocol openai|anthropic] [--json] [--timeout MS]
+const PROTOCOLS = doctorProtocols();
+
+const HELP = `Usage: sluice doctor URL [--model M] [--key K] [--protocol ${PROTOCOLS.join('|')}] [--json] [--timeout MS]
 
 Diagnoses streaming end to end through every hop between you and the gateway at URL (the gateway
 itself, or nginx / Caddy / a load balancer / a CDN in front of it; a trailing /v1 is accepted).
@@ -14,8 +17,8 @@ compression, time to first byte, events spread out as sent or held back in burst
 keepalive versus proxy idle timeouts, [DONE] / message_stop, one id, the role chunk, errors.
 
   --model M        model for the chat request (default: demo if listed, else the first of /v1/models)
-  --key K          client key (Authorization: Bearer, or x-api-key with --protocol anthropic); never printed
-  --protocol P     openai (POST /v1/chat/completions, default) or anthropic (POST /v1/messages)
+  --key K          client key, sent where that dialect's clients send it; never printed
+  --protocol P     the client dialect to test: ${PROTOCOLS.join(', ')} (default openai)
   --json           print the report as JSON
   --timeout MS     limit for each request (default 30000); the keepalive probe needs more than the
                    gateway's keepalive interval
@@ -30,7 +33,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing URL' : `expected one URL, got ${positionals.length} arguments`);
   const protocol = typeof flags.protocol === 'string' ? flags.protocol : 'openai';
-  if (protocol !== 'openai' && protocol !== 'anthropic') throw new UsageError(`--protocol must be openai or anthropic, got "${protocol}"`);
+  if (!PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got "${protocol}"`);
   let timeoutMs: number | undefined;
   if (typeof flags.timeout === 'string') {
     timeoutMs = Number(flags.timeout);
@@ -42,7 +45,7 @@ export async function runDoctor(argv: string[]): Promise<number> {
       url: positionals[0]!,
       model: typeof flags.model === 'string' ? flags.model : undefined,
       key: typeof flags.key === 'string' ? flags.key : undefined,
-      protocol: protocol as FrontProtocol,
+      protocol,
       timeoutMs,
       log: json ? undefined : (line) => process.stderr.write(`${line}\n`),
     });

@@ -1,22 +1,14 @@
-// base_url is stored the way each upstream codec appends its own path to it:
-//   openai    → `${baseUrl}/chat/completions`   (base includes /v1)
-//   anthropic → `${baseUrl}/v1/messages`        (base excludes /v1)
-//   gemini    → `${baseUrl}/v1beta/models/…`    (base excludes the version)
-// Users paste whole endpoint URLs (Azure shows the Target URI `…/anthropic/v1/messages`), so the
-// endpoint path is cut back to the base here, once, instead of producing `/v1/v1/messages` later.
+// base_url is stored the way each upstream codec appends its own path to it (the provider type's
+// `pastedSuffix`, declared in its protocol folder): e.g. the OpenAI base keeps /v1, the Anthropic
+// and Gemini bases drop the version. Users paste whole endpoint URLs (Azure shows the Target URI
+// `…/anthropic/v1/messages`), so the endpoint path is cut back to the base here, once, instead of
+// producing `/v1/v1/messages` later.
 
-import type { ProviderType } from './types.ts';
+import { providerType } from '../protocols/index.ts';
 
-const PASTED_ENDPOINT_SUFFIX: Readonly<Record<ProviderType, RegExp | undefined>> = {
-  openai: /\/chat\/completions$/i,
-  anthropic: /\/v1(?:\/messages)?$/i,
-  gemini: /\/v1(?:beta|alpha)?(?:\/models)?$/i,
-  demo: undefined,
-};
-
-export function normalizeBaseUrl(type: ProviderType, raw: string): string {
+export function normalizeBaseUrl(type: string, raw: string): string {
   let url = raw.trim().replace(/\/+$/, '');
-  const suffix = PASTED_ENDPOINT_SUFFIX[type];
+  const suffix = providerType(type)?.pastedSuffix;
   if (suffix !== undefined) url = url.replace(suffix, '').replace(/\/+$/, '');
   return url;
 }

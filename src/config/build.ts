@@ -1,7 +1,8 @@
 // Parsed YAML tree → Config. Every section is validated on its own so one mistake does not hide
 // the next: all problems are collected and thrown together as one ConfigError.
 
-import type { z } from 'zod';
+import { z } from 'zod';
+import { settingsSections } from '../protocols/index.ts';
 import { DEMO_NAME, builtinDemoModel, builtinDemoProvider } from './demo.ts';
 import { type Env, substituteEnv } from './env.ts';
 import { ConfigError, type ConfigPath, ProblemList } from './errors.ts';
@@ -15,7 +16,6 @@ import {
   keySchema,
   loggingSchema,
   modelSchema,
-  providerSchema,
   retriesSchema,
   rootSchema,
   serverSchema,
@@ -41,6 +41,14 @@ function isReservedName(name: string, path: ConfigPath, problems: ProblemList): 
   return true;
 }
 
+let rootWithSections: z.ZodType | undefined;
+
+/** The top-level sections: sluice's own plus those protocols declare. */
+function rootSchemaWithSections(): z.ZodType {
+  rootWithSections ??= rootSchema.extend(Object.fromEntries(settingsSections().map((s) => [s.key, z.unknown().optional()])));
+  return rootWithSections;
+}
+
 export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const problems = new ProblemList();
   const { value, failedPaths: skip } = substituteEnv(dropNulls(tree), env, problems);
@@ -49,7 +57,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const section = <S extends z.ZodType>(schema: S, key: string): z.output<S> | undefined =>
     parseSection(schema, root[key] ?? {}, [key], problems, skip);
 
-  parseSection(rootSchema, root, [], problems, skip);
+  parseSection(rootSchemaWithSections(), root, [], problems, skip);
   const server = resolveServer(section(serverSchema, 'server'), problems);
 
   const rawProviders = isRecord(root.providers) ? root.providers : {};
@@ -58,8 +66,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   for (const [name, entry] of Object.entries(rawProviders)) {
     const path: ConfigPath = ['providers', name];
     if (isReservedName(name, path, problems)) continue;
-    const raw = parseSection(providerSchema, entry, path, problems, skip);
-    const provider = raw === undefined ? undefined : resolveProvider(name, raw, path, problems);
+    const provider = resolveProvider(name, entry, path, problems, skip);
     if (provider !== undefined) providers[name] = provider;
   }
 
@@ -91,6 +98,13 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   // A value whose ${VAR} failed is already a problem; its remains are not checked again.
   const redis = resolveRedis(skip.has('redis') ? undefined : parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
 
+  // Sections owned by protocols (e.g. `responses:`), each validated and resolved by its own declaration.
+  const sections: Record<string, unknown> = {};
+  for (const owned of settingsSections()) {
+    const raw = root[owned.key] === undefined ? undefined : parseSection(owned.schema, root[owned.key], [owned.key], problems, skip);
+    sections[owned.key] = owned.resolve(raw);
+  }
+
   if (!problems.empty) {
     const secrets = collectSecrets(root);
     throw new ConfigError(problems.items.map((line) => scrub(line, secrets)));
@@ -102,7 +116,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
 
   const auth: Config['auth'] = { keys };
   if (rawAuth?.admin_key) auth.adminKey = rawAuth.admin_key;
-  const config: Config = { server, providers, models, retries, breaker, auth, store, logging, source };
+  const config: Config = { server, providers, models, retries, breaker, auth, store, logging, sections, source };
   if (redis !== undefined) config.redis = redis;
   return config;
 }

@@ -1,7 +1,7 @@
 // Every default of SPEC §2 / §4.4 in one place. Consumers read resolved values from Config and
 // never apply defaults of their own.
 
-import type { BreakerConfig, ProviderType, RetryConfig, ServerConfig, Strategy, StreamingMode, Timeouts } from './types.ts';
+import type { BreakerConfig, RetryConfig, ServerConfig, Strategy, StreamingMode, Timeouts } from './types.ts';
 
 export const DEFAULT_SERVER: Readonly<ServerConfig> = {
   host: '127.0.0.1',
@@ -28,14 +28,6 @@ export const DEFAULT_BREAKER: Readonly<BreakerConfig> = { failureThreshold: 5, c
 
 export const DEFAULT_STORE = 'sqlite:./sluice.db';
 export const DEFAULT_LOGGING = { level: 'info', tap: 0 } as const;
-
-/** Base URL per provider type when a provider gives none and its preset has none. */
-export const DEFAULT_BASE_URL: Readonly<Record<ProviderType, string>> = {
-  openai: 'https://api.openai.com/v1',
-  anthropic: 'https://api.anthropic.com',
-  gemini: 'https://generativelanguage.googleapis.com',
-  demo: '',
-};
 
 export const ZERO_CONFIG_SOURCE = '(zero-config)';
 export const DEFAULT_CONFIG_FILE = 'sluice.yaml';

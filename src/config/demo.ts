@@ -1,7 +1,7 @@
 // The built-in demo provider and model (SPEC §1): present in every config so a fresh install,
 // and `demo/anything` under any config, answers without an upstream.
 
-import { DEFAULT_BASE_URL, DEFAULT_STRATEGY, DEFAULT_STREAMING, DEFAULT_TIMEOUTS, DEFAULT_WEIGHT } from './defaults.ts';
+import { DEFAULT_STRATEGY, DEFAULT_STREAMING, DEFAULT_TIMEOUTS, DEFAULT_WEIGHT } from './defaults.ts';
 import type { ModelConfig, ProviderConfig } from './types.ts';
 
 export const DEMO_NAME = 'demo';
@@ -10,11 +10,12 @@ export function builtinDemoProvider(): ProviderConfig {
   return {
     name: DEMO_NAME,
     type: 'demo',
-    baseUrl: DEFAULT_BASE_URL.demo,
+    baseUrl: '',
     headers: {},
     timeouts: { ...DEFAULT_TIMEOUTS },
     streaming: DEFAULT_STREAMING,
     quirks: {},
+    settings: {},
     builtin: true,
   };
 }

@@ -1,16 +1,24 @@
-// One provider entry (validated YAML) → ProviderConfig: preset first, then the provider's own
-// fields on top, then the type's defaults for whatever is still missing.
+// One provider entry (YAML) → ProviderConfig: preset first, then the provider's own fields on top,
+// then the type's defaults for whatever is still missing. The type, its presets, its extra fields
+// (quirks and settings) and its base-URL rules come from the protocol registry: nothing here names
+// a provider type.
 
+import type { ProviderType } from '../core/protocol.ts';
+import { providerType, providerTypes } from '../protocols/index.ts';
 import { checkBaseUrl, normalizeBaseUrl } from './base-url.ts';
-import { DEFAULT_BASE_URL, DEFAULT_STREAMING, DEFAULT_TIMEOUTS } from './defaults.ts';
-import type { ConfigPath, ProblemList } from './errors.ts';
-import { type ProviderPreset, findPreset, presetNames } from './presets.ts';
+import { DEFAULT_STREAMING, DEFAULT_TIMEOUTS } from './defaults.ts';
+import { type ConfigPath, type ProblemList, formatPath } from './errors.ts';
+import { parseSection } from './issues.ts';
+import { type ResolvedPreset, findPreset, presetNames } from './presets.ts';
+import { camelCase, providerSchemaFor } from './provider-schema.ts';
 import type { RawProvider, RawTimeouts } from './schema.ts';
 import { didYouMean } from './suggest.ts';
-import type { ProviderConfig, ProviderQuirks, Timeouts } from './types.ts';
+import type { ProviderConfig, Timeouts } from './types.ts';
 
 // RFC 9110 token: what a header name may contain.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function resolveTimeouts(raw: RawTimeouts | undefined): Timeouts {
   return {
@@ -33,64 +41,92 @@ function checkTimeouts(timeouts: Timeouts, path: ConfigPath, problems: ProblemLi
   }
 }
 
-// Only set keys end up in the result, so `{...preset.quirks, ...own}` lets a preset flag through
-// unless the provider says otherwise.
-function ownQuirks(raw: RawProvider): ProviderQuirks {
-  const quirks: ProviderQuirks = {};
-  if (raw.inline_think_tags !== undefined) quirks.inlineThinkTags = raw.inline_think_tags;
-  if (raw.buffer_tool_calls !== undefined) quirks.bufferToolCalls = raw.buffer_tool_calls;
-  if (raw.supports_prefill !== undefined) quirks.supportsPrefill = raw.supports_prefill;
-  if (raw.max_tokens_field !== undefined) quirks.maxTokensField = raw.max_tokens_field;
-  if (raw.auth_header !== undefined) quirks.authHeader = raw.auth_header;
-  if (raw.strip_strict !== undefined) quirks.stripStrict = raw.strip_strict;
-  if (raw.reasoning_effort !== undefined) quirks.reasoningEffort = raw.reasoning_effort;
-  if (raw.temperature_range !== undefined) quirks.temperatureRange = raw.temperature_range;
-  return quirks;
+const typeList = (): string => providerTypes.map((t) => t.type).join(' | ');
+
+/**
+ * The provider type an entry asks for (its own `type:` or its preset's), or undefined with the
+ * problem added. Looked at before validation, so the entry is validated against its type's fields.
+ */
+function typeOf(
+  entry: unknown,
+  path: ConfigPath,
+  problems: ProblemList,
+  skip: ReadonlySet<string>,
+): { type?: ProviderType; preset?: ResolvedPreset | null } {
+  // A `${VAR}` that failed to substitute was reported already.
+  if (!isRecord(entry) || skip.has(formatPath([...path, 'type'])) || skip.has(formatPath([...path, 'preset']))) return {};
+  let preset: ResolvedPreset | null | undefined;
+  if (typeof entry.preset === 'string' && entry.preset.trim() !== '') {
+    const name = entry.preset.trim();
+    preset = findPreset(name) ?? null;
+    if (preset === null) {
+      const suggestion = didYouMean(name, presetNames()) || ` (known: ${presetNames().join(', ')})`;
+      problems.add([...path, 'preset'], `unknown preset "${name}"${suggestion}`);
+    }
+  }
+  const own = typeof entry.type === 'string' ? entry.type.trim() : undefined;
+  if (own !== undefined && own !== '') {
+    const type = providerType(own);
+    if (type === undefined) {
+      const suggestion = didYouMean(own, providerTypes.map((t) => t.type));
+      problems.add([...path, 'type'], `must be one of ${typeList()}, got "${own}"${suggestion}`);
+      return { preset };
+    }
+    if (preset && preset.type !== type.type) {
+      problems.add([...path, 'type'], `"${own}" conflicts with preset "${String(entry.preset).trim()}", which is type ${preset.type}`);
+    }
+    return { type, preset };
+  }
+  if (preset) return { type: providerType(preset.type), preset };
+  if (preset === undefined && entry.type === undefined) {
+    problems.add([...path, 'type'], `required (${typeList()}) unless a preset is given`);
+  }
+  return { preset };
 }
 
-/** undefined: no preset asked for; null: an unknown one (reported). */
-function lookUpPreset(raw: RawProvider, path: ConfigPath, problems: ProblemList): ProviderPreset | undefined | null {
-  if (raw.preset === undefined) return undefined;
-  const preset = findPreset(raw.preset);
-  if (preset === undefined) {
-    const suggestion = didYouMean(raw.preset, presetNames()) || ` (known: ${presetNames().join(', ')})`;
-    problems.add([...path, 'preset'], `unknown preset "${raw.preset}"${suggestion}`);
-    return null;
-  }
-  return preset;
+/** The type's own fields of a validated entry, preset options first, camelCased, split into quirks and settings. */
+function ownOptions(
+  type: ProviderType,
+  raw: RawProvider,
+  preset: ResolvedPreset | undefined,
+): { quirks: Record<string, unknown>; settings: Record<string, unknown> } {
+  const pick = (fields: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const field of Object.keys(fields ?? {})) {
+      // Only set keys end up in the result, so a preset's flag stays unless the provider says otherwise.
+      const value = raw[field] !== undefined ? raw[field] : preset?.options?.[field];
+      if (value !== undefined) out[camelCase(field)] = value;
+    }
+    return out;
+  };
+  return { quirks: pick(type.quirkFields), settings: pick(type.settingFields) };
 }
 
 /** Resolves one provider; returns undefined (with problems added) when it cannot be built. */
 export function resolveProvider(
   name: string,
-  raw: RawProvider,
+  entry: unknown,
   path: ConfigPath,
   problems: ProblemList,
+  skip: ReadonlySet<string>,
 ): ProviderConfig | undefined {
   const before = problems.items.length;
   // Clients address `provider/model` (SPEC §2), so a slash in the name would make it unreachable.
   if (name.includes('/')) problems.add(path, 'provider names cannot contain "/" (clients address models as provider/model)');
 
-  const preset = lookUpPreset(raw, path, problems);
-  if (preset === null) return undefined;
+  const { type, preset } = typeOf(entry, path, problems, skip);
+  const raw = parseSection(providerSchemaFor(type), entry, path, problems, skip) as RawProvider | undefined;
+  if (raw === undefined || type === undefined || preset === null) return undefined;
 
-  const type = raw.type ?? preset?.type;
-  if (type === undefined) {
-    problems.add([...path, 'type'], 'required (openai | anthropic | gemini | demo) unless a preset is given');
-    return undefined;
-  }
-  if (preset !== undefined && raw.type !== undefined && raw.type !== preset.type) {
-    problems.add([...path, 'type'], `"${raw.type}" conflicts with preset "${raw.preset}", which is type ${preset.type}`);
-  }
-
-  let baseUrl = raw.base_url ?? preset?.baseUrl ?? DEFAULT_BASE_URL[type];
-  if (raw.base_url === undefined && preset !== undefined && preset.baseUrl === undefined) {
-    const example = preset.baseUrlExample === undefined ? '' : ` (e.g. ${preset.baseUrlExample})`;
-    problems.add([...path, 'base_url'], `required with preset "${raw.preset}"${example}`);
-  } else if (type !== 'demo' || baseUrl !== '') {
+  // A preset without a base URL (Azure: one host per resource) needs the provider's own.
+  let baseUrl = raw.base_url ?? (preset !== undefined ? preset.baseUrl : type.defaultBaseUrl);
+  if (baseUrl === undefined) {
+    const example = preset?.baseUrlExample === undefined ? '' : ` (e.g. ${preset.baseUrlExample})`;
+    problems.add([...path, 'base_url'], preset !== undefined ? `required with preset "${raw.preset}"${example}` : `required for type ${type.type}`);
+  } else if (baseUrl !== '') {
     const invalid = checkBaseUrl(baseUrl);
     if (invalid !== undefined) problems.add([...path, 'base_url'], invalid);
-    else baseUrl = normalizeBaseUrl(type, baseUrl);
+    else baseUrl = normalizeBaseUrl(type.type, baseUrl);
   }
 
   const headers = { ...preset?.headers, ...raw.headers };
@@ -98,29 +134,27 @@ export function resolveProvider(
     if (!HEADER_NAME.test(header)) problems.add([...path, 'headers', header], 'not a valid HTTP header name');
   }
 
-  const quirks: ProviderQuirks = { ...preset?.quirks, ...ownQuirks(raw) };
-  const range = raw.temperature_range;
-  if (range !== undefined && range[0] > range[1]) {
-    problems.add([...path, 'temperature_range'], `minimum ${range[0]} is above maximum ${range[1]}`);
-  }
-
   const timeouts = resolveTimeouts(raw.timeouts);
   checkTimeouts(timeouts, path, problems);
 
-  if (problems.items.length > before) return undefined;
+  const { quirks, settings } = ownOptions(type, raw, preset);
   const provider: ProviderConfig = {
     name,
-    type,
-    baseUrl,
+    type: type.type,
+    baseUrl: baseUrl ?? '',
     headers,
     timeouts,
     streaming: raw.streaming ?? preset?.streaming ?? DEFAULT_STREAMING,
     quirks,
+    settings,
   };
   // An empty api_key (`${KEY:-}`) means "no key", e.g. a local server.
   if (raw.api_key !== undefined && raw.api_key !== '') provider.apiKey = raw.api_key;
   if (raw.default_max_tokens !== undefined) provider.defaultMaxTokens = raw.default_max_tokens;
   if (raw.models !== undefined) provider.models = raw.models;
   if (raw.preset !== undefined) provider.preset = raw.preset;
+  type.check?.(provider, (field, message) => problems.add([...path, field], message));
+
+  if (problems.items.length > before) return undefined;
   return provider;
 }

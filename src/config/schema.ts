@@ -1,62 +1,12 @@
 // The YAML shape of sluice.yaml (SPEC §2), snake_case, validated with zod. Objects are strict:
 // an unknown field is an error, never silently ignored. Sections are separate schemas so the
 // builder can validate each provider, model and key on its own and report every problem at once.
-//
-// Numbers and booleans also accept their string spelling, because `${VAR}` substitution always
-// yields strings (`port: ${PORT:-4000}` must work whatever the quoting).
 
 import { z } from 'zod';
-import { parseDuration, parseSize } from './units.ts';
+import { duration, headerValue, int, number, size, text } from './fields.ts';
 
-const NUMERIC = /^-?\d+(?:\.\d+)?$/;
-
-function fromNumericString(v: unknown): unknown {
-  return typeof v === 'string' && NUMERIC.test(v.trim()) ? Number(v.trim()) : v;
-}
-
-function fromBooleanString(v: unknown): unknown {
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  return v;
-}
-
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(fromNumericString, z.number().int().min(min).max(max)).optional();
-const number = (min: number) => z.preprocess(fromNumericString, z.number().min(min)).optional();
-const bool = () => z.preprocess(fromBooleanString, z.boolean()).optional();
-const text = () => z.string().trim().min(1).optional();
-
-/** A `string | number` field converted by `parse`; absent stays undefined. */
-function unitField(parse: (v: string | number) => number, what: string) {
-  const converted = z.unknown().transform((v, ctx): number => {
-    if (typeof v !== 'string' && typeof v !== 'number') {
-      ctx.addIssue({ code: 'custom', message: `expected a ${what}`, input: v });
-      return z.NEVER;
-    }
-    try {
-      return parse(v);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: v });
-      return z.NEVER;
-    }
-  });
-  return converted.optional();
-}
-
-const duration = () => unitField(parseDuration, 'duration such as 250ms, 15s or 10m');
-const size = () => unitField(parseSize, 'size such as 512kb or 20mb');
-
-// YAML reads `x-extra: 1` as a number; a header value is text either way.
-const headerValue = z.preprocess(
-  (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
-  z.string(),
-);
-
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'demo'] as const;
 export const STREAMING_MODES = ['native', 'simulate', 'always'] as const;
 export const STRATEGIES = ['weighted', 'fallback', 'least-busy', 'latency'] as const;
-export const AUTH_HEADERS = ['authorization', 'x-api-key', 'api-key', 'x-goog-api-key'] as const;
-export const MAX_TOKENS_FIELDS = ['max_tokens', 'max_completion_tokens'] as const;
 // pino's levels; `silent` turns request logs off.
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -77,8 +27,13 @@ export const timeoutsSchema = z.strictObject({
   total: duration(),
 });
 
-export const providerSchema = z.strictObject({
-  type: z.enum(PROVIDER_TYPES).optional(),
+/**
+ * The provider fields every type accepts. A provider is validated against these plus the fields its
+ * type declares (ProviderType.quirkFields, settingFields; config/provider-schema.ts), so a field of
+ * another type is an unknown field with a "did you mean".
+ */
+export const providerCommonFields = {
+  type: z.string().trim().min(1).optional(),
   preset: text(),
   base_url: text(),
   api_key: z.string().optional(),
@@ -87,16 +42,7 @@ export const providerSchema = z.strictObject({
   streaming: z.enum(STREAMING_MODES).optional(),
   default_max_tokens: int(1),
   models: z.array(z.string().trim().min(1)).optional(),
-  // Quirk flags (upstream-quirks.md, translation.md), inline so a provider reads as one block.
-  inline_think_tags: bool(),
-  buffer_tool_calls: bool(),
-  supports_prefill: bool(),
-  max_tokens_field: z.enum(MAX_TOKENS_FIELDS).optional(),
-  auth_header: z.enum(AUTH_HEADERS).optional(),
-  strip_strict: bool(),
-  reasoning_effort: bool(),
-  temperature_range: z.tuple([number(0).unwrap(), number(0).unwrap()]).optional(),
-});
+};
 
 export const targetSchema = z.strictObject({
   provider: z.string().trim().min(1),
@@ -157,7 +103,7 @@ export const urlSchema = z.string().trim().min(1).optional();
 
 export type RawServer = z.output<typeof serverSchema>;
 export type RawTimeouts = z.output<typeof timeoutsSchema>;
-export type RawProvider = z.output<typeof providerSchema>;
+export type RawProvider = z.output<z.ZodObject<typeof providerCommonFields>> & Record<string, unknown>;
 export type RawModel = z.output<typeof modelSchema>;
 export type RawRetries = z.output<typeof retriesSchema>;
 export type RawBreaker = z.output<typeof breakerSchema>;

@@ -2,7 +2,10 @@
 // applied and every duration/size is a number of milliseconds/bytes, so consumers never re-parse.
 // The YAML shape (snake_case) lives in schema.ts; this file is the camelCase result.
 
-export type ProviderType = 'openai' | 'anthropic' | 'gemini' | 'demo';
+import type { UpstreamEndpoint } from '../core/protocol.ts';
+
+/** A provider type name: one the protocol registry declares (src/protocols/index.ts). */
+export type ProviderType = string;
 export type StreamingMode = 'native' | 'simulate' | 'always';
 export type Strategy = 'weighted' | 'fallback' | 'least-busy' | 'latency';
 
@@ -14,29 +17,15 @@ export interface Timeouts {
   totalMs: number;
 }
 
-/** Upstream quirks are configuration, never `if (provider === 'x')` (STYLE.md). */
-export interface ProviderQuirks {
-  inlineThinkTags?: boolean; // Q-20: strip <think>…</think> from content into reasoning (MiniMax /v1)
-  bufferToolCalls?: boolean; // translation.md §5: hold tool fragments until finish
-  supportsPrefill?: boolean; // translation.md §1
-  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
-  authHeader?: 'authorization' | 'x-api-key' | 'api-key' | 'x-goog-api-key'; // override the type's default
-  stripStrict?: boolean; // strip `strict` from tool defs (MiniMax)
-  /** Send reasoning_effort translated from another dialect's thinking settings (reasoning models only). */
-  reasoningEffort?: boolean;
-  temperatureRange?: [number, number];
-}
-
-export interface ProviderConfig {
-  name: string;
+/**
+ * One provider: what its codec sees (UpstreamEndpoint: base URL, key, headers, quirks and settings
+ * as its provider type declares them) plus what the gateway applies around it.
+ */
+export interface ProviderConfig extends UpstreamEndpoint {
   type: ProviderType;
-  baseUrl: string;
-  apiKey?: string;
-  headers: Record<string, string>;
+  settings: Readonly<Record<string, unknown>>;
   timeouts: Timeouts;
   streaming: StreamingMode;
-  quirks: ProviderQuirks;
-  defaultMaxTokens?: number;
   models?: string[];
   preset?: string; // name of the preset it was built from, if any
   /** True for the demo provider sluice adds by itself (not written in the config file). */
@@ -99,5 +88,7 @@ export interface Config {
   store: string; // default 'sqlite:./sluice.db'
   redis?: string;
   logging: { level: string; tap: number };
+  /** Top-level sections owned by protocols (e.g. `responses:`), resolved by their SettingsSection. */
+  sections: Record<string, unknown>;
   source: string; // file path, or '(zero-config)'
 }

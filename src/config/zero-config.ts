@@ -1,5 +1,5 @@
 // Zero-config (SPEC §1): no --config and no ./sluice.yaml. The demo provider and model, plus one
-// provider per vendor key found in the environment; clients reach those as `provider/model`.
+// provider per vendor key found in the environment (the presets that declare one); clients reach those as `provider/model`.
 
 import { checkBaseUrl, normalizeBaseUrl } from './base-url.ts';
 import {
@@ -15,39 +15,30 @@ import {
 import { DEMO_NAME, builtinDemoModel, builtinDemoProvider } from './demo.ts';
 import type { Env } from './env.ts';
 import { ConfigError } from './errors.ts';
-import { PROVIDER_PRESETS } from './presets.ts';
+import { presets, settingsSections, type PresetEntry } from '../protocols/index.ts';
+import { camelCase } from './provider-schema.ts';
 import type { Config, ProviderConfig } from './types.ts';
 
-interface EnvProvider {
-  name: string; // also the preset it is built from
-  keyVar: string;
-  // The official SDKs honour these, so users who set them expect the gateway to as well.
-  baseUrlVar?: string;
-}
-
-const ENV_PROVIDERS: readonly EnvProvider[] = [
-  { name: 'openai', keyVar: 'OPENAI_API_KEY', baseUrlVar: 'OPENAI_BASE_URL' },
-  { name: 'anthropic', keyVar: 'ANTHROPIC_API_KEY', baseUrlVar: 'ANTHROPIC_BASE_URL' },
-  { name: 'gemini', keyVar: 'GEMINI_API_KEY' },
-  { name: 'openrouter', keyVar: 'OPENROUTER_API_KEY' },
-];
-
-function envProvider(spec: EnvProvider, apiKey: string, env: Env, problems: string[]): ProviderConfig {
-  const preset = PROVIDER_PRESETS[spec.name];
-  const override = spec.baseUrlVar === undefined ? undefined : env[spec.baseUrlVar]?.trim();
-  const baseUrl = override !== undefined && override !== '' ? override : (preset.baseUrl ?? '');
+function envProvider(entry: PresetEntry, apiKey: string, env: Env, problems: string[]): ProviderConfig {
+  const { name, type, preset } = entry;
+  const baseUrlVar = preset.env?.baseUrlVar;
+  const override = baseUrlVar === undefined ? undefined : env[baseUrlVar]?.trim();
+  const baseUrl = override !== undefined && override !== '' ? override : (preset.baseUrl ?? type.defaultBaseUrl ?? '');
   const invalid = checkBaseUrl(baseUrl);
-  if (invalid !== undefined) problems.push(`${spec.baseUrlVar}: ${invalid}`);
+  if (invalid !== undefined) problems.push(`${baseUrlVar}: ${invalid}`);
+  const options = (fields: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(preset.options ?? {}).filter(([k]) => fields !== undefined && k in fields).map(([k, v]) => [camelCase(k), v]));
   return {
-    name: spec.name,
-    type: preset.type,
-    baseUrl: normalizeBaseUrl(preset.type, baseUrl),
+    name,
+    type: type.type,
+    baseUrl: normalizeBaseUrl(type.type, baseUrl),
     apiKey,
     headers: { ...preset.headers },
     timeouts: { ...DEFAULT_TIMEOUTS },
     streaming: preset.streaming ?? DEFAULT_STREAMING,
-    quirks: { ...preset.quirks },
-    preset: spec.name,
+    quirks: options(type.quirkFields),
+    settings: options(type.settingFields),
+    preset: name,
   };
 }
 
@@ -55,9 +46,13 @@ function envProvider(spec: EnvProvider, apiKey: string, env: Env, problems: stri
 export function zeroConfig(env: Env = process.env): Config {
   const providers: Record<string, ProviderConfig> = { [DEMO_NAME]: builtinDemoProvider() };
   const problems: string[] = [];
-  for (const spec of ENV_PROVIDERS) {
-    const apiKey = env[spec.keyVar]?.trim();
-    if (apiKey !== undefined && apiKey !== '') providers[spec.name] = envProvider(spec, apiKey, env, problems);
+  // Presets that name a key variable (the vendors' own: OPENAI_API_KEY, ANTHROPIC_API_KEY, …).
+  // The vendors' own presets (named after their type) first, then relays such as OpenRouter.
+  const ordered = [...presets.filter((p) => p.name === p.type.type), ...presets.filter((p) => p.name !== p.type.type)];
+  for (const entry of ordered) {
+    if (entry.preset.env === undefined) continue;
+    const apiKey = env[entry.preset.env.keyVar]?.trim();
+    if (apiKey !== undefined && apiKey !== '') providers[entry.name] = envProvider(entry, apiKey, env, problems);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -69,6 +64,12 @@ export function zeroConfig(env: Env = process.env): Config {
     auth: { keys: [] },
     store: DEFAULT_STORE,
     logging: { ...DEFAULT_LOGGING },
+    sections: defaultSections(),
     source: ZERO_CONFIG_SOURCE,
   };
+}
+
+/** Protocol-owned sections with nothing configured. */
+function defaultSections(): Record<string, unknown> {
+  return Object.fromEntries(settingsSections().map((s) => [s.key, s.resolve(undefined)]));
 }

@@ -1,11 +1,106 @@
-// The contracts between the pipeline and a protocol folder. A protocol (wire dialect) can be a front
-// (clients speak it to sluice), an upstream (sluice speaks it to a provider), or both.
+// The contracts between the gateway and a protocol folder (docs/adding-a-protocol.md). A protocol
+// (wire dialect) can be a front (clients speak it to sluice), an upstream codec (sluice speaks it to
+// a provider), and can declare provider types (`type:` in sluice.yaml). Framing (how an upstream body
+// is cut into events) and outbound auth (how a request gets its credentials) are capabilities of the
+// codec and the provider type: the attempt calls them and never knows which one it runs.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ChatRequest, ProtocolName } from './request.ts';
+import type { z } from 'zod';
+import type { ChatRequest } from './request.ts';
 import type { EventSink, StreamEvent } from './events.ts';
 import type { ChatResponse } from './response.ts';
 import type { GatewayError } from './errors.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Front side
+
+/** What the server does with a request on a front route. */
+export type FrontOperation =
+  /** The gateway pipeline: decodeRequest → route → stream or complete → encode. */
+  | 'chat'
+  /** decodeRequest, then the first target's own count (codec.countTokens) or the local counter, rendered by encodeCount. */
+  | 'count-tokens'
+  /** `handle` answers by itself, after client-key auth unless the route is `open`. */
+  | 'custom';
+
+export interface FrontRoute {
+  method: 'GET' | 'POST' | 'DELETE';
+  /**
+   * A literal path, or a pattern with `{name}` (one segment) and `{name+}` (greedy: may hold '/'),
+   * e.g. `/v1beta/models/{model+}:streamGenerateContent`. Parameters arrive URL-decoded; a trailing
+   * slash on the request path is ignored.
+   */
+  path: string;
+  op: FrontOperation;
+  /** Handed to decodeRequest and the encoders (e.g. 'stream' for a path that always streams). */
+  variant?: string;
+  handle?: (req: FrontHttpRequest, services: FrontServices) => Promise<FrontHttpResponse> | FrontHttpResponse;
+  /** Custom routes only: no client key needed. */
+  open?: boolean;
+}
+
+/** What a front learns about the HTTP request besides its body. */
+export interface FrontRequestInfo {
+  headers: IncomingHttpHeaders;
+  params: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  variant?: string;
+}
+
+export interface FrontHttpRequest extends FrontRequestInfo {
+  method: string;
+  path: string;
+  /** The raw body (empty for GET). */
+  body: Buffer;
+  requestId: string;
+  /** Name of the client key that authenticated the request, if any. */
+  keyName?: string;
+}
+
+export interface FrontHttpResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** JSON text (content-type application/json unless headers say otherwise). */
+  body: string;
+}
+
+/** How a streamed answer is framed on the wire to the client. */
+export interface DownstreamFraming {
+  contentType: string;
+  /** Written whenever nothing else was for `server.keepalive`; absent: headers only, no keepalive bytes. */
+  keepalive?: string;
+}
+
+export const SSE_DOWNSTREAM: DownstreamFraming = {
+  contentType: 'text/event-stream; charset=utf-8',
+  keepalive: ': keepalive\n\n',
+};
+
+/** Where a front stream encoder writes; each write is flushed as it comes. */
+export interface StreamOutput {
+  /** Text, sent as UTF-8. */
+  write(chunk: string): void;
+  /** Bytes as they are (binary framings such as AWS event-stream); the gateway's outputs all have it. */
+  writeBytes?(chunk: Uint8Array): void;
+}
+
+/** Services a front may use while decoding and encoding (stored documents, its settings, the log). */
+export interface FrontServices {
+  /** Every model name a client may ask for. */
+  modelNames(): string[];
+  /** Small JSON documents with an expiry, kept in the configured store (SQLite or PostgreSQL). */
+  documents?: DocumentStore;
+  /** The front's own config section (Protocol.settings), resolved; undefined when it declares none. */
+  settings?: unknown;
+  log(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface DocumentStore {
+  get(kind: string, id: string): Promise<unknown>;
+  put(kind: string, id: string, value: unknown, ttlMs: number): Promise<void>;
+  /** True when a document was deleted. */
+  delete(kind: string, id: string): Promise<boolean>;
+}
 
 /** Per-request facts a front needs to render the answer. */
 export interface FrontContext {
@@ -18,11 +113,10 @@ export interface FrontContext {
   includeUsage: boolean;
   /** Whether reasoning text should be sent to a front that has no native slot for it. */
   includeReasoning: boolean;
-}
-
-/** Where a front stream encoder writes its SSE text. The server flushes each write as it comes. */
-export interface StreamOutput {
-  write(chunk: string): void;
+  variant?: string;
+  /** The decoded request (its frontState, tools, …). */
+  chat?: ChatRequest;
+  services?: FrontServices;
 }
 
 export interface RenderedError {
@@ -32,12 +126,23 @@ export interface RenderedError {
   headers: Record<string, string>;
 }
 
+export interface TokenCount {
+  inputTokens: number;
+  /** True when counted locally by a tokenizer rather than by the upstream. */
+  estimated: boolean;
+}
+
 export interface FrontCodec {
-  readonly name: ProtocolName;
+  readonly name: string;
+  readonly routes: readonly FrontRoute[];
+  /** The client key presented with a request; default: `Authorization: Bearer` or `x-api-key`. */
+  clientKey?(info: FrontRequestInfo): string | undefined;
   /** Validates and decodes a parsed JSON body; throws GatewayError('invalid_request', …) naming the field. */
-  decodeRequest(body: unknown, headers: IncomingHttpHeaders): ChatRequest;
+  decodeRequest(body: unknown, info: FrontRequestInfo, services: FrontServices): ChatRequest | Promise<ChatRequest>;
+  /** Wire framing of the streamed answer (default: SSE_DOWNSTREAM). */
+  streamFraming?(ctx: FrontContext): DownstreamFraming;
   /**
-   * Returns a push function for canonical events, writing SSE to `out`. It receives a normalized
+   * Returns a push function for canonical events, writing to `out`. It receives a normalized
    * stream (core/normalize.ts): one message-start first, contiguous block indices, blocks closed
    * before the next opens, finish then done, or an error as the last event.
    */
@@ -45,33 +150,38 @@ export interface FrontCodec {
   /** Non-streaming response body (JSON text). */
   encodeResponse(resp: ChatResponse, ctx: FrontContext): string;
   /** An error before the commit point: status, JSON body and headers (retry-after) in this dialect. */
-  encodeError(err: GatewayError): RenderedError;
+  encodeError(err: GatewayError, ctx?: { variant?: string }): RenderedError;
+  /** A count-tokens answer (routes with op 'count-tokens'). */
+  encodeCount?(count: TokenCount, ctx: FrontContext): string;
 }
 
-/** The parts of a provider's config an upstream codec needs (config's ProviderConfig satisfies it). */
+// ---------------------------------------------------------------------------------------------
+// Upstream side
+
+/** What a codec sees of a provider (config's ProviderConfig extends it). */
 export interface UpstreamEndpoint {
   name: string;
   baseUrl: string;
   apiKey?: string;
   headers: Record<string, string>;
-  quirks: {
-    inlineThinkTags?: boolean;
-    bufferToolCalls?: boolean;
-    supportsPrefill?: boolean;
-    maxTokensField?: 'max_tokens' | 'max_completion_tokens';
-    authHeader?: 'authorization' | 'x-api-key' | 'api-key' | 'x-goog-api-key';
-    stripStrict?: boolean;
-    reasoningEffort?: boolean;
-    temperatureRange?: [number, number];
-  };
+  /**
+   * Quirk flags declared by the provider type, camelCase of their YAML names (upstream-quirks in
+   * docs/quirks.md). Each protocol reads them through its own typed view.
+   */
+  quirks: Readonly<Record<string, unknown>>;
+  /** Other type-specific settings (region, project, api_version, …), camelCase. */
+  settings?: Readonly<Record<string, unknown>>;
   defaultMaxTokens?: number;
 }
 
 export interface UpstreamHttpRequest {
   /** Absolute URL. */
   url: string;
+  /** Default POST. */
+  method?: 'POST' | 'GET';
+  /** Without credentials: the provider's OutboundAuth adds them. */
   headers: Record<string, string>;
-  /** JSON text. */
+  /** JSON text ('' for GET). */
   body: string;
 }
 
@@ -83,9 +193,9 @@ export interface DecodeContext {
   request: ChatRequest;
 }
 
-/** Consumes the SSE events of one upstream response and emits canonical events. */
+/** Consumes the events of one upstream response (as its framing cut them) and emits canonical events. */
 export interface UpstreamStreamDecoder {
-  /** One dispatched SSE event (`event` is '' when the upstream sent no event: line). */
+  /** One event (`event` is '' when the framing gave it no name). */
   onEvent(data: string, event: string): void;
   /**
    * Optional fast path: an event that is one `data:` line and nothing else, as bytes (the value is
@@ -100,13 +210,125 @@ export interface UpstreamStreamDecoder {
   end(): void;
 }
 
+/** What a framing decoder calls for each event it cuts from the body. */
+export interface FrameHandler {
+  onEvent(data: string, event: string): void;
+  onDataLine?(bytes: Buffer, start: number, end: number): boolean;
+  /** A comment or ping (SSE `:` lines): not an event, never resets a time limit (Q-1). */
+  onComment?(text: string): void;
+  /** The bytes cannot be framed (bad SSE, an oversized event, a CRC mismatch). */
+  onError(err: Error): void;
+}
+
+export interface FrameDecoder {
+  push(chunk: Buffer): void;
+  /** The body ended: dispatch what is complete (and, leniently, what is not). */
+  end(): void;
+}
+
+/** How a streamed upstream body is cut into events. */
+export interface Framing {
+  readonly name: string;
+  /**
+   * true for text framings: a body whose first non-blank byte is `{` or `[` is a whole JSON
+   * document standing in for the stream (Q-2, Q-3), whatever the Content-Type says.
+   */
+  readonly sniffJson: boolean;
+  create(handler: FrameHandler): FrameDecoder;
+}
+
 export interface UpstreamCodec {
-  readonly name: ProtocolName;
+  /**
+   * The dialect. Equal to the front's name for the same dialect: content only that dialect can carry
+   * (ChatRequest.nonPortable) may go to this codec only when the client spoke it too.
+   */
+  readonly name: string;
+  readonly framing: Framing;
   /** Builds the HTTP request for `model` at `endpoint`; throws GatewayError('unsupported'|'invalid_request') when untranslatable. */
   buildRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest;
   createStreamDecoder(emit: EventSink, ctx: DecodeContext): UpstreamStreamDecoder;
   /** Decodes a complete (non-streaming) 2xx JSON body; throws GatewayError for an error-shaped body. */
   decodeResponse(body: unknown, ctx: DecodeContext): ChatResponse;
-  /** Maps an upstream error (status, body text, headers) to a GatewayError (translation.md §8). */
+  /** Maps an upstream error (status, body text, headers) to a GatewayError (docs/translation.md §8). */
   decodeError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>, ctx: DecodeContext): GatewayError;
+  /** The upstream's own token count for a request, where the dialect has one. */
+  countTokens?: {
+    buildRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint): UpstreamHttpRequest;
+    /** Input tokens from a 2xx JSON body. */
+    decodeResponse(body: unknown): number;
+  };
+}
+
+/** Adds credentials to an outgoing request: an API-key header, a request signature, a bearer token. */
+export interface OutboundAuth {
+  /**
+   * Mutates `req.headers`. Synchronous when nothing must be fetched (keys; a signature with cached
+   * credentials); a Promise when a token or credentials are being fetched or refreshed. Throws (or
+   * rejects with) GatewayError('upstream_auth'), naming the provider, never the secret.
+   */
+  apply(req: UpstreamHttpRequest, signal: AbortSignal): void | Promise<void>;
+}
+
+export const NO_AUTH: OutboundAuth = { apply() {} };
+
+/** An in-process run of a local upstream; cancel() stops it. */
+export interface LocalRun {
+  cancel(): void;
+}
+
+/** One configured provider, made once per config from its provider type. */
+export type Upstream =
+  | {
+      kind: 'http';
+      /** The codec for one of this provider's models (one provider may serve several dialects). */
+      codecFor(model: string): UpstreamCodec;
+      auth: OutboundAuth;
+      close?(): Promise<void>;
+    }
+  | {
+      /** In-process: events come straight from `start`, with no HTTP and no framing. */
+      kind: 'local';
+      /** `paced`: produce at a model's pace (a streaming client); false: as fast as possible. */
+      start(req: ChatRequest, model: string, emit: EventSink, opts: { paced: boolean }): LocalRun;
+    };
+
+/** A named starting point for a provider: data only (SPEC §2 `preset:`). */
+export interface ProviderPreset {
+  /** Absent when every deployment has its own host (Azure); the provider must then give base_url. */
+  baseUrl?: string;
+  /** Shown when base_url is missing for a preset without one. */
+  baseUrlExample?: string;
+  /** Quirk flags and settings in their YAML (snake_case) spelling. */
+  options?: Readonly<Record<string, unknown>>;
+  headers?: Readonly<Record<string, string>>;
+  streaming?: 'native' | 'simulate' | 'always';
+  /**
+   * Zero-config (SPEC §1): a provider of this preset (named after it) is added when `keyVar` is set;
+   * `baseUrlVar` overrides its base URL, as the vendor's own SDK does.
+   */
+  env?: { keyVar: string; baseUrlVar?: string };
+}
+
+/** A provider type (`type:` in sluice.yaml), declared by the protocol folder that implements it. */
+export interface ProviderType {
+  readonly type: string;
+  /**
+   * Fields this type accepts beyond the common ones (type, preset, base_url, api_key, headers,
+   * timeouts, streaming, default_max_tokens, models), as zod schemas keyed by their YAML names.
+   * Quirk flags land in `quirks`, settings in `settings` (camelCase). Unknown fields stay errors.
+   */
+  readonly quirkFields?: Readonly<Record<string, z.ZodType>>;
+  readonly settingFields?: Readonly<Record<string, z.ZodType>>;
+  /**
+   * Base URL when neither the provider nor its preset gives one. '' means none is needed (in-process,
+   * or built from settings such as region); undefined means base_url is required.
+   */
+  readonly defaultBaseUrl?: string;
+  /** A pasted endpoint URL is cut back to the base with this (e.g. /\/chat\/completions$/i). */
+  readonly pastedSuffix?: RegExp;
+  readonly presets?: Readonly<Record<string, ProviderPreset>>;
+  /** Rules across fields the schemas cannot express; `problem(field, message)` with the YAML field name. */
+  check?(provider: UpstreamEndpoint, problem: (field: string, message: string) => void): void;
+  /** Builds the upstream of one configured provider; auth caches live in what it returns. */
+  create(provider: UpstreamEndpoint): Upstream;
 }

@@ -1,7 +1,8 @@
 // The canonical request: every front decodes into it, every upstream encodes from it (STYLE.md:
 // N + M translations, never N x M). It imports nothing else from sluice.
 
-export type ProtocolName = 'openai' | 'anthropic' | 'gemini';
+/** A dialect's name, as the protocol registry declares it (src/protocols/index.ts). */
+export type ProtocolName = string;
 
 export type ImageSource =
   | { kind: 'base64'; mediaType: string; data: string }
@@ -86,6 +87,8 @@ export interface ChatRequest {
   /** The dialect the client spoke, and its parsed body: a same-dialect upstream passes unknown fields through. */
   front: ProtocolName;
   raw: Record<string, unknown>;
+  /** Opaque state a front carries from decoding to encoding (e.g. the Responses front's expanded history). */
+  frontState?: unknown;
   /** Anthropic `anthropic-beta` header values from the client, forwarded to Anthropic-family upstreams. */
   anthropicBeta?: string;
   /**

@@ -14,7 +14,7 @@ import { createSession } from './session.ts';
 import { createTarget } from './target.ts';
 import type { Check, DoctorOptions, DoctorReport } from './types.ts';
 
-export type { Check, CheckStatus, DoctorOptions, DoctorReport, FrontProtocol } from './types.ts';
+export type { Check, CheckStatus, DoctorOptions, DoctorReport } from './types.ts';
 export { exitCodeOf, formatReport } from './report.ts';
 export { normaliseBaseUrl, TargetError } from './target.ts';
 

@@ -1,7 +1,9 @@
 // What the doctor talks to: the normalised base URL, the client's dialect and key, and the request
 // bodies it sends. The key only ever goes into request headers, never into a report or a log line.
 
-import type { DoctorOptions, FrontProtocol } from './types.ts';
+import type { DoctorOptions } from './types.ts';
+import type { DoctorProbe } from './probe.ts';
+import { doctorProbe, doctorProtocols } from '../protocols/index.ts';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Bound on the streamed answer: enough events to judge pacing, cheap on a paid model. */
@@ -11,7 +13,9 @@ const PROMPT = 'Count from one to twenty in words, separated by spaces. (sent by
 export interface Target {
   /** Normalised base URL: no trailing slash, no trailing `/v1` (SPEC §7). */
   base: string;
-  protocol: FrontProtocol;
+  /** The front's dialect name (a protocol of the registry with a doctor probe). */
+  protocol: string;
+  probe: DoctorProbe;
   timeoutMs: number;
   log: (line: string) => void;
   /** Absolute URL of a gateway path such as `/v1/models`, keeping any path prefix of the base. */
@@ -26,20 +30,16 @@ export class TargetError extends Error {}
 
 export function createTarget(opts: DoctorOptions): Target {
   const base = normaliseBaseUrl(opts.url);
-  const protocol: FrontProtocol = opts.protocol ?? 'openai';
-  if (protocol !== 'openai' && protocol !== 'anthropic') throw new TargetError(`unknown protocol "${String(protocol)}" (openai or anthropic)`);
+  const protocol = opts.protocol ?? 'openai';
+  const probe = doctorProbe(protocol);
+  if (!probe) throw new TargetError(`unknown protocol "${String(protocol)}" (${doctorProtocols().join(', ')})`);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new TargetError(`timeout must be a positive number of ms, got ${timeoutMs}`);
-  const auth: Record<string, string> = {};
-  if (opts.key) {
-    if (protocol === 'anthropic') auth['x-api-key'] = opts.key;
-    else auth.authorization = `Bearer ${opts.key}`;
-  }
-  // Anthropic clients always send a version; sluice defaults it, a real Anthropic endpoint requires it.
-  if (protocol === 'anthropic') auth['anthropic-version'] = '2023-06-01';
+  const auth = probe.headers(opts.key);
   return {
     base,
     protocol,
+    probe,
     timeoutMs,
     log: opts.log ?? (() => {}),
     url(path, query) {
@@ -51,10 +51,7 @@ export function createTarget(opts: DoctorOptions): Target {
       return { 'user-agent': 'sluice-doctor', ...auth, ...extra };
     },
     chatRequest(model) {
-      const messages = [{ role: 'user', content: PROMPT }];
-      return protocol === 'anthropic'
-        ? { path: '/v1/messages', body: JSON.stringify({ model, max_tokens: MAX_TOKENS, stream: true, messages }) }
-        : { path: '/v1/chat/completions', body: JSON.stringify({ model, max_tokens: MAX_TOKENS, stream: true, messages }) };
+      return probe.chatRequest(model, PROMPT, MAX_TOKENS);
     },
   };
 }

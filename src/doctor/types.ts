@@ -27,8 +27,6 @@ export interface DoctorReport {
   checks: Check[];
 }
 
-export type FrontProtocol = 'openai' | 'anthropic';
-
 export interface DoctorOptions {
   /** Base URL of the gateway or of a proxy in front of it; a trailing `/v1` is accepted. */
   url: string;
@@ -36,7 +34,8 @@ export interface DoctorOptions {
   model?: string;
   /** Client key, sent as `Authorization: Bearer` (OpenAI) or `x-api-key` (Anthropic). Never reported. */
   key?: string;
-  protocol?: FrontProtocol;
+  /** The front to diagnose: a protocol name of the registry with a doctor probe (default openai). */
+  protocol?: string;
   /** Limit for each request, in ms (default 30 000). The keepalive probe needs longer than the gateway's keepalive. */
   timeoutMs?: number;
   /** Progress lines while checks run (e.g. before a long idle-timeout probe). */

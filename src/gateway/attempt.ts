@@ -1,21 +1,31 @@
-// One try at one target: build the upstream request, send it, turn whatever comes back into
-// normalized canonical events. Whatever the upstream does — an error status, JSON under
-// text/event-stream (Q-2), a body that ignores stream:true (Q-3), SSE without its content type (Q-4),
-// silence, a dropped connection — ends as exactly one of: the 'done' event, or a rejected GatewayError.
+// One try at one target: build the upstream request, let the provider's auth sign it, send it, and
+// read what comes back through the upstream reader (reader.ts) into normalized canonical events.
+// Whatever the upstream does ends as exactly one of: the 'done' event, or a rejected GatewayError.
+// Which dialect, framing or credentials are involved is the codec's and the provider type's business:
+// nothing here names one.
 
+import type { Dispatcher } from 'undici';
 import type { ChatRequest } from '../core/request.ts';
 import type { StreamEvent } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
-import { createNormalizer } from '../core/normalize.ts';
 import { ResponseCollector, responseToEvents, type ChatResponse } from '../core/response.ts';
-import type { DecodeContext, UpstreamCodec } from '../core/protocol.ts';
+import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCodec, UpstreamHttpRequest } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
-import { upstreamCodec } from '../protocols/index.ts';
-import { SseDecoder } from '../sse/decoder.ts';
-import { sendUpstream, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
-import { runDemo, DEMO_DEFAULTS } from '../providers/demo.ts';
+import { sendUpstream, type UpstreamBodyHandler, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
+import { systemClock, type Clock } from './clock.ts';
+import {
+  BodySniffer,
+  MAX_JSON_BODY,
+  asGatewayError,
+  collectStream,
+  createBodyReader,
+  createEventChain,
+  decodeJsonBody,
+  endsLikeJson,
+  isCompleteJson,
+} from './reader.ts';
+import { upstreamOf } from './upstreams.ts';
 import { EventWatch } from './watch.ts';
-import { withUsageEstimate } from './usage.ts';
 
 export interface ResolvedTarget {
   provider: ProviderConfig;
@@ -28,9 +38,9 @@ export interface ResolvedTarget {
 export interface AttemptHooks {
   /** Normalized events ('error' never: failures reject instead). */
   onEvent(ev: StreamEvent): void;
-  /** Raw upstream SSE lines for `--tap`. */
+  /** Raw upstream events for `--tap`. */
   onTap?(line: string): void;
-  /** Where the events go (server/sse-responder.ts): while it is congested the upstream is not read. */
+  /** Where the events go (server/stream-responder.ts): while it is congested the upstream is not read. */
   downstream?: Downstream;
 }
 
@@ -38,6 +48,15 @@ export interface AttemptHooks {
 export interface Downstream {
   setCongestionListener(listener: ((congested: boolean) => void) | undefined): void;
 }
+
+/** What an attempt runs on: time and the HTTP dispatcher are injected (tests drive both in-process). */
+export interface AttemptEnv {
+  clock: Clock;
+  /** undici dispatcher for every upstream request; default: one keep-alive Agent per provider. */
+  dispatcher?: Dispatcher;
+}
+
+export const DEFAULT_ENV: AttemptEnv = { clock: systemClock };
 
 export interface AttemptStats {
   status: number;
@@ -48,53 +67,61 @@ export interface AttemptStats {
 
 /** Simulated streams split text into pieces of about this many characters (`streaming: simulate`). */
 const SIMULATE_PIECE = 16;
-/** Error bodies are read up to this size; the message only needs the start. */
-const MAX_ERROR_BODY = 64 * 1024;
-/** A JSON body (non-streaming answer, or Q-2) may be large but not unbounded. */
-const MAX_JSON_BODY = 64 * 1024 * 1024;
 /**
- * An answer is often complete (`[DONE]`, a whole JSON document) a moment before the upstream ends
- * its body: the chunked terminator follows in the same read or the next packet. Waiting for it keeps
- * the keep-alive connection for the next request; aborting at once cost a new TCP connection, an
- * undici error and a GatewayError stack per request (bench/RESULTS.md). An upstream that holds the
+ * An answer is often complete (a terminal event, a whole JSON document) a moment before the upstream
+ * ends its body: the chunked terminator follows in the same read or the next packet. Waiting for it
+ * keeps the keep-alive connection for the next request; aborting at once cost a new TCP connection,
+ * an undici error and a GatewayError stack per request (bench/RESULTS.md). An upstream that holds the
  * connection open after a complete answer (Q-2) is let go after this grace period.
  */
 const RELEASE_GRACE_MS = 1000;
+
+/** Where one attempt is in its life. */
+type AttemptState =
+  /** Building the request, or waiting for the provider's auth (a token fetch). */
+  | { kind: 'preparing' }
+  /** The HTTP exchange is under way; `paused` while the client is not keeping up. */
+  | { kind: 'http'; flow: UpstreamFlow; paused: boolean }
+  /** An in-process upstream is producing events. */
+  | { kind: 'local'; run: LocalRun }
+  /** A non-streaming upstream call whose answer will be re-streamed (`streaming: simulate`). */
+  | { kind: 'simulating' }
+  | { kind: 'settled' };
 
 export function runStreamAttempt(
   target: ResolvedTarget,
   req: ChatRequest,
   hooks: AttemptHooks,
   signal: AbortSignal,
+  env: AttemptEnv = DEFAULT_ENV,
 ): Promise<AttemptStats> {
   return new Promise<AttemptStats>((resolve, reject) => {
     const provider = target.provider;
     const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
     const local = new AbortController();
-    let settled = false;
-    let upstreamEnded = false;
-    let releaseTimer: NodeJS.Timeout | undefined;
-    let cancelLocal: (() => void) | undefined;
-    let flow: UpstreamFlow | undefined;
-    let flowPaused = false;
+    let state: AttemptState = { kind: 'preparing' };
+    /** The upstream's body ended (or there is none): nothing to release after success. */
+    let bodyEnded = false;
+    let releaseTimer: unknown;
 
     const settle = (err?: GatewayError): void => {
-      if (settled) return;
-      settled = true;
+      if (state.kind === 'settled') return;
+      const was = state;
+      state = { kind: 'settled' };
       watch.stop();
       hooks.downstream?.setCongestionListener(undefined);
       // Read the rest (the body's end) so the connection goes back to the pool.
-      if (flowPaused) flow?.resume();
+      if (was.kind === 'http' && was.paused) was.flow.resume();
       signal.removeEventListener('abort', onOuterAbort);
       stats.firstEventMs = watch.firstEventMs;
       if (err) {
         const named = err.withTarget(provider.name);
-        cancelLocal?.();
+        if (was.kind === 'local') was.run.cancel();
         if (!local.signal.aborted) local.abort(named);
         reject(named);
       } else {
-        // Complete before the upstream ended its body: let it go if the end does not follow (RELEASE_GRACE_MS).
-        if (!upstreamEnded && !local.signal.aborted) releaseTimer = releaseAfterGrace(local);
+        // Complete before the upstream ended its body: let it go if the end does not follow.
+        if (!bodyEnded && !local.signal.aborted) releaseTimer = releaseAfterGrace(local, env.clock);
         resolve(stats);
       }
     };
@@ -102,11 +129,6 @@ export function runStreamAttempt(
       const reason = signal.reason instanceof GatewayError ? signal.reason : new GatewayError('internal', 'client closed the request');
       settle(reason);
     };
-    if (signal.aborted) {
-      onOuterAbort();
-      return;
-    }
-    signal.addEventListener('abort', onOuterAbort, { once: true });
 
     const watch = new EventWatch(
       {
@@ -115,51 +137,57 @@ export function runStreamAttempt(
         totalMs: provider.timeouts.totalMs,
       },
       (err) => settle(err),
+      env.clock,
     );
+    if (signal.aborted) {
+      onOuterAbort();
+      return;
+    }
+    signal.addEventListener('abort', onOuterAbort, { once: true });
 
-    const normalized = createNormalizer(
-      withUsageEstimate(req, (ev) => {
-        if (settled) return;
-        if (ev.type === 'error') {
-          settle(ev.error);
-          return;
-        }
+    const chain = createEventChain(req, {
+      onEvent(ev) {
+        if (state.kind === 'settled') return;
         hooks.onEvent(ev);
         if (ev.type === 'done') settle();
-      }),
-    );
+      },
+      onError: settle,
+    });
     const emit = (ev: StreamEvent): void => {
-      if (settled) return;
+      if (state.kind === 'settled') return;
       watch.touch();
       stats.upstreamEvents++;
-      normalized(ev);
+      chain(ev);
     };
 
-    if (provider.type === 'demo') {
-      upstreamEnded = true;
-      // A non-streaming client waits for the whole answer: the demo then needs no token pacing.
-      const run = runDemo(req, emit, req.stream ? DEMO_DEFAULTS : { firstTokenMs: 0, tokenMs: 0 });
-      cancelLocal = () => run.cancel();
+    let upstream;
+    try {
+      upstream = upstreamOf(provider);
+    } catch (err) {
+      settle(asGatewayError(err));
+      return;
+    }
+    if (upstream.kind === 'local') {
+      bodyEnded = true;
+      const run = upstream.start(req, target.model, emit, { paced: req.stream });
+      if (state.kind === 'preparing') state = { kind: 'local', run };
       return;
     }
 
-    const codec = upstreamCodec(provider.type);
-    if (!codec) {
-      settle(new GatewayError('internal', `no upstream codec for provider type ${provider.type}`));
-      return;
-    }
+    const codec = upstream.codecFor(target.model);
     const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
 
     if (provider.streaming === 'simulate') {
-      upstreamEnded = true;
-      fetchComplete(codec, target, req, ctx, local.signal).then(
+      bodyEnded = true;
+      state = { kind: 'simulating' };
+      fetchComplete(codec, upstream.auth, target, req, ctx, local.signal, env).then(
         (resp) => responseToEvents(resp, emit, SIMULATE_PIECE),
-        (err: GatewayError) => settle(err),
+        (err: unknown) => settle(asGatewayError(err)),
       );
       return;
     }
 
-    let httpReq;
+    let httpReq: UpstreamHttpRequest;
     try {
       httpReq = buildUpstreamRequest(codec, req, target, true);
     } catch (err) {
@@ -167,113 +195,59 @@ export function runStreamAttempt(
       return;
     }
 
-    const decoder = codec.createStreamDecoder(emit, ctx);
-    const sse = new SseDecoder({
-      onEvent(data, event) {
-        if (hooks.onTap) hooks.onTap(event ? `event: ${event} data: ${data}` : `data: ${data}`);
-        decoder.onEvent(data, event);
-      },
-      // A tapped stream (debug) sees every event as text, so it takes the usual path.
-      onDataLine: decoder.onDataLine === undefined || hooks.onTap ? undefined : (bytes, start, end) => decoder.onDataLine!(bytes, start, end),
-      onError(err) {
-        settle(new GatewayError('upstream_malformed', `upstream stream could not be parsed: ${err.message}`));
-      },
-    });
-    const body = new BodySniffer(MAX_JSON_BODY);
-    let head: UpstreamResponseHead | undefined;
-    let mode: 'sniff' | 'sse' | 'json' | 'error' = 'sniff';
-
-    /** Q-2 / Q-3: one JSON body where a stream was expected: a completion to re-stream, or an error. */
-    const finishJson = (text: string): void => {
-      if (settled) return;
-      let resp: ChatResponse;
-      try {
-        resp = decodeJsonBody(codec, head?.status ?? 0, text, head?.headers ?? {}, ctx);
-      } catch (err) {
-        settle(asGatewayError(err));
-        return;
-      }
-      responseToEvents(resp, emit, 0);
+    const send = (): void => {
+      if (state.kind === 'settled') return;
+      const reader = createBodyReader(codec, ctx, {
+        emit,
+        fail: settle,
+        responded(status) {
+          stats.status = status;
+          watch.responded();
+        },
+        onTap: hooks.onTap,
+      });
+      const flow = sendUpstream(
+        httpReq,
+        { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal: local.signal, dispatcher: env.dispatcher },
+        {
+          onHead(h) {
+            stats.status = h.status;
+            reader.head(h);
+          },
+          onData(chunk) {
+            if (state.kind !== 'settled') reader.data(chunk);
+          },
+          onEnd() {
+            bodyEnded = true;
+            if (releaseTimer !== undefined) env.clock.clearTimer(releaseTimer);
+            if (state.kind !== 'settled') reader.end();
+          },
+          onError(err) {
+            bodyEnded = true;
+            if (releaseTimer !== undefined) env.clock.clearTimer(releaseTimer);
+            if (state.kind === 'settled') return;
+            if (stats.status !== 0 && err.code === 'upstream_unreachable') {
+              settle(new GatewayError('stream_truncated', `upstream connection closed mid-response: ${err.message}`, { cause: err }));
+            } else {
+              settle(err);
+            }
+          },
+        },
+      );
+      if (state.kind === 'preparing') state = { kind: 'http', flow, paused: false };
     };
+    authorize(upstream.auth, httpReq, local.signal, send, settle);
 
-    flow = sendUpstream(httpReq, { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal: local.signal }, {
-      onHead(h) {
-        head = h;
-        stats.status = h.status;
-        if (h.status < 200 || h.status >= 300) mode = 'error';
-        else watch.responded();
-      },
-      onData(chunk) {
-        if (settled) return;
-        if (mode === 'sse') {
-          sse.push(chunk);
-          return;
-        }
-        if (mode === 'error') {
-          if (body.size < MAX_ERROR_BODY) body.add(chunk);
-          return;
-        }
-        if (!body.add(chunk)) {
-          settle(new GatewayError('upstream_malformed', 'upstream body exceeded the size limit'));
-          return;
-        }
-        if (mode === 'sniff') {
-          const kind = body.sniff();
-          if (kind === 'json') mode = 'json';
-          else if (kind === 'sse') {
-            mode = 'sse';
-            for (const c of body.take()) sse.push(c);
-          }
-        }
-        // Q-2 (Azure Foundry): a complete JSON body may arrive on a connection the upstream keeps
-        // open. Answer as soon as the document is complete rather than at EOF.
-        if (mode === 'json' && endsLikeJson(chunk)) {
-          const text = body.text();
-          if (isCompleteJson(text)) finishJson(text);
-        }
-      },
-      onEnd() {
-        upstreamEnded = true;
-        clearTimeout(releaseTimer);
-        if (settled) return;
-        const status = head?.status ?? 0;
-        if (mode === 'error') {
-          settle(codec.decodeError(status, body.text(), head?.headers ?? {}, ctx));
-          return;
-        }
-        if (mode === 'json' || (mode === 'sniff' && body.size > 0 && body.sniff() !== 'sse')) {
-          finishJson(body.text());
-          return;
-        }
-        if (mode === 'sniff') for (const c of body.take()) sse.push(c);
-        sse.end();
-        decoder.end();
-        if (!settled) {
-          // The decoder neither finished nor failed: treat as truncation (Q-14).
-          settle(new GatewayError('stream_truncated', 'upstream stream ended without a terminal event'));
-        }
-      },
-      onError(err) {
-        upstreamEnded = true;
-        clearTimeout(releaseTimer);
-        if (settled) return;
-        if (head && err.code === 'upstream_unreachable') {
-          settle(new GatewayError('stream_truncated', `upstream connection closed mid-response: ${err.message}`, { cause: err }));
-        } else {
-          settle(err);
-        }
-      },
-    });
     // A slow client: stop reading the upstream until it drained (TCP pushes back on the upstream),
     // and do not count that silence against the upstream's idle limit.
     hooks.downstream?.setCongestionListener((congested) => {
-      if (settled || congested === flowPaused) return;
-      flowPaused = congested;
+      if (state.kind !== 'http' || congested === state.paused) return;
+      state.paused = congested;
       if (congested) {
         watch.pause();
-        flow?.pause();
+        state.flow.pause();
       } else {
-        flow?.resume();
+        state.flow.resume();
         watch.resume();
       }
     });
@@ -282,73 +256,133 @@ export function runStreamAttempt(
 
 /**
  * A complete answer from one target, for non-streaming clients: a non-streaming upstream call, or
- * (`streaming: always`) a stream folded into a response.
+ * (`streaming: always`, and in-process upstreams) a stream folded into a response.
  */
-export async function runCompleteAttempt(target: ResolvedTarget, req: ChatRequest, signal: AbortSignal): Promise<ChatResponse> {
+export async function runCompleteAttempt(
+  target: ResolvedTarget,
+  req: ChatRequest,
+  signal: AbortSignal,
+  env: AttemptEnv = DEFAULT_ENV,
+): Promise<ChatResponse> {
   const provider = target.provider;
-  if (provider.type === 'demo' || provider.streaming === 'always') {
+  const upstream = upstreamOf(provider);
+  if (upstream.kind === 'local' || provider.streaming === 'always') {
     const collector = new ResponseCollector();
-    await runStreamAttempt(target, req, { onEvent: collector.push }, signal);
+    await runStreamAttempt(target, req, { onEvent: collector.push }, signal, env);
     return collector.result();
   }
-  const codec = upstreamCodec(provider.type);
-  if (!codec) throw new GatewayError('internal', `no upstream codec for provider type ${provider.type}`);
+  const codec = upstream.codecFor(target.model);
   const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
+  return withTimeLimits(provider, signal, env, (limited, onHead) => fetchComplete(codec, upstream.auth, target, req, ctx, limited, env, onHead));
+}
+
+/**
+ * The upstream's own token count for `req` (codec.countTokens), or undefined when the target's
+ * dialect has none or its provider is in-process. Errors reject as GatewayErrors.
+ */
+export async function runCountAttempt(
+  target: ResolvedTarget,
+  req: ChatRequest,
+  signal: AbortSignal,
+  env: AttemptEnv = DEFAULT_ENV,
+): Promise<number | undefined> {
+  const provider = target.provider;
+  const upstream = upstreamOf(provider);
+  if (upstream.kind === 'local') return undefined;
+  const codec = upstream.codecFor(target.model);
+  const count = codec.countTokens;
+  if (count === undefined) return undefined;
+  const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
+  return withTimeLimits(provider, signal, env, async (limited, onHead) => {
+    const httpReq = count.buildRequest(req, target.model, provider);
+    await upstream.auth.apply(httpReq, limited);
+    const { status, headers, text } = await exchange(httpReq, provider, limited, env, onHead);
+    if (status < 200 || status >= 300) throw codec.decodeError(status, text, headers, ctx);
+    try {
+      return count.decodeResponse(JSON.parse(text));
+    } catch (err) {
+      throw new GatewayError('upstream_malformed', `upstream token count could not be read: ${(err as Error).message}`);
+    }
+  });
+}
+
+/** Runs `work` under the provider's total limit, and first_byte until the response head (non-streaming). */
+async function withTimeLimits<T>(
+  provider: ProviderConfig,
+  signal: AbortSignal,
+  env: AttemptEnv,
+  work: (signal: AbortSignal, onHead: () => void) => Promise<T>,
+): Promise<T> {
   const local = new AbortController();
   const onAbort = (): void => local.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(
+  if (signal.aborted) local.abort(signal.reason);
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const total = env.clock.setTimer(
     () => local.abort(new GatewayError('total_timeout', `upstream exceeded the total time limit of ${provider.timeouts.totalMs}ms`)),
     provider.timeouts.totalMs,
   );
-  timer.unref?.();
   // Without streaming the first byte is the response head: first_byte bounds the wait for it.
-  let firstByte: NodeJS.Timeout | undefined = setTimeout(
+  let firstByte: unknown = env.clock.setTimer(
     () =>
       local.abort(
         new GatewayError('first_byte_timeout', `upstream sent no response within the first_byte limit of ${provider.timeouts.firstByteMs}ms`),
       ),
     provider.timeouts.firstByteMs,
   );
-  firstByte.unref?.();
   const onHead = (): void => {
-    clearTimeout(firstByte);
+    if (firstByte !== undefined) env.clock.clearTimer(firstByte);
     firstByte = undefined;
   };
   try {
-    return await fetchComplete(codec, target, req, ctx, local.signal, onHead);
+    return await work(local.signal, onHead);
   } catch (err) {
     const e = local.signal.aborted && local.signal.reason instanceof GatewayError && !signal.aborted ? local.signal.reason : asGatewayError(err);
     throw e.withTarget(provider.name);
   } finally {
-    clearTimeout(timer);
-    if (firstByte) clearTimeout(firstByte);
+    env.clock.clearTimer(total);
+    if (firstByte !== undefined) env.clock.clearTimer(firstByte);
     signal.removeEventListener('abort', onAbort);
   }
 }
 
+/** Applies the provider's auth (sync or async), then `send`; an auth failure settles the attempt. */
+function authorize(
+  auth: OutboundAuth,
+  req: UpstreamHttpRequest,
+  signal: AbortSignal,
+  send: () => void,
+  fail: (err: GatewayError) => void,
+): void {
+  let pending: void | Promise<void>;
+  try {
+    pending = auth.apply(req, signal);
+  } catch (err) {
+    fail(asGatewayError(err));
+    return;
+  }
+  if (pending === undefined) send();
+  else pending.then(send, (err: unknown) => fail(asGatewayError(err)));
+}
+
 /** A non-streaming upstream call, tolerant of an upstream that streams anyway. */
-function fetchComplete(
+async function fetchComplete(
   codec: UpstreamCodec,
+  auth: OutboundAuth,
   target: ResolvedTarget,
   req: ChatRequest,
   ctx: DecodeContext,
   signal: AbortSignal,
+  env: AttemptEnv,
   onResponseHead?: () => void,
 ): Promise<ChatResponse> {
+  const httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false);
+  await auth.apply(httpReq, signal);
   return new Promise<ChatResponse>((resolve, reject) => {
-    let httpReq;
-    try {
-      httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false);
-    } catch (err) {
-      reject(asGatewayError(err));
-      return;
-    }
     const body = new BodySniffer(MAX_JSON_BODY);
     let head: UpstreamResponseHead | undefined;
     let overflow = false;
     let done = false;
-    let releaseTimer: NodeJS.Timeout | undefined;
+    let releaseTimer: unknown;
     // Released when the answer is complete but the upstream does not end its body (RELEASE_GRACE_MS).
     const local = new AbortController();
     const onAbort = (): void => local.abort(signal.reason);
@@ -357,10 +391,10 @@ function fetchComplete(
     const finishEarly = (resp: ChatResponse): void => {
       done = true;
       signal.removeEventListener('abort', onAbort);
-      releaseTimer = releaseAfterGrace(local);
+      releaseTimer = releaseAfterGrace(local, env.clock);
       resolve(resp);
     };
-    sendUpstream(httpReq, { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal: local.signal }, {
+    const handler: UpstreamBodyHandler = {
       onHead(h) {
         head = h;
         onResponseHead?.();
@@ -384,7 +418,7 @@ function fetchComplete(
       },
       onEnd() {
         signal.removeEventListener('abort', onAbort);
-        clearTimeout(releaseTimer);
+        if (releaseTimer !== undefined) env.clock.clearTimer(releaseTimer);
         if (done) return;
         const status = head?.status ?? 0;
         if (status < 200 || status >= 300) {
@@ -396,7 +430,7 @@ function fetchComplete(
           return;
         }
         try {
-          if (body.sniff() === 'sse') resolve(collectSse(codec, body.take(), ctx));
+          if (body.sniff() === 'stream') resolve(collectStream(codec, body.take(), ctx));
           else resolve(decodeJsonBody(codec, status, body.text(), head?.headers ?? {}, ctx));
         } catch (err) {
           reject(asGatewayError(err));
@@ -404,128 +438,61 @@ function fetchComplete(
       },
       onError(err) {
         signal.removeEventListener('abort', onAbort);
-        clearTimeout(releaseTimer);
+        if (releaseTimer !== undefined) env.clock.clearTimer(releaseTimer);
         if (!done) reject(err);
       },
-    });
+    };
+    sendUpstream(
+      httpReq,
+      { provider: target.provider.name, connectTimeoutMs: target.provider.timeouts.connectMs, signal: local.signal, dispatcher: env.dispatcher },
+      handler,
+    );
+  });
+}
+
+/** One small request and its whole (bounded) answer: status, headers, body text. */
+function exchange(
+  httpReq: UpstreamHttpRequest,
+  provider: ProviderConfig,
+  signal: AbortSignal,
+  env: AttemptEnv,
+  onHead: () => void,
+): Promise<{ status: number; headers: UpstreamResponseHead['headers']; text: string }> {
+  return new Promise((resolve, reject) => {
+    const body = new BodySniffer(MAX_JSON_BODY);
+    let head: UpstreamResponseHead = { status: 0, headers: {} };
+    sendUpstream(
+      httpReq,
+      { provider: provider.name, connectTimeoutMs: provider.timeouts.connectMs, signal, dispatcher: env.dispatcher },
+      {
+        onHead(h) {
+          head = h;
+          onHead();
+        },
+        onData(chunk) {
+          body.add(chunk);
+        },
+        onEnd() {
+          if (body.size > MAX_JSON_BODY) reject(new GatewayError('upstream_malformed', 'upstream body exceeded the size limit'));
+          else resolve({ status: head.status, headers: head.headers, text: body.text() });
+        },
+        onError: reject,
+      },
+    );
   });
 }
 
 /** Aborts the upstream request unless its body ends within RELEASE_GRACE_MS (the caller clears the timer then). */
-function releaseAfterGrace(local: AbortController): NodeJS.Timeout {
-  const timer = setTimeout(() => {
+function releaseAfterGrace(local: AbortController, clock: Clock): unknown {
+  return clock.setTimer(() => {
     if (!local.signal.aborted) local.abort(new GatewayError('internal', 'response complete'));
   }, RELEASE_GRACE_MS);
-  timer.unref();
-  return timer;
 }
 
 /** Content only the client's own dialect can carry is refused by an upstream of another (400, not retried). */
-function buildUpstreamRequest(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget, stream: boolean) {
+function buildUpstreamRequest(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget, stream: boolean): UpstreamHttpRequest {
   if (req.nonPortable !== undefined && codec.name !== req.front) {
     throw new GatewayError('unsupported', `${req.nonPortable} (provider ${target.provider.name} speaks ${codec.name})`);
   }
   return codec.buildRequest(req, target.model, target.provider, stream);
-}
-
-function collectSse(codec: UpstreamCodec, chunks: Buffer[], ctx: DecodeContext): ChatResponse {
-  const collector = new ResponseCollector();
-  const normalized = createNormalizer(collector.push);
-  const decoder = codec.createStreamDecoder(normalized, ctx);
-  const sse = new SseDecoder({ onEvent: (data, event) => decoder.onEvent(data, event) });
-  for (const c of chunks) sse.push(c);
-  sse.end();
-  decoder.end();
-  return collector.result();
-}
-
-function decodeJsonBody(
-  codec: UpstreamCodec,
-  status: number,
-  text: string,
-  headers: Record<string, string | string[] | undefined>,
-  ctx: DecodeContext,
-): ChatResponse {
-  let json: unknown;
-  try {
-    json = JSON.parse(withoutTrailingDone(text));
-  } catch {
-    throw new GatewayError('upstream_malformed', `upstream sent a body that is neither SSE nor JSON: ${text.slice(0, 120)}`);
-  }
-  if (json === null || typeof json !== 'object' || 'error' in (json as object)) {
-    // An error body under a 2xx status: let the dialect read its status and message.
-    throw codec.decodeError(errorStatusOf(json) ?? (status >= 400 ? status : 502), text, headers, ctx);
-  }
-  return codec.decodeResponse(json, ctx);
-}
-
-function errorStatusOf(json: unknown): number | undefined {
-  const code = (json as { error?: { code?: unknown } } | null)?.error?.code;
-  return typeof code === 'number' && code >= 400 && code < 600 ? code : undefined;
-}
-
-function asGatewayError(err: unknown): GatewayError {
-  if (err instanceof GatewayError) return err;
-  return new GatewayError('internal', err instanceof Error ? err.message : String(err), { cause: err });
-}
-
-/**
- * Holds the first bytes of a body until its first non-whitespace byte says what it is: `{`/`[` is
- * JSON (Q-2, Q-3), anything else is SSE (`data:`, `event:`, `:`, `id:`…; Q-4), whatever the
- * Content-Type claims. Chunks are kept as a list and joined once.
- */
-class BodySniffer {
-  private chunks: Buffer[] = [];
-  size = 0;
-  private readonly limit: number;
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-  add(chunk: Buffer): boolean {
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    return this.size <= this.limit;
-  }
-  sniff(): 'json' | 'sse' | undefined {
-    for (const c of this.chunks) {
-      for (let i = 0; i < c.length; i++) {
-        const b = c[i]!;
-        if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || b === 0xef || b === 0xbb || b === 0xbf) continue;
-        return b === 0x7b || b === 0x5b ? 'json' : 'sse';
-      }
-    }
-    return undefined;
-  }
-  take(): Buffer[] {
-    const out = this.chunks;
-    this.chunks = [];
-    return out;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
-/** Cheap pre-check before trying JSON.parse: the chunk's last non-whitespace byte closes a document. */
-function endsLikeJson(chunk: Buffer): boolean {
-  for (let i = chunk.length - 1; i >= 0; i--) {
-    const b = chunk[i]!;
-    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
-    return b === 0x7d || b === 0x5d;
-  }
-  return false;
-}
-
-function isCompleteJson(text: string): boolean {
-  try {
-    JSON.parse(withoutTrailingDone(text));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Some relays glue `data: [DONE]` after a plain JSON body (Q-2, 9router): it ends the body, it is not part of it. */
-function withoutTrailingDone(text: string): string {
-  return text.replace(/\s*(?:data:\s*)?\[DONE\]\s*$/, '');
 }

@@ -1,20 +1,21 @@
 // The one place that wires the stages in order (STYLE.md):
-//   client body -> front decode -> ChatRequest -> router -> attempt (upstream encode, transport,
-//   SSE decode, upstream decode, normalize) -> commit gate -> front encode -> SSE responder -> client
+//   client body -> front decode -> ChatRequest -> router -> attempt (upstream encode, auth, transport,
+//   framing, upstream decode, normalize) -> commit gate -> front encode -> client output
+// It writes to a ClientOutput (gateway/output.ts), never to a socket, and takes its clock and HTTP
+// dispatcher from an AttemptEnv, so tests can run it in-process.
 // Before the commit point (the first content-bearing event, SPEC §4.4) a failure moves on to the
 // next target invisibly; after it, the client gets a protocol-native error event and a clean end.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatRequest, ProtocolName } from '../core/request.ts';
 import type { StreamEvent, Usage } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { turnNow } from '../core/turn-clock.ts';
-import type { FrontCodec, FrontContext } from '../core/protocol.ts';
+import { SSE_DOWNSTREAM, type FrontCodec, type FrontContext, type FrontRequestInfo, type FrontServices, type TokenCount } from '../core/protocol.ts';
 import type { Config } from '../config/types.ts';
 import type { Router, RoutePlan } from '../router/index.ts';
 import { frontCodec } from '../protocols/index.ts';
-import { SseResponder } from '../server/sse-responder.ts';
-import { runCompleteAttempt, runStreamAttempt, type ResolvedTarget } from './attempt.ts';
+import { DEFAULT_ENV, runCompleteAttempt, runCountAttempt, runStreamAttempt, type AttemptEnv, type ResolvedTarget } from './attempt.ts';
+import type { ClientOutput } from './output.ts';
 import type { ChatResponse } from '../core/response.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
@@ -71,6 +72,9 @@ export interface ChatContext {
   startedAt: number;
   /** Extra response headers (rate-limit info, request id). */
   headers: Record<string, string>;
+  /** The route's variant (FrontRoute.variant), for the front's encoders. */
+  variant?: string;
+  services?: FrontServices;
   /**
    * Aborted when a drain runs out of time (server/drain.ts; reason: GatewayError 'shutdown'): the
    * request ends with that error in the client's dialect, an event if the stream is committed.
@@ -78,26 +82,33 @@ export interface ChatContext {
   shutdown?: AbortSignal;
 }
 
+/** Counts tokens locally when no upstream can (a tokenizer; an estimate). */
+export type LocalCounter = (chat: ChatRequest) => TokenCount;
+
 export class Pipeline {
   private readonly config: Config;
   private readonly router: Router;
   private readonly hooks: PipelineHooks;
+  private readonly env: AttemptEnv;
+  private readonly countLocally: LocalCounter;
 
-  constructor(config: Config, router: Router, hooks: PipelineHooks = {}) {
+  constructor(config: Config, router: Router, hooks: PipelineHooks = {}, env: AttemptEnv = DEFAULT_ENV, countLocally: LocalCounter = estimateCount) {
     this.config = config;
     this.router = router;
     this.hooks = hooks;
+    this.env = env;
+    this.countLocally = countLocally;
   }
 
-  /** Decodes the client's body. Throws GatewayError (400) with a message naming what is wrong. */
-  decode(frontName: ProtocolName, body: Buffer, req: IncomingMessage): ChatRequest {
+  /** Decodes the client's body. Throws (or rejects with) GatewayError (400) with a message naming what is wrong. */
+  decode(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo, services: FrontServices): ChatRequest | Promise<ChatRequest> {
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch (err) {
       throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
     }
-    return frontCodec(frontName).decodeRequest(json, req.headers);
+    return frontCodec(frontName).decodeRequest(json, info, services);
   }
 
   plan(chat: ChatRequest): RoutePlan {
@@ -105,15 +116,9 @@ export class Pipeline {
   }
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
-  async serve(chat: ChatRequest, plan: RoutePlan, res: ServerResponse, ctx: ChatContext): Promise<RequestRecord> {
+  async serve(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
     const front = frontCodec(chat.front);
-    const fctx: FrontContext = {
-      requestId: ctx.requestId,
-      model: chat.model,
-      created: Math.floor(Date.now() / 1000),
-      includeUsage: chat.includeUsage,
-      includeReasoning: chat.reasoning?.include === true,
-    };
+    const fctx = frontContext(chat, ctx);
     const record: RequestRecord = {
       requestId: ctx.requestId,
       keyName: ctx.keyName,
@@ -130,15 +135,14 @@ export class Pipeline {
       failovers: 0,
     };
     try {
-      if (chat.stream) await this.serveStream(chat, plan, front, fctx, res, ctx, record);
-      else await this.serveComplete(chat, plan, front, fctx, res, ctx, record);
+      if (chat.stream) await this.serveStream(chat, plan, front, fctx, out, ctx, record);
+      else await this.serveComplete(chat, plan, front, fctx, out, ctx, record);
     } catch (err) {
       // A bug, not an upstream failure: answer if we still can, never crash the server.
       const e = err instanceof GatewayError ? err : new GatewayError('internal', `internal error: ${(err as Error)?.message}`);
       record.endReason = 'upstream_error';
       record.errorCode = e.code;
-      if (!res.headersSent) sendError(res, front, e, ctx.headers);
-      else if (!res.writableEnded) res.end();
+      sendError(out, front, e, ctx.headers, ctx.variant);
     }
     record.totalMs = performance.now() - ctx.startedAt;
     if (!record.usage) record.usage = estimateUsage(chat, undefined);
@@ -151,21 +155,19 @@ export class Pipeline {
     plan: RoutePlan,
     front: FrontCodec,
     fctx: FrontContext,
-    res: ServerResponse,
+    out: ClientOutput,
     ctx: ChatContext,
     record: RequestRecord,
   ): Promise<void> {
-    const responder = new SseResponder(res, this.config.server.keepaliveMs, ctx.headers);
+    const responder = out.openStream(front.streamFraming?.(fctx) ?? SSE_DOWNSTREAM, this.config.server.keepaliveMs, ctx.headers);
     const encode = front.createStreamEncoder(fctx, responder);
     const abort = new AbortController();
     let clientGone = false;
-    const onClose = (): void => {
-      if (res.writableFinished) return;
+    const offClose = out.onClose(() => {
       clientGone = true;
       responder.stop();
       abort.abort(new GatewayError('internal', 'client closed the connection'));
-    };
-    res.on('close', onClose);
+    });
     const stopShutdown = onShutdown(ctx.shutdown, abort);
     this.hooks.onStreamOpen?.();
 
@@ -203,7 +205,7 @@ export class Pipeline {
         async (target) => {
           gate.reset();
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
-          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder }, abort.signal);
+          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder }, abort.signal, this.env);
           return stats.firstEventMs;
         },
         // After the commit point nothing is retried (SPEC §4.4).
@@ -233,10 +235,10 @@ export class Pipeline {
       } else {
         record.status = error.status;
         responder.stop();
-        sendError(res, front, error, ctx.headers);
+        sendError(out, front, error, ctx.headers, ctx.variant);
       }
     } finally {
-      res.off('close', onClose);
+      offClose();
       stopShutdown();
       this.hooks.onStreamClose?.();
     }
@@ -247,18 +249,16 @@ export class Pipeline {
     plan: RoutePlan,
     front: FrontCodec,
     fctx: FrontContext,
-    res: ServerResponse,
+    out: ClientOutput,
     ctx: ChatContext,
     record: RequestRecord,
   ): Promise<void> {
     const abort = new AbortController();
     let clientGone = false;
-    const onClose = (): void => {
-      if (res.writableFinished) return;
+    const offClose = out.onClose(() => {
       clientGone = true;
       abort.abort(new GatewayError('internal', 'client closed the connection'));
-    };
-    res.on('close', onClose);
+    });
     const stopShutdown = onShutdown(ctx.shutdown, abort);
     let resp: ChatResponse | undefined;
     try {
@@ -269,7 +269,7 @@ export class Pipeline {
         () => clientGone,
         async (target) => {
           const started = performance.now();
-          resp = await runCompleteAttempt(target, chat, abort.signal);
+          resp = await runCompleteAttempt(target, chat, abort.signal, this.env);
           return performance.now() - started;
         },
         (error) => error.retryable,
@@ -280,8 +280,7 @@ export class Pipeline {
         record.status = 200;
         record.usage = resp.usage;
         record.firstEventMs = performance.now() - ctx.startedAt;
-        res.writeHead(200, { 'content-type': 'application/json', ...ctx.headers });
-        res.end(body);
+        out.sendJson(200, ctx.headers, body);
         return;
       }
       if (outcome.kind === 'client_gone') {
@@ -293,10 +292,41 @@ export class Pipeline {
       record.endReason = endReasonFor(error);
       record.errorCode = error.code;
       record.status = error.status;
-      sendError(res, front, error, ctx.headers);
+      sendError(out, front, error, ctx.headers, ctx.variant);
     } finally {
-      res.off('close', onClose);
+      offClose();
       stopShutdown();
+    }
+  }
+
+  /**
+   * A count-tokens request (FrontRoute op 'count-tokens'): the first target whose dialect can count
+   * asks its upstream (the exact number, SPEC §3); when none can, or it fails, the local counter
+   * answers, marked as an estimate. Never a made-up constant. Answers in the front's shape.
+   */
+  async count(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<TokenCount> {
+    const front = frontCodec(chat.front);
+    const abort = new AbortController();
+    const offClose = out.onClose(() => abort.abort(new GatewayError('internal', 'client closed the connection')));
+    let count: TokenCount | undefined;
+    try {
+      const target = plan.next();
+      if (target) {
+        try {
+          const n = await runCountAttempt(target, chat, abort.signal, this.env);
+          if (n !== undefined) count = { inputTokens: n, estimated: false };
+        } catch (err) {
+          // The count is advisory (Claude Code uses it to decide when to compact): an upstream that
+          // cannot count this request falls back to the local count rather than failing the client.
+          this.hooks.onAttemptError?.(target, err instanceof GatewayError ? err : new GatewayError('internal', String(err)));
+        }
+      }
+      count ??= this.countLocally(chat);
+      if (!front.encodeCount) throw new GatewayError('not_found', `${chat.front} has no token count endpoint`);
+      out.sendJson(200, ctx.headers, front.encodeCount(count, frontContext(chat, ctx)));
+      return count;
+    } finally {
+      offClose();
     }
   }
 
@@ -324,7 +354,7 @@ export class Pipeline {
         if (previous) {
           record.retries++;
           if (previous.key !== target.key) record.failovers++;
-          await backoff(this.config, record.attempts, lastError, signal, plan.delayMs?.(target));
+          await backoff(this.config, record.attempts, lastError, signal, this.env, plan.delayMs?.(target));
           if (clientGone()) return { kind: 'client_gone' };
         }
         previous = target;
@@ -364,14 +394,31 @@ export class Pipeline {
   }
 }
 
-export function sendError(res: ServerResponse, front: FrontCodec, error: GatewayError, headers: Record<string, string>): void {
-  if (res.headersSent || res.destroyed) {
-    if (!res.writableEnded) res.end();
+export function sendError(out: ClientOutput, front: FrontCodec, error: GatewayError, headers: Record<string, string>, variant?: string): void {
+  if (out.headersSent) {
+    out.end();
     return;
   }
-  const rendered = front.encodeError(error);
-  res.writeHead(rendered.status, { 'content-type': 'application/json', ...headers, ...rendered.headers });
-  res.end(rendered.body);
+  const rendered = front.encodeError(error, { variant });
+  out.sendJson(rendered.status, { ...headers, ...rendered.headers }, rendered.body);
+}
+
+function frontContext(chat: ChatRequest, ctx: ChatContext): FrontContext {
+  return {
+    requestId: ctx.requestId,
+    model: chat.model,
+    created: Math.floor(Date.now() / 1000),
+    includeUsage: chat.includeUsage,
+    includeReasoning: chat.reasoning?.include === true,
+    variant: ctx.variant,
+    chat,
+    services: ctx.services,
+  };
+}
+
+/** Without a tokenizer: the usage estimate's count for the whole request (marked as an estimate). */
+function estimateCount(chat: ChatRequest): TokenCount {
+  return { inputTokens: estimateUsage(chat, 0).inputTokens, estimated: true };
 }
 
 function endReasonFor(error: GatewayError): EndReason {
@@ -410,6 +457,7 @@ async function backoff(
   attempt: number,
   error: GatewayError | undefined,
   signal: AbortSignal,
+  env: AttemptEnv,
   planned?: number,
 ): Promise<void> {
   const base = config.retries.backoffMs * 2 ** Math.max(0, attempt - 1);
@@ -419,9 +467,9 @@ async function backoff(
   }
   if (wait <= 0 || signal.aborted) return;
   await new Promise<void>((resolve) => {
-    const t = setTimeout(done, wait);
+    const t = env.clock.setTimer(done, wait);
     function done(): void {
-      clearTimeout(t);
+      env.clock.clearTimer(t);
       signal.removeEventListener('abort', done);
       resolve();
     }

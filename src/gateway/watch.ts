@@ -3,11 +3,11 @@
 // produce no canonical event, so they never reset these clocks (Q-1). Idle also runs from the
 // upstream's response headers to its first event: an upstream that answered and then sends only
 // keepalives is cut off after `idle`, not after the (much longer) first_byte limit. One timer,
-// re-armed lazily: touch() on the per-event path only stores a timestamp (the turn's, core/turn-clock.ts). While the gateway itself
+// re-armed lazily: touch() on the per-event path only stores a timestamp (the turn's: gateway/clock.ts). While the gateway itself
 // stops reading the upstream (a slow client, pause()), only the total limit runs.
 
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
-import { turnNow } from '../core/turn-clock.ts';
+import { systemClock, type Clock } from './clock.ts';
 
 export class EventWatch {
   private readonly firstByteMs: number;
@@ -18,15 +18,21 @@ export class EventWatch {
   private lastEvent = -1;
   /** When the upstream's response headers arrived (-1: not yet). */
   private respondedAt = -1;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: Clock;
+  private timer: unknown;
   private stopped = false;
   private paused = false;
 
-  constructor(limits: { firstByteMs: number; idleMs: number; totalMs: number }, onExpire: (err: GatewayError) => void) {
+  constructor(
+    limits: { firstByteMs: number; idleMs: number; totalMs: number },
+    onExpire: (err: GatewayError) => void,
+    clock: Clock = systemClock,
+  ) {
+    this.clock = clock;
     this.firstByteMs = limits.firstByteMs;
     this.idleMs = limits.idleMs;
     this.onExpire = onExpire;
-    this.startedAt = performance.now();
+    this.startedAt = clock.now();
     this.deadline = this.startedAt + limits.totalMs;
     this.schedule();
   }
@@ -39,7 +45,7 @@ export class EventWatch {
   private firstEventAt = 0;
 
   touch(): void {
-    const now = turnNow();
+    const now = this.clock.now();
     if (this.lastEvent < 0) this.firstEventAt = now;
     this.lastEvent = now;
   }
@@ -47,8 +53,8 @@ export class EventWatch {
   /** The upstream answered (response headers): from now on silence is measured against idle too. */
   responded(): void {
     if (this.respondedAt >= 0 || this.stopped) return;
-    this.respondedAt = performance.now();
-    if (this.timer) clearTimeout(this.timer);
+    this.respondedAt = this.clock.now();
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.schedule();
   }
 
@@ -61,35 +67,34 @@ export class EventWatch {
   resume(): void {
     if (!this.paused || this.stopped) return;
     this.paused = false;
-    if (this.lastEvent >= 0) this.lastEvent = performance.now();
-    if (this.respondedAt >= 0) this.respondedAt = Math.max(this.respondedAt, performance.now());
-    if (this.timer) clearTimeout(this.timer);
+    if (this.lastEvent >= 0) this.lastEvent = this.clock.now();
+    if (this.respondedAt >= 0) this.respondedAt = Math.max(this.respondedAt, this.clock.now());
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.schedule();
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    const now = performance.now();
+    const now = this.clock.now();
     const phaseEnd = this.paused
       ? Infinity
       : this.lastEvent >= 0
         ? this.lastEvent + this.idleMs
         : Math.min(this.startedAt + this.firstByteMs, this.respondedAt >= 0 ? this.respondedAt + this.idleMs : Infinity);
     const next = Math.min(phaseEnd, this.deadline);
-    this.timer = setTimeout(this.check, Math.max(1, next - now));
-    this.timer.unref?.();
+    this.timer = this.clock.setTimer(this.check, Math.max(1, next - now));
   }
 
   private check = (): void => {
     this.timer = undefined;
     if (this.stopped) return;
-    const now = performance.now();
+    const now = this.clock.now();
     let code: ErrorCode | undefined;
     let message = '';
     if (now >= this.deadline) {

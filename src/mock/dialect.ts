@@ -1,10 +1,12 @@
-// The contract each wire dialect of the mock fulfils. Dialects build payload strings; framing.ts
+// The contract each wire dialect of the mock fulfils (a protocol folder's mock.ts, listed by the
+// protocol registry). Dialects build payload strings; framing.ts
 // turns them into bytes (with framing faults) and player.ts writes them with timing.
 
 import type { Answer } from './content.ts';
 import type { Plan } from './directives.ts';
 
-export type DialectName = 'openai' | 'anthropic' | 'gemini';
+export type MockDialect = Dialect;
+
 
 /** One SSE event before framing. `data` is the exact payload text (already JSON). */
 export interface SseEvent {
@@ -40,10 +42,26 @@ export interface RouteInfo {
   /** Gemini: model from the path and whether the method streams. */
   pathModel?: string;
   pathStream?: boolean;
+  /** Stream a JSON array (Gemini streamGenerateContent without alt=sse) instead of SSE. */
+  jsonArray?: boolean;
+}
+
+/**
+ * A path the dialect answers. The mock accepts any prefix before it (`/v1`, `/api/v1`, a deployment
+ * path) and directives in the path (directives.ts), so patterns are anchored at the end only.
+ */
+export interface MockRoute {
+  path: RegExp;
+  /** For `sluice mock --help`: the endpoint as users write it, and what it is. */
+  help: [endpoint: string, what: string];
+  /** Facts the path carries (the match of `path`); none by default. */
+  info?(match: RegExpExecArray, query: URLSearchParams): RouteInfo;
 }
 
 export interface Dialect {
-  name: DialectName;
+  name: string;
+  /** The POST paths this dialect answers (the protocol registry hands dialects to the mock). */
+  routes: readonly MockRoute[];
   /** Returns the request facts, or a message for a 400 when the body has the wrong shape. */
   inspect(body: unknown, route: RouteInfo): Inspected | string;
   streamEvents(ctx: StreamContext): SseEvent[];
@@ -53,6 +71,8 @@ export interface Dialect {
   /** An event whose data is not valid JSON, for fault=malformed. */
   malformedEvent(ctx: StreamContext): SseEvent;
   keepaliveEvent: SseEvent;
+  /** The dialect's own stream ends with `data: [DONE]` (fault done_after_stop then adds nothing, Q-9). */
+  endsWithDone?: boolean;
   sseContentType: string;
   requestIdHeader: string;
 }

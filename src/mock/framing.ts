@@ -34,7 +34,7 @@ function finalIndex(events: SseEvent[]): number {
 function withExtras(events: SseEvent[], plan: Plan, ctx: StreamContext, dialect: Dialect, sse: boolean): SseEvent[] {
   if (plan.faults.has('malformed')) events.splice(clamp(plan.after, 0, events.length), 0, dialect.malformedEvent(ctx));
   // [DONE] only means something extra where the dialect has no [DONE] of its own.
-  if (sse && plan.faults.has('done_after_stop') && dialect.name !== 'openai') events.push({ data: '[DONE]' });
+  if (sse && plan.faults.has('done_after_stop') && dialect.endsWithDone !== true) events.push({ data: '[DONE]' });
   return events;
 }
 

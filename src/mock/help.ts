@@ -1,6 +1,7 @@
 // The directive documentation printed by `sluice mock --help`, generated from the tables in
 // faults.ts so it cannot drift from what the parser accepts.
 
+import { mockDialects } from '../protocols/index.ts';
 import { DIRECTIVE_KEYS, FAULTS, type FaultKind } from './faults.ts';
 
 const KIND_TITLES: Record<FaultKind, string> = {
@@ -13,6 +14,12 @@ const KIND_TITLES: Record<FaultKind, string> = {
 function column(rows: Array<[string, string]>): string {
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
   return rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`).join('\n');
+}
+
+function endpoints(): string {
+  const rows: Array<[string, string]> = mockDialects().flatMap((d) => d.routes.map((r) => r.help));
+  rows.push(['GET  /_mock/requests', 'the request records as JSON'], ['POST /_mock/reset', 'forget the records'], ['GET  /healthz', '']);
+  return column(rows);
 }
 
 export function directivesHelp(): string {
@@ -37,14 +44,8 @@ ${keys}
 Faults (fault=NAME[,NAME…]):
 ${sections.join('\n\n')}
 
-Endpoints:
-  POST …/chat/completions                        OpenAI (any base path prefix)
-  POST …/v1/messages                             Anthropic
-  POST …/models/M:generateContent                Gemini
-  POST …/models/M:streamGenerateContent?alt=sse  Gemini SSE (without alt=sse: a streamed JSON array)
-  GET  /_mock/requests                           the request records as JSON
-  POST /_mock/reset                              forget the records
-  GET  /healthz
+Endpoints (one set per dialect of the protocol registry):
+${endpoints()}
 
 Answers are deterministic: reasoning deltas (mockReasoning), then text deltas from a fixed word list
 (mockText), then tool calls with fixed arguments (MOCK_TOOL_ARGS) when tool=/tools= is set (tool=N needs

@@ -1,11 +1,10 @@
 // The request log behind MockServer.requests / waitFor: bounded, and able to wake waiters when a
 // record appears or changes (finished, closed).
 
-import type { DialectName } from './dialect.ts';
-
 export interface MockRequestRecord {
   id: number;
-  dialect: DialectName;
+  /** The dialect that answered (a protocol name). */
+  dialect: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: any;

@@ -6,9 +6,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dialect, RouteInfo } from './dialect.ts';
-import { anthropic } from './dialects/anthropic.ts';
-import { gemini } from './dialects/gemini.ts';
-import { openai } from './dialects/openai.ts';
+import { mockDialects } from '../protocols/index.ts';
 import { type Directives, DirectiveError, buildPlan, directivesInText, mergeDirectives, parseDirectiveList, splitMockPath } from './directives.ts';
 import { type MockRequestRecord, RequestLog } from './records.ts';
 import { respond } from './respond.ts';
@@ -49,27 +47,16 @@ const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 interface Route {
   dialect: Dialect;
   info: RouteInfo;
-  /** Gemini streamGenerateContent without alt=sse. */
-  jsonArray: boolean;
 }
 
-const OPENAI_PATH = /\/chat\/completions$/;
-const ANTHROPIC_PATH = /\/messages$/;
-const GEMINI_PATH = /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
-
 function matchRoute(path: string, query: URLSearchParams): Route | undefined {
-  if (OPENAI_PATH.test(path)) return { dialect: openai, info: {}, jsonArray: false };
-  if (ANTHROPIC_PATH.test(path)) return { dialect: anthropic, info: {}, jsonArray: false };
-  const g = GEMINI_PATH.exec(path);
-  if (g === null) return undefined;
-  const stream = g[2] === 'streamGenerateContent';
-  let model = g[1];
-  try {
-    model = decodeURIComponent(model);
-  } catch {
-    // keep the raw segment
+  for (const dialect of mockDialects()) {
+    for (const route of dialect.routes) {
+      const m = route.path.exec(path);
+      if (m !== null) return { dialect, info: route.info?.(m, query) ?? {} };
+    }
   }
-  return { dialect: gemini, info: { pathModel: model, pathStream: stream }, jsonArray: stream && query.get('alt') !== 'sse' };
+  return undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, body: string): void {
@@ -187,7 +174,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       plan,
       info,
       requestId: record.id,
-      jsonArray: route.jsonArray,
+      jsonArray: route.info.jsonArray === true,
       markFault: () => {
         record.outcome = 'fault';
       },
@@ -211,7 +198,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const route = matchRoute(path, url.searchParams);
     if (route === undefined || req.method !== 'POST') {
       req.resume();
-      const message = `sluice mock: no route for ${req.method} ${pathname} (POST …/chat/completions, …/v1/messages, …/models/M:generateContent or :streamGenerateContent)`;
+      const message = `sluice mock: no route for ${req.method} ${pathname} (${mockDialects().flatMap((d) => d.routes.map((r) => r.help[0])).join(', ')})`;
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
     handleApi(req, res, route, directives).catch((e: unknown) => {

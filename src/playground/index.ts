@@ -1,6 +1,7 @@
 // GET / — the playground (SPEC §5): one self-contained HTML page (page.html beside this file, with
 // inline CSS and JS, no build step, no external URL). It talks to the same gateway through
-// GET /v1/models and POST /v1/chat/completions, so it sees exactly what any client sees.
+// GET /v1/models and the fronts of the registry (each protocol's playground adapter: how to ask
+// for a stream and read its events), so it sees exactly what any client sees.
 // The page is read once at startup; its Content-Security-Policy allows only its own inline script
 // and style (by hash) and requests to this origin.
 
@@ -9,7 +10,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AppOptions, RouteHandler } from '../server/app.ts';
 
-export const PLAYGROUND_HTML = readFileSync(join(import.meta.dirname, 'page.html'), 'utf8');
+import { playgroundAdapters } from '../protocols/index.ts';
+
+/**
+ * The adapters as page script: their functions are self-contained by contract (protocols/plugin.ts),
+ * so their source text (types already stripped by Node) runs as it is in the browser.
+ */
+function frontsScript(): string {
+  const items = playgroundAdapters().map(
+    (a) => `{ front: ${JSON.stringify(a.front)}, label: ${JSON.stringify(a.label)}, request: ${a.request.toString()}, read: ${a.read.toString()} }`,
+  );
+  return `[${items.join(', ')}]`;
+}
+
+export const PLAYGROUND_HTML = readFileSync(join(import.meta.dirname, 'page.html'), 'utf8').replace('/*FRONTS*/[]', () => frontsScript());
 
 function inlineHashes(html: string, tag: 'script' | 'style'): string[] {
   const out: string[] = [];

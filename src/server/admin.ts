@@ -11,6 +11,7 @@ import { GatewayError } from '../core/errors.ts';
 import { frontCodec } from '../protocols/index.ts';
 import { sendError } from '../gateway/pipeline.ts';
 import { presentedKey } from './auth.ts';
+import { httpOutput } from './http-output.ts';
 import type { ReloadResult } from './reload.ts';
 
 export async function serveAdminReload(
@@ -22,15 +23,15 @@ export async function serveAdminReload(
   const codec = frontCodec('openai');
   req.resume();
   if (adminKey === undefined || reload === undefined) {
-    sendError(res, codec, new GatewayError('not_found', 'the admin API is off: set auth.admin_key in the config to use POST /admin/reload'), {});
+    sendError(httpOutput(res), codec, new GatewayError('not_found', 'the admin API is off: set auth.admin_key in the config to use POST /admin/reload'), {});
     return;
   }
   if (req.method !== 'POST') {
-    sendError(res, codec, new GatewayError('not_found', `${req.method} /admin/reload is not supported; use POST`), {});
+    sendError(httpOutput(res), codec, new GatewayError('not_found', `${req.method} /admin/reload is not supported; use POST`), {});
     return;
   }
   if (!sameSecret(presentedKey(req.headers), adminKey)) {
-    sendError(res, codec, new GatewayError('unauthorized', 'missing or invalid admin key'), {});
+    sendError(httpOutput(res), codec, new GatewayError('unauthorized', 'missing or invalid admin key'), {});
     return;
   }
   const result = await reload();

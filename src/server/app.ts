@@ -1,19 +1,23 @@
 // The HTTP adapter: routes, request ids, body limits, client keys, and the hand-off to the pipeline.
-// It knows endpoints, never protocols: a front is looked up by name for each chat endpoint.
+// It knows endpoints, never protocols: the routes are what the registry's fronts declare.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config/types.ts';
-import type { ProtocolName } from '../core/request.ts';
+import type { ChatRequest } from '../core/request.ts';
 import { GatewayError } from '../core/errors.ts';
 import { mintId } from '../core/ids.ts';
-import { frontCodec } from '../protocols/index.ts';
-import { Pipeline, sendError, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
+import type { DocumentStore, FrontCodec, FrontRequestInfo, FrontServices } from '../core/protocol.ts';
+import { fronts, frontSettingsKey } from '../protocols/index.ts';
+import { DEFAULT_ENV, type AttemptEnv } from '../gateway/attempt.ts';
+import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
 import { Authenticator, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
-import { readBody } from './body.ts';
+import { readRequestBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
+import { httpOutput } from './http-output.ts';
+import { RouteTable, type RouteMatch } from './routes.ts';
 import { Drain, type DrainResult } from './drain.ts';
 import { serveAdminReload } from './admin.ts';
 import type { ReloadResult } from './reload.ts';
@@ -43,6 +47,14 @@ export interface AppOptions {
   reload?: () => Promise<ReloadResult>;
   /** Requests in flight, on every change (a cluster worker reports it to the dispatcher). */
   onLoad?: (inFlight: number) => void;
+  /** Stored documents for fronts that keep state (FrontServices.documents). */
+  documents?: DocumentStore;
+  /** Log lines fronts write (FrontServices.log). */
+  log?: (fields: Record<string, unknown>, message: string) => void;
+  /** Time and the upstream HTTP dispatcher (tests inject both). */
+  env?: AttemptEnv;
+  /** The local token counter for count-tokens routes when no upstream counts. */
+  countLocally?: LocalCounter;
 }
 
 export interface App {
@@ -80,27 +92,49 @@ interface Generation {
   config: Config;
   router: Router;
   pipeline: Pipeline;
+  /** Per front, built on first use: its settings come from this generation's config. */
+  servicesByFront: Map<string, FrontServices>;
 }
 
 /** How often the key store is asked whether keys exist (an open gateway closes once one does). */
 const AUTH_REFRESH_MS = 10_000;
 
-const CHAT_ROUTES: Record<string, ProtocolName> = {
-  '/v1/chat/completions': 'openai',
-  '/chat/completions': 'openai',
-  '/v1/messages': 'anthropic',
-};
+/** Unknown paths are answered in the first registered front's error shape (OpenAI's `{"error":{…}}`). */
+const fallbackFront = (): FrontCodec => fronts[0]!;
 
 export function createApp(initial: Config, opts: AppOptions = {}): App {
   const auth = new Authenticator(initial.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
-  const firstRouter = opts.router ?? createRouter(initial);
-  let live: Generation = { number: 1, config: initial, router: firstRouter, pipeline: new Pipeline(initial, firstRouter, hooks) };
+  const routes = new RouteTable(fronts);
+  const generation = (number: number, config: Config, router: Router): Generation => ({
+    number,
+    config,
+    router,
+    pipeline: new Pipeline(config, router, hooks, opts.env ?? DEFAULT_ENV, opts.countLocally),
+    servicesByFront: new Map(),
+  });
+  let live = generation(1, initial, opts.router ?? createRouter(initial));
   const drain = new Drain(opts.onLoad);
   let refreshTimer: NodeJS.Timeout | undefined;
 
+  const servicesFor = (gen: Generation, front: FrontCodec): FrontServices => {
+    let services = gen.servicesByFront.get(front.name);
+    if (services === undefined) {
+      const key = frontSettingsKey(front.name);
+      services = {
+        modelNames: () => gen.router.modelNames(),
+        documents: opts.documents,
+        settings: key === undefined ? undefined : gen.config.sections[key],
+        log: opts.log ?? (() => {}),
+      };
+      gen.servicesByFront.set(front.name, services);
+    }
+    return services;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
+    // A request keeps the generation it arrived on, however many reloads happen meanwhile.
     drain.track(res);
     const gen = live;
     const { config, router } = gen;
@@ -108,34 +142,28 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://sluice.local');
     const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
-    const front = CHAT_ROUTES[path];
+    const method = req.method ?? 'GET';
 
-    if (front) {
-      if (req.method !== 'POST') {
-        sendError(res, frontCodec(front), new GatewayError('not_found', `${req.method} ${path} is not supported; use POST`), {});
-        return;
-      }
-      await serveChat(req, res, front, requestId, startedAt, gen);
+    const found = routes.lookup(method, path);
+    if (found.kind === 'found') {
+      await serveRoute(req, res, url, found.match, requestId, startedAt, gen);
       return;
     }
-    if (req.method === 'GET' || req.method === 'HEAD') {
+    if (found.kind === 'method') {
+      req.resume();
+      const use = [...new Set(found.allowed)].join(' or ');
+      sendError(httpOutput(res), found.front, new GatewayError('not_found', `${method} ${path} is not supported; use ${use}`), {});
+      return;
+    }
+    if (method === 'GET' || method === 'HEAD') {
       switch (path) {
         case '/healthz':
           return json(res, 200, { status: 'ok' });
         case '/readyz': {
-          const generation = live.number;
+          const generation = gen.number;
           if (drain.draining) return json(res, 503, { status: 'draining', generation, problems: ['the gateway is shutting down'] });
           const problems = [...router.readiness(), ...(opts.readiness?.() ?? [])];
           return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', generation, problems } : { status: 'ready', generation });
-        }
-        case '/v1/models':
-        case '/models': {
-          if (!(await authorizeOnly(req, res))) return;
-          const created = Math.floor(Date.now() / 1000);
-          return json(res, 200, {
-            object: 'list',
-            data: router.modelNames().map((id) => ({ id, object: 'model', created, owned_by: 'sluice' })),
-          });
         }
         case '/debug/stream':
           return serveDebugStream(req, res, url, config.server.keepaliveMs);
@@ -144,36 +172,35 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     if (path === '/admin/reload') return serveAdminReload(req, res, config.auth.adminKey, opts.reload);
     const extra = opts.routes?.[path];
     if (extra) return extra(req, res, url);
-    sendError(res, frontCodec('openai'), new GatewayError('not_found', `no route for ${req.method} ${path}`), {});
+    req.resume();
+    sendError(httpOutput(res), fallbackFront(), new GatewayError('not_found', `no route for ${method} ${path}`), {});
   };
 
-  /** /v1/models and friends: a key is needed only when the gateway has keys. */
-  const authorizeOnly = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    if (auth.open) return true;
-    const key = await auth.authenticate(presentedKey(req.headers));
-    if (key) return true;
-    sendError(res, frontCodec('openai'), new GatewayError('unauthorized', 'missing or invalid API key'), {});
-    return false;
-  };
-
-  const serveChat = async (
+  const serveRoute = async (
     req: IncomingMessage,
     res: ServerResponse,
-    frontName: ProtocolName,
+    url: URL,
+    match: RouteMatch,
     requestId: string,
     startedAt: number,
-    { config, pipeline }: Generation,
+    gen: Generation,
   ): Promise<void> => {
-    const front = frontCodec(frontName);
+    const { config, pipeline } = gen;
+    const { front, route } = match;
+    const out = httpOutput(res);
+    const info: FrontRequestInfo = { headers: req.headers, params: match.params, query: url.searchParams, variant: route.variant };
+    const services = servicesFor(gen, front);
     const headers: Record<string, string> = { 'x-request-id': requestId };
     let key: ClientKey | undefined;
     let model = '';
-    const reject = (error: GatewayError, stream = false): void => {
-      sendError(res, front, error, headers);
+    let stream = false;
+    const reject = (error: GatewayError): void => {
+      sendError(out, front, error, headers, route.variant);
+      if (route.op !== 'chat') return;
       const record: RequestRecord = {
         requestId,
         keyName: key?.name,
-        front: frontName,
+        front: front.name,
         model,
         stream,
         attempts: 0,
@@ -190,23 +217,37 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     };
     try {
       // Authenticate before reading a large body from a stranger.
-      if (!auth.open) {
-        key = await auth.authenticate(presentedKey(req.headers));
+      if (!auth.open && !(route.op === 'custom' && route.open)) {
+        key = await auth.authenticate(front.clientKey ? front.clientKey(info) : presentedKey(req.headers));
         if (!key) {
           req.resume();
           return reject(new GatewayError('unauthorized', 'missing or invalid API key'));
         }
       }
-      const body = await readBody(req, config.server.maxBodyBytes);
-      const chat = pipeline.decode(frontName, body, req);
+      const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readRequestBody(req, config.server.maxBodyBytes);
+      if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') req.resume();
+      if (route.op === 'custom') {
+        const answer = await route.handle!({ ...info, method: req.method ?? 'GET', path: url.pathname, body, requestId, keyName: key?.name }, services);
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...headers, ...answer.headers });
+        res.end(req.method === 'HEAD' ? undefined : answer.body);
+        return;
+      }
+      const decoded = pipeline.decode(front.name, body, info, services);
+      const chat: ChatRequest = decoded instanceof Promise ? await decoded : decoded;
       model = chat.model;
+      stream = chat.stream;
       if (key?.models && !key.models.includes(chat.model)) {
-        return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }), chat.stream);
+        return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, shutdown: drain.signal };
+      if (route.op === 'count-tokens') {
+        await pipeline.count(chat, plan, out, ctx);
+        return;
+      }
       const release = opts.admission ? await opts.admission.admit(key, chat.model, chat.stream) : undefined;
       try {
-        const record = await pipeline.serve(chat, plan, res, { requestId, keyName: key?.name, startedAt, headers, shutdown: drain.signal });
+        const record = await pipeline.serve(chat, plan, out, ctx);
         if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens + record.usage.outputTokens);
       } finally {
         release?.();
@@ -246,10 +287,9 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       return drain.draining;
     },
     auth,
-    swap(config: Config, generation: number): void {
-      const router = opts.routerFor?.(config) ?? createRouter(config);
+    swap(config: Config, number: number): void {
       auth.setStaticKeys(config.auth.keys);
-      live = { number: generation, config, router, pipeline: new Pipeline(config, router, hooks) };
+      live = generation(number, config, opts.routerFor?.(config) ?? createRouter(config));
     },
     drain(timeoutMs: number): Promise<DrainResult> {
       if (refreshTimer) clearInterval(refreshTimer);

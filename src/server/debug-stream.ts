@@ -5,7 +5,7 @@
 // can check that every hop tolerates that much silence.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SseResponder } from './sse-responder.ts';
+import { StreamResponder } from './stream-responder.ts';
 
 const MAX_EVENTS = 1000;
 const MAX_INTERVAL_MS = 600_000;
@@ -14,7 +14,7 @@ export function serveDebugStream(req: IncomingMessage, res: ServerResponse, url:
   const n = clamp(Number(url.searchParams.get('n') ?? 10), 1, MAX_EVENTS);
   const interval = clamp(Number(url.searchParams.get('interval') ?? 1000), 0, MAX_INTERVAL_MS);
   const pad = clamp(Number(url.searchParams.get('pad') ?? 0), 0, 64 * 1024);
-  const responder = new SseResponder(res, keepaliveMs, {
+  const responder = new StreamResponder(res, keepaliveMs, {
     'x-sluice-debug-stream': '1',
     'x-sluice-keepalive-ms': String(keepaliveMs),
   });

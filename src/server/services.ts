@@ -86,6 +86,8 @@ export async function startServices(config: Config, log: Logger, worker?: Worker
     router: routerFor(config),
     routerFor,
     store,
+    documents: store,
+    log: (fields, message) => log.info(fields, message),
     admission: createAdmission(state),
     hooks: {
       onRecord(record) {

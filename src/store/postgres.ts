@@ -37,6 +37,14 @@ CREATE TABLE IF NOT EXISTS sluice_usage (
 );
 CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
 CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
+CREATE TABLE IF NOT EXISTS sluice_documents (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  expires_at TIMESTAMPTZ NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_at);
 `;
 
 /** Any constant: the advisory lock that serialises schema creation across instances. */
@@ -115,6 +123,25 @@ export class PostgresStore implements Store {
       if (row.last_used_at) key.lastUsedAt = row.last_used_at;
       return key;
     });
+  }
+
+  async get(kind: string, id: string): Promise<unknown> {
+    const { rows } = await this.query<{ body: string }>('SELECT body FROM sluice_documents WHERE kind = $1 AND id = $2 AND expires_at > now()', [kind, id]);
+    return rows[0] === undefined ? undefined : JSON.parse(rows[0].body);
+  }
+
+  async put(kind: string, id: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.query('DELETE FROM sluice_documents WHERE expires_at <= now()');
+    await this.query(
+      `INSERT INTO sluice_documents (kind, id, body, expires_at) VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
+       ON CONFLICT (kind, id) DO UPDATE SET body = EXCLUDED.body, expires_at = EXCLUDED.expires_at`,
+      [kind, id, JSON.stringify(value), ttlMs],
+    );
+  }
+
+  async delete(kind: string, id: string): Promise<boolean> {
+    const { rowCount } = await this.query('DELETE FROM sluice_documents WHERE kind = $1 AND id = $2 AND expires_at > now()', [kind, id]);
+    return (rowCount ?? 0) > 0;
   }
 
   async revokeKey(name: string): Promise<boolean> {

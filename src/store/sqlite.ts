@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS sluice_usage (
 );
 CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
 CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
+CREATE TABLE IF NOT EXISTS sluice_documents (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_at);
 `;
 
 const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, created_at, last_used_at';
@@ -189,6 +197,29 @@ export class SqliteStore implements Store {
       endReason: r.end_reason,
       status: r.status,
     }));
+  }
+
+  async get(kind: string, id: string): Promise<unknown> {
+    const db = this.open(false);
+    if (!db) return undefined;
+    const row = this.sql(db, 'SELECT body FROM sluice_documents WHERE kind = ? AND id = ? AND expires_at > ?').get(kind, id, Date.now()) as
+      | { body: string }
+      | undefined;
+    return row === undefined ? undefined : JSON.parse(row.body);
+  }
+
+  async put(kind: string, id: string, value: unknown, ttlMs: number): Promise<void> {
+    const db = this.open(true)!;
+    const now = Date.now();
+    this.sql(db, 'DELETE FROM sluice_documents WHERE expires_at <= ?').run(now);
+    this.sql(db, 'INSERT OR REPLACE INTO sluice_documents (kind, id, body, expires_at) VALUES (?, ?, ?, ?)').run(kind, id, JSON.stringify(value), now + ttlMs);
+  }
+
+  async delete(kind: string, id: string): Promise<boolean> {
+    const db = this.open(false);
+    if (!db) return false;
+    const result = this.sql(db, 'DELETE FROM sluice_documents WHERE kind = ? AND id = ? AND expires_at > ?').run(kind, id, Date.now());
+    return Number(result.changes) > 0;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@
 // by default, PostgreSQL for a fleet; both implement this interface. Only SHA-256 digests of secrets
 // are kept; a secret exists in clear only in the `keys create` output.
 
+import type { DocumentStore } from '../core/protocol.ts';
 import type { KeyStore } from '../server/auth.ts';
 
 export interface KeyLimits {
@@ -32,7 +33,12 @@ export interface UsageRow {
   status: number;
 }
 
-export interface Store extends KeyStore {
+/**
+ * Also small JSON documents with an expiry (DocumentStore): state a front keeps across requests,
+ * such as stored Responses for previous_response_id. Table `sluice_documents`; an expired document
+ * reads as absent and is deleted by a later write.
+ */
+export interface Store extends KeyStore, DocumentStore {
   readonly kind: 'sqlite' | 'postgres';
   /** Creates a key; the secret is returned here and never again. Throws if the name is taken. */
   createKey(name: string, limits: KeyLimits): Promise<{ secret: string; key: StoredKey }>;

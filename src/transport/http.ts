@@ -1,5 +1,7 @@
 // Upstream HTTP over undici: one keep-alive Agent per provider (its own connect timeout), raw
-// callbacks for the body so each network chunk reaches the SSE decoder without a stream adapter.
+// callbacks for the body so each network chunk reaches the framing decoder without a stream adapter.
+// The dispatcher can be injected (undici MockAgent, an in-process server), so the whole gateway runs
+// in a test without a socket.
 // Timeouts other than connect are enforced by the pipeline on *events*, not bytes (SPEC §4.4), so
 // undici's own header/body timeouts are disabled here.
 
@@ -87,11 +89,11 @@ function originAndPath(href: string): { origin: string; path: string } {
  */
 export function sendUpstream(
   req: UpstreamHttpRequest,
-  opts: { provider: string; connectTimeoutMs: number; signal: AbortSignal },
+  opts: { provider: string; connectTimeoutMs: number; signal: AbortSignal; dispatcher?: Dispatcher },
   handler: UpstreamBodyHandler,
 ): UpstreamFlow {
   const url = originAndPath(req.url);
-  const dispatcher = agentFor(opts.provider, opts.connectTimeoutMs);
+  const dispatcher = opts.dispatcher ?? agentFor(opts.provider, opts.connectTimeoutMs);
   let finished = false;
   const fail = (err: unknown): void => {
     if (finished) return;
@@ -143,9 +145,9 @@ export function sendUpstream(
       {
         origin: url.origin,
         path: url.path,
-        method: 'POST',
-        headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
-        body: req.body,
+        method: req.method ?? 'POST',
+        headers: req.method === 'GET' ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
+        body: req.method === 'GET' ? null : req.body,
       },
       dispatchHandler,
     );

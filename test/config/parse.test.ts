@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, PROVIDER_PRESETS, normalizeBaseUrl, parseConfig } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/index.ts';
+import { providerTypes } from '../../src/protocols/index.ts';
 
 const env = {};
 
@@ -492,7 +493,8 @@ providers:
       [
         'providers.a.preset: unknown preset "olama" (did you mean "ollama"?)',
         'providers.b.type: "openai" conflicts with preset "minimax", which is type anthropic',
-        'providers.c.type: required (openai | anthropic | gemini | demo) unless a preset is given',
+        // The registry's provider types, in registry order (every dialect that lands adds its own).
+        `providers.c.type: required (${providerTypes.map((t) => t.type).join(' | ')}) unless a preset is given`,
         `providers.d.preset: unknown preset "nothing-like-it" (known: ${Object.keys(PROVIDER_PRESETS).join(', ')})`,
       ],
     );

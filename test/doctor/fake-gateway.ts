@@ -97,7 +97,7 @@ export async function startFakeGateway(o: FakeGatewayOptions = {}): Promise<Fake
     const body = new Body(res, o);
     for (let seq = 0; seq < n; seq++) {
       if (seq > 0) {
-        // Keepalive comments fill the gap as sluice's SseResponder does.
+        // Keepalive comments fill the gap as sluice's StreamResponder does.
         let waited = 0;
         while (o.keepaliveMs && interval - waited > o.keepaliveMs) {
           await later(o.keepaliveMs);

@@ -91,7 +91,7 @@ describe('doctor against a real sluice', { concurrency: true }, () => {
 
   test('usage errors exit 2, --help exits 0', async () => {
     assert.equal((await cli([])).code, 2);
-    assert.equal((await cli([sluice.url, '--protocol', 'gemini'])).code, 2);
+    assert.equal((await cli([sluice.url, '--protocol', 'no-such-dialect'])).code, 2);
     const help = await cli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--protocol openai\|anthropic/);

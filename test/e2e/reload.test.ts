@@ -91,7 +91,7 @@ test('SIGHUP adds a model; /readyz and the metric name generation 2', async () =
   assert.equal(upstream('m-added'), 1);
   assert.equal(await metric('sluice_config_generation'), 2);
   assert.equal(await metric('sluice_config_reloads_total', { result: 'applied' }), 1);
-  assert.ok(sluice.stdout.some((l) => l.includes('config reloaded: generation 2 is live')));
+  await until('the reload line', () => sluice.stdout.some((l) => l.includes('config reloaded: generation 2 is live')));
 });
 
 test('SIGHUP with an invalid file: refused, every problem logged, the old config keeps serving', async () => {

@@ -23,7 +23,7 @@ const TOOLS: Anthropic.Tool[] = [
   { name: 'get_time', description: 'Current time', input_schema: TIME_SCHEMA as unknown as Anthropic.Tool.InputSchema },
 ];
 
-/** What the demo model answers a tool offer with: schema-satisfying placeholders (providers/demo.ts). */
+/** What the demo model answers a tool offer with: schema-satisfying placeholders (protocols/demo/run.ts). */
 const DEMO_ARGS = { city: 'demo', days: 1, note: 'demo', units: 'demo', options: {} };
 
 const TEXT12 = mockText(12).join('');

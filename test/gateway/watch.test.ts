@@ -1,67 +1,78 @@
 // The attempt's time limits (SPEC §4.4): which limit fires, and that only events reset the clocks.
+// Driven by a manual clock: no test waits on a real timer.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventWatch } from '../../src/gateway/watch.ts';
+import { ManualClock } from '../../src/gateway/clock.ts';
 import type { GatewayError } from '../../src/core/errors.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function watch(limits: { firstByteMs: number; idleMs: number; totalMs: number }) {
+  const clock = new ManualClock(1000);
   let fired: GatewayError | undefined;
-  let at = 0;
-  const started = performance.now();
-  const w = new EventWatch(limits, (e) => {
-    fired = e;
-    at = performance.now() - started;
-  });
-  return { w, fired: () => fired, at: () => at };
+  let at = -1;
+  const w = new EventWatch(
+    limits,
+    (e) => {
+      fired = e;
+      at = clock.now() - 1000;
+    },
+    clock,
+  );
+  return { w, clock, fired: () => fired, at: () => at };
 }
 
-test('no response head at all: first_byte fires', async () => {
+test('no response head at all: first_byte fires', () => {
   const x = watch({ firstByteMs: 60, idleMs: 30, totalMs: 1000 });
-  await sleep(120);
+  x.clock.advance(59);
+  assert.equal(x.fired(), undefined);
+  x.clock.advance(61);
   assert.equal(x.fired()?.code, 'first_byte_timeout');
-  assert.ok(x.at() >= 55);
+  assert.equal(x.at(), 60);
 });
 
-test('a response head then silence: idle counts from the head', async () => {
+test('a response head then silence: idle counts from the head', () => {
   const x = watch({ firstByteMs: 500, idleMs: 40, totalMs: 1000 });
-  await sleep(20);
+  x.clock.advance(20);
   x.w.responded();
-  await sleep(100);
+  x.clock.advance(39);
+  assert.equal(x.fired(), undefined);
+  x.clock.advance(100);
   assert.equal(x.fired()?.code, 'idle_timeout');
   assert.match(x.fired()!.message, /comments and pings do not count/);
-  assert.ok(x.at() >= 55 && x.at() < 200, `fired at ${x.at()}`);
+  assert.equal(x.at(), 60);
 });
 
-test('events reset idle; silence after the last event fires idle', async () => {
+test('events reset idle; silence after the last event fires idle', () => {
   const x = watch({ firstByteMs: 500, idleMs: 50, totalMs: 2000 });
   x.w.responded();
   for (let i = 0; i < 6; i++) {
-    await sleep(25);
+    x.clock.advance(25);
     x.w.touch();
   }
   assert.equal(x.fired(), undefined, 'events every 25 ms keep a 50 ms idle limit satisfied');
-  await sleep(120);
+  x.clock.advance(120);
   assert.equal(x.fired()?.code, 'idle_timeout');
-  assert.ok(x.w.firstEventMs > 0);
+  assert.equal(x.at(), 150 + 50);
+  assert.equal(x.w.firstEventMs, 25);
 });
 
-test('total bounds everything, even a stream that keeps sending', async () => {
+test('total bounds everything, even a stream that keeps sending', () => {
   const x = watch({ firstByteMs: 500, idleMs: 50, totalMs: 120 });
   x.w.responded();
   for (let i = 0; i < 10 && !x.fired(); i++) {
-    await sleep(20);
+    x.clock.advance(20);
     x.w.touch();
   }
-  await sleep(30);
+  x.clock.advance(30);
   assert.equal(x.fired()?.code, 'total_timeout');
+  assert.equal(x.at(), 120);
 });
 
-test('stop() disarms', async () => {
+test('stop() disarms', () => {
   const x = watch({ firstByteMs: 20, idleMs: 20, totalMs: 20 });
   x.w.stop();
-  await sleep(60);
+  x.clock.advance(60);
   assert.equal(x.fired(), undefined);
+  assert.equal(x.clock.pending, 0, 'no timer left behind');
 });

@@ -124,6 +124,19 @@ describe('playground in Chromium', { skip: missing && !REQUIRE ? missing : false
     await sluice.waitForRecord((r) => r.end_reason === 'client_abort', 5000);
     assert.deepEqual(problems, []);
   });
+
+  test('the Responses front (/v1/responses) streams the same answer, with its usage', async () => {
+    const labels = await page.locator('#front option').allTextContents();
+    assert.ok(labels.includes('Responses (/v1/responses)'), labels.join(' | '));
+    await page.selectOption('#front', 'openai-responses');
+    await page.fill('#prompt', `${PROMPT}, via Responses`);
+    await page.click('#send');
+    await page.waitForFunction(statusIncludes, 'Done.');
+    assert.equal((await page.textContent('#answer')) ?? '', await demoAnswer(sluice.url, `${PROMPT}, via Responses`));
+    assert.match((await page.textContent('#stat-tokens')) ?? '', /^\d+ \/ \d+$/);
+    await sluice.waitForRecord((r) => r.front === 'openai-responses' && r.status === 200, 5000);
+    assert.deepEqual(problems, []);
+  });
 });
 
 // Page-side functions are serialised and run in the page; this project's TypeScript has no DOM

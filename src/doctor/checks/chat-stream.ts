@@ -10,8 +10,6 @@ import { ms, type Session } from '../session.ts';
 import { analyseArrivals } from '../timing.ts';
 import type { Check } from '../types.ts';
 import { explainConnectError } from './reachability.ts';
-import { anthropicSequenceChecks } from './anthropic-sequence.ts';
-import { openaiSequenceChecks } from './openai-sequence.ts';
 import type { StreamEnding } from './sequence-common.ts';
 
 const SEQUENCE_CHECKS = ['valid-json', 'stream-start', 'consistent-id', 'stream-end'];
@@ -56,7 +54,7 @@ export async function checkChatStream(s: Session, requestedModel: string | undef
   checks.push(firstByteCheck(res, record));
   checks.push(encoding ? skip('chat-buffering', 'compressed body: event arrival times are not measurable') : bufferingCheck(s, data.map((e) => e.at), res.startedAt));
   const ending: StreamEnding = { end: res.end, error: res.error, unterminatedTail: record.unterminatedTail, hopsText: describeHops(s.hops) };
-  const sequence = s.target.protocol === 'anthropic' ? anthropicSequenceChecks(record.events, ending) : openaiSequenceChecks(record.events, ending);
+  const sequence = s.target.probe.sequenceChecks(record.events, ending);
   return [...checks, ...sequence];
 }
 

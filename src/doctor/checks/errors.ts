@@ -96,13 +96,10 @@ function judgeError(s: Session, res: ExchangeResult, model: string): Check {
   };
 }
 
-/** The error message when the body is a JSON error in the target's dialect (openai-chat.md §7, anthropic-messages.md §7). */
+/** The error message when the body is a JSON error in the target's dialect (its probe knows the shape). */
 function errorShape(s: Session, body: Buffer): string | undefined {
   try {
-    const j = JSON.parse(body.toString('utf8')) as { type?: unknown; error?: { message?: unknown; type?: unknown } };
-    if (typeof j.error?.message !== 'string') return undefined;
-    if (s.target.protocol === 'anthropic' && (j.type !== 'error' || typeof j.error.type !== 'string')) return undefined;
-    return j.error.message;
+    return s.target.probe.errorMessage(JSON.parse(body.toString('utf8')));
   } catch {
     return undefined;
   }

@@ -29,6 +29,7 @@ import type {
   WireToolChoice,
   WireToolResultBlock,
 } from './wire.ts';
+import { anthropicQuirks } from './quirks.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -65,13 +66,6 @@ export function messagesUrl(baseUrl: string): string {
 
 function requestHeaders(req: ChatRequest, endpoint: UpstreamEndpoint): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
-  const key = endpoint.apiKey;
-  if (key) {
-    // Azure Foundry takes `api-key` or `x-api-key`; Entra tokens and some relays want Bearer (§9, Q-28).
-    const auth = endpoint.quirks.authHeader ?? 'x-api-key';
-    if (auth === 'authorization') headers.authorization = `Bearer ${key}`;
-    else headers[auth] = key;
-  }
   // Beta flags only mean something to the client's own dialect (§1).
   if (req.front === 'anthropic' && req.anthropicBeta) headers['anthropic-beta'] = req.anthropicBeta;
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
@@ -80,7 +74,7 @@ function requestHeaders(req: ChatRequest, endpoint: UpstreamEndpoint): Record<st
 
 function clampTemperature(t: number, endpoint: UpstreamEndpoint): number {
   let v = Math.min(Math.max(t, 0), 1); // Anthropic's range is 0–1; OpenAI's 0–2 is clamped, not scaled
-  const range = endpoint.quirks.temperatureRange;
+  const range = anthropicQuirks(endpoint).temperatureRange;
   if (range) v = Math.min(Math.max(v, range[0]), range[1]); // MiniMax (0,1]: 0 -> 0.01 (Q-30)
   return v;
 }
@@ -91,7 +85,7 @@ function clampTemperature(t: number, endpoint: UpstreamEndpoint): number {
 function bodyFromRaw(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = { ...req.raw, model, stream };
   if (typeof body.temperature === 'number') body.temperature = clampTemperature(body.temperature, endpoint);
-  if (endpoint.quirks.stripStrict && Array.isArray(body.tools)) {
+  if (anthropicQuirks(endpoint).stripStrict && Array.isArray(body.tools)) {
     body.tools = body.tools.map((t: unknown) => {
       if (typeof t !== 'object' || t === null || !('strict' in t)) return t;
       const { strict: _strict, ...rest } = t as Record<string, unknown>;

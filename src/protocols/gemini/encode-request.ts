@@ -13,6 +13,7 @@ import type {
   GeminiRequest,
   GeminiThinkingConfig,
 } from './wire.ts';
+import { geminiQuirks } from './quirks.ts';
 
 /** Gemini accepts at most five stop sequences (gemini.md §2); extra ones are dropped (translation.md §10). */
 const MAX_STOP_SEQUENCES = 5;
@@ -59,21 +60,16 @@ export function geminiUrl(baseUrl: string, model: string, stream: boolean): stri
   return `${base}/models/${encodeURIComponent(name)}:${method}`;
 }
 
-/** The key travels in a header, never as `?key=`, so it cannot land in access logs (gemini.md §1). */
+/** Credentials are added by the provider's OutboundAuth (index.ts), never as `?key=` (gemini.md §1). */
 function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...endpoint.headers };
-  const key = endpoint.apiKey;
-  if (key !== undefined && key !== '') {
-    const header = endpoint.quirks.authHeader ?? 'x-goog-api-key';
-    headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
-  }
   return headers;
 }
 
 export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): GeminiRequest {
   const { system, contents } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
-    rejectPrefill: req.front === 'anthropic' && endpoint.quirks.supportsPrefill !== true,
+    rejectPrefill: req.front === 'anthropic' && geminiQuirks(endpoint).supportsPrefill !== true,
   });
   const body: GeminiRequest = { contents };
   if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] };
@@ -131,7 +127,7 @@ function encodeGenerationConfig(req: ChatRequest, endpoint: UpstreamEndpoint): G
 }
 
 function clampTemperature(value: number, endpoint: UpstreamEndpoint): number {
-  const range = endpoint.quirks.temperatureRange;
+  const range = geminiQuirks(endpoint).temperatureRange;
   return range === undefined ? value : Math.min(range[1], Math.max(range[0], value));
 }
 

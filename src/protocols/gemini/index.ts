@@ -1,16 +1,42 @@
-// Google Gemini (`generateContent` / `streamGenerateContent?alt=sse`), upstream side only: sluice
-// speaks Gemini to generativelanguage.googleapis.com; clients never speak Gemini to sluice.
+// Google Gemini (`generateContent` / `streamGenerateContent?alt=sse`), upstream side: sluice speaks
+// Gemini to generativelanguage.googleapis.com, as the `gemini` provider type.
 
-import type { UpstreamCodec } from '../../core/protocol.ts';
+import type { ProviderType, UpstreamCodec } from '../../core/protocol.ts';
+import { sseFraming } from '../../sse/framing.ts';
+import type { Protocol } from '../plugin.ts';
+import { apiKeyAuth } from '../shared/api-key.ts';
+import { checkTemperatureRange } from '../shared/quirks.ts';
 import { buildGeminiRequest } from './encode-request.ts';
 import { createGeminiStreamDecoder } from './decode-stream.ts';
 import { decodeGeminiResponse } from './decode-response.ts';
 import { decodeGeminiError } from './errors.ts';
+import { geminiMock } from './mock.ts';
+import { geminiPresets } from './presets.ts';
+import { geminiQuirkFields } from './quirks.ts';
 
 export const geminiUpstream: UpstreamCodec = {
   name: 'gemini',
+  framing: sseFraming,
   buildRequest: buildGeminiRequest,
   createStreamDecoder: (emit) => createGeminiStreamDecoder(emit),
   decodeResponse: (body) => decodeGeminiResponse(body),
   decodeError: (status, bodyText, headers) => decodeGeminiError(status, bodyText, headers),
+};
+
+export const geminiProviderType: ProviderType = {
+  type: 'gemini',
+  quirkFields: geminiQuirkFields,
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com',
+  pastedSuffix: /\/v1(?:beta|alpha)?(?:\/models)?$/i,
+  presets: geminiPresets,
+  check: checkTemperatureRange,
+  // The key travels in a header, never as `?key=`, so it cannot land in access logs (gemini.md §1).
+  create: (endpoint) => ({ kind: 'http', codecFor: () => geminiUpstream, auth: apiKeyAuth(endpoint, 'x-goog-api-key') }),
+};
+
+export const gemini: Protocol = {
+  name: 'gemini',
+  upstream: geminiUpstream,
+  providerTypes: [geminiProviderType],
+  mock: geminiMock,
 };

@@ -16,31 +16,19 @@ import type {
   ToolDef,
 } from '../../core/request.ts';
 import { toDataUrl } from './data-url.ts';
+import { openaiQuirks, type OpenAIQuirks } from './quirks.ts';
 import { extraContent } from './extra-content.ts';
 import type { OutContentPart, OutMessage, OutRequest, OutTool, OutToolChoice, WireToolCall } from './wire.ts';
 
-type Quirks = UpstreamEndpoint['quirks'];
+type Quirks = OpenAIQuirks;
 
 export function buildOpenAIRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
   const body = req.front === 'openai' ? fromRaw(req.raw, model, stream, endpoint) : fromCanonical(req, model, stream, endpoint);
   return {
     url: `${endpoint.baseUrl.replace(/\/+$/, '')}/chat/completions`,
-    headers: requestHeaders(endpoint, stream),
+    headers: Object.assign({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' }, endpoint.headers),
     body: JSON.stringify(body),
   };
-}
-
-function requestHeaders(endpoint: UpstreamEndpoint, stream: boolean): Record<string, string> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    accept: stream ? 'text/event-stream' : 'application/json',
-  };
-  const key = endpoint.apiKey;
-  if (key) {
-    const header = endpoint.quirks.authHeader ?? 'authorization';
-    headers[header] = header === 'authorization' ? `Bearer ${key}` : key;
-  }
-  return Object.assign(headers, endpoint.headers);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -55,7 +43,7 @@ function fromRaw(raw: Record<string, unknown>, model: string, stream: boolean, e
   } else {
     delete body.stream_options;
   }
-  const q = endpoint.quirks;
+  const q = openaiQuirks(endpoint);
   const field = q.maxTokensField;
   if (field !== undefined) {
     const other = field === 'max_tokens' ? 'max_completion_tokens' : 'max_tokens';
@@ -110,7 +98,7 @@ function thinkInline(reasoning: string, content: string): string {
 // Another dialect: built from the canonical request
 
 function fromCanonical(req: ChatRequest, model: string, stream: boolean, endpoint: UpstreamEndpoint): OutRequest {
-  const q = endpoint.quirks;
+  const q = openaiQuirks(endpoint);
   const body: OutRequest = { model, messages: encodeMessages(req, q), stream };
   if (stream) body.stream_options = { include_usage: true };
   const maxTokens = req.maxTokens ?? endpoint.defaultMaxTokens;

@@ -2,8 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../../src/core/errors.ts';
 import { anthropicFront, findNonPortableContent } from '../../../src/protocols/anthropic/index.ts';
+import { decodeAnthropicRequest } from '../../../src/protocols/anthropic/decode-request.ts';
 
-const decode = (body: unknown, headers: Record<string, string | string[]> = {}) => anthropicFront.decodeRequest(body, headers);
+const decode = (body: unknown, headers: Record<string, string | string[]> = {}) => decodeAnthropicRequest(body, headers);
 const base = { model: 'claude-sonnet', max_tokens: 1024, messages: [{ role: 'user', content: 'Hello' }] };
 
 function rejects(body: unknown, message: string | RegExp): void {

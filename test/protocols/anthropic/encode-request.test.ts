@@ -2,11 +2,13 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../../src/core/errors.ts';
 import type { ChatRequest, Message } from '../../../src/core/request.ts';
-import { anthropicFront, anthropicUpstream, messagesUrl } from '../../../src/protocols/anthropic/index.ts';
+import { anthropicFront, anthropicProviderType, anthropicUpstream, messagesUrl } from '../../../src/protocols/anthropic/index.ts';
+import { signed } from '../signed.ts';
 import { chatRequest, endpoint } from './helpers.ts';
+import { decodeAnthropicRequest } from '../../../src/protocols/anthropic/decode-request.ts';
 
 const build = (req: ChatRequest, ep = endpoint(), stream = true) => {
-  const http = anthropicUpstream.buildRequest(req, 'claude-sonnet-4-5', ep, stream);
+  const http = signed(anthropicProviderType, req, 'claude-sonnet-4-5', ep, stream);
   return { ...http, json: JSON.parse(http.body) as Record<string, any> };
 };
 
@@ -37,7 +39,7 @@ describe('anthropic upstream buildRequest: transport', () => {
 
   test('anthropic-beta forwarded only for an Anthropic front', () => {
     assert.equal(build(chatRequest({ anthropicBeta: 'x-1' })).headers['anthropic-beta'], undefined);
-    const req = anthropicFront.decodeRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-beta': 'x-1' });
+    const req = decodeAnthropicRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { 'anthropic-beta': 'x-1' });
     assert.equal(build(req).headers['anthropic-beta'], 'x-1');
   });
 });
@@ -57,13 +59,13 @@ describe('anthropic upstream buildRequest: same dialect (raw)', () => {
   };
 
   test('raw passes through with model and stream overridden', () => {
-    const req = anthropicFront.decodeRequest(claudeCodeBody, {});
+    const req = decodeAnthropicRequest(claudeCodeBody, {});
     const { json } = build(req, endpoint(), false);
     assert.deepEqual(json, { ...claudeCodeBody, model: 'claude-sonnet-4-5', stream: false });
   });
 
   test('MiniMax quirks: temperature 0 -> 0.01, strict stripped', () => {
-    const req = anthropicFront.decodeRequest(claudeCodeBody, {});
+    const req = decodeAnthropicRequest(claudeCodeBody, {});
     const { json } = build(req, endpoint({ quirks: { temperatureRange: [0.01, 1], stripStrict: true } }));
     assert.equal(json.temperature, 0.01);
     assert.deepEqual(json.tools[1], { name: 'f', input_schema: { type: 'object' } });
@@ -87,7 +89,7 @@ describe('anthropic upstream buildRequest: same dialect (raw)', () => {
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'ok' }] },
       ],
     };
-    const { json } = build(anthropicFront.decodeRequest(body, {}));
+    const { json } = build(decodeAnthropicRequest(body, {}));
     assert.deepEqual(json.messages[1].content, [{ type: 'tool_use', id: 'call_1', name: 'f', input: {} }]);
     assert.equal(json.thinking, undefined);
     assert.equal(body.messages[1].content.length, 2, 'the client body is not mutated');
@@ -104,7 +106,7 @@ describe('anthropic upstream buildRequest: same dialect (raw)', () => {
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'c', content: 'ok' }] },
       ],
     };
-    const req = anthropicFront.decodeRequest(body, {});
+    const req = decodeAnthropicRequest(body, {});
     const { json } = build(req);
     assert.deepEqual(json.messages, body.messages);
     assert.deepEqual(json.thinking, body.thinking);

@@ -2,7 +2,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChatRequest, Message } from '../../../src/core/request.ts';
 import { GatewayError } from '../../../src/core/errors.ts';
-import { geminiUpstream } from '../../../src/protocols/gemini/index.ts';
+import { geminiProviderType, geminiUpstream } from '../../../src/protocols/gemini/index.ts';
+import { signed } from '../signed.ts';
 import { endpoint, request } from './helpers.ts';
 
 const SKIP = 'skip_thought_signature_validator';
@@ -34,7 +35,7 @@ const toolResult = (toolCallId: string, text: string, extra: { name?: string; is
 describe('gemini buildRequest: URL and auth', () => {
   test('streaming URL always asks for alt=sse; the key goes in x-goog-api-key only', () => {
     const ep = endpoint({ headers: { 'x-goog-user-project': 'proj-1' } });
-    const http = geminiUpstream.buildRequest(request(), 'gemini-2.5-flash', ep, true);
+    const http = signed(geminiProviderType, request(), 'gemini-2.5-flash', ep, true);
     assert.equal(
       http.url,
       'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
@@ -78,10 +79,10 @@ describe('gemini buildRequest: URL and auth', () => {
   });
 
   test('authHeader quirk: bearer for proxies that want it; no key, no auth header', () => {
-    const bearer = geminiUpstream.buildRequest(request(), 'm', endpoint({ quirks: { authHeader: 'authorization' } }), true);
+    const bearer = signed(geminiProviderType, request(), 'm', endpoint({ quirks: { authHeader: 'authorization' } }), true);
     assert.equal(bearer.headers.authorization, 'Bearer AIza-secret-key');
     assert.equal(bearer.headers['x-goog-api-key'], undefined);
-    const keyless = geminiUpstream.buildRequest(request(), 'm', endpoint({ apiKey: undefined }), true);
+    const keyless = signed(geminiProviderType, request(), 'm', endpoint({ apiKey: undefined }), true);
     assert.deepEqual(keyless.headers, { 'content-type': 'application/json' });
   });
 });

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { GatewayError } from '../../../src/core/errors.ts';
 import type { ChatRequest } from '../../../src/core/request.ts';
 import { openaiFront } from '../../../src/protocols/openai/index.ts';
+import { decodeOpenAIRequest } from '../../../src/protocols/openai/decode-request.ts';
 
-const decode = (body: unknown): ChatRequest => openaiFront.decodeRequest(body, {});
+const decode = (body: unknown): ChatRequest => decodeOpenAIRequest(body, {});
 const user = (content: unknown) => ({ role: 'user', content });
 
 function rejects(body: unknown, message: string | RegExp, param?: string): void {

@@ -5,8 +5,10 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../../src/core/errors.ts';
 import type { ChatRequest } from '../../../src/core/request.ts';
-import { openaiFront, openaiUpstream } from '../../../src/protocols/openai/index.ts';
+import { openaiFront, openaiProviderType, openaiUpstream } from '../../../src/protocols/openai/index.ts';
+import { signed } from '../signed.ts';
 import { endpoint, request } from './helpers.ts';
+import { decodeOpenAIRequest } from '../../../src/protocols/openai/decode-request.ts';
 
 const build = (req: ChatRequest, quirks = {}, stream = true, extra = {}) => {
   const out = openaiUpstream.buildRequest(req, 'upstream-model', endpoint(quirks, extra), stream);
@@ -15,7 +17,7 @@ const build = (req: ChatRequest, quirks = {}, stream = true, extra = {}) => {
 
 describe('OpenAI upstream request: transport', () => {
   test('URL, bearer auth, content type and configured headers', () => {
-    const out = openaiUpstream.buildRequest(request(), 'm', endpoint({}, { baseUrl: 'https://api.example.com/v1/', headers: { 'x-extra': '1' } }), true);
+    const out = signed(openaiProviderType, request(), 'm', endpoint({}, { baseUrl: 'https://api.example.com/v1/', headers: { 'x-extra': '1' } }), true);
     assert.equal(out.url, 'https://api.example.com/v1/chat/completions');
     assert.equal(out.headers['content-type'], 'application/json');
     assert.equal(out.headers.authorization, 'Bearer sk-test');
@@ -23,10 +25,10 @@ describe('OpenAI upstream request: transport', () => {
   });
 
   test('quirk auth_header puts the bare key in that header; no key means no auth header', () => {
-    const azure = openaiUpstream.buildRequest(request(), 'm', endpoint({ authHeader: 'api-key' }), true);
+    const azure = signed(openaiProviderType, request(), 'm', endpoint({ authHeader: 'api-key' }), true);
     assert.equal(azure.headers['api-key'], 'sk-test');
     assert.equal(azure.headers.authorization, undefined);
-    const open = openaiUpstream.buildRequest(request(), 'm', endpoint({}, { apiKey: undefined }), true);
+    const open = signed(openaiProviderType, request(), 'm', endpoint({}, { apiKey: undefined }), true);
     assert.equal(open.headers.authorization, undefined);
   });
 });
@@ -43,7 +45,7 @@ describe('OpenAI upstream request: from an OpenAI-front request (raw)', () => {
     chat_template_kwargs: { enable_thinking: false },
     reasoning_split: true,
   };
-  const req = () => openaiFront.decodeRequest(structuredClone(clientBody), {});
+  const req = () => decodeOpenAIRequest(structuredClone(clientBody), {});
 
   test('unknown fields pass through; model overridden; usage always requested, other stream_options kept', () => {
     const { json } = build(req());
@@ -77,13 +79,13 @@ describe('OpenAI upstream request: from an OpenAI-front request (raw)', () => {
   });
 
   test('default max tokens from the provider when the client set none', () => {
-    const r = openaiFront.decodeRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, {});
+    const r = decodeOpenAIRequest({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, {});
     assert.equal(build(r, {}, true, { defaultMaxTokens: 4096 }).json.max_tokens, 4096);
     assert.equal(build(r, { maxTokensField: 'max_completion_tokens' }, true, { defaultMaxTokens: 4096 }).json.max_completion_tokens, 4096);
   });
 
   test('inline_think_tags: replayed reasoning_content goes back into the content as <think> (Q-30)', () => {
-    const r = openaiFront.decodeRequest(
+    const r = decodeOpenAIRequest(
       {
         model: 'm',
         messages: [

@@ -1,0 +1,205 @@
+// Gemini generateContent / streamGenerateContent as the mock speaks it (protocols/gemini.md §3–§5):
+// data-only chunks, cumulative usageMetadata on every chunk, finishReason on the last, whole
+// functionCall parts without ids, no [DONE] (Q-29).
+
+import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
+import type { Finish } from '../../mock/directives.ts';
+import {
+  type Dialect,
+  type Inspected,
+  type RouteInfo,
+  type SseEvent,
+  type StreamContext,
+  isObject,
+  lastUserText,
+} from '../../mock/dialect.ts';
+
+const SIGNATURE_FIELD = ',"thoughtSignature":"bW9jay10aG91Z2h0LXNpZ25hdHVyZQ=="';
+
+/** §3 finishReason for the canonical finish: STOP also ends tool turns. */
+const FINISH_REASON: Record<Finish, string> = {
+  stop: 'STOP',
+  length: 'MAX_TOKENS',
+  content_filter: 'SAFETY',
+  tool_calls: 'STOP',
+};
+
+/** A part without its closing brace, so a thoughtSignature can still be appended. */
+interface Chunk {
+  partOpen: string;
+  candidates: number;
+  thoughts: number;
+  call: boolean;
+}
+
+function chunks(ctx: StreamContext): Chunk[] {
+  const { answer, plan } = ctx;
+  const out: Chunk[] = [];
+  for (const r of answer.reasoning) out.push({ partOpen: `{"text":${JSON.stringify(r)},"thought":true`, candidates: 0, thoughts: 1, call: false });
+  for (let i = 0; i < answer.text.length; i++) {
+    out.push({ partOpen: '{"text":' + answer.textJson[i], candidates: 1, thoughts: 0, call: false });
+    if (i === 0 && plan.faults.has('empty_deltas')) out.push({ partOpen: '{"text":""', candidates: 0, thoughts: 0, call: false }); // Q-19
+  }
+  for (const call of answer.toolCalls) {
+    out.push({ partOpen: `{"functionCall":{"name":${call.nameJson},"args":${MOCK_TOOL_ARGS_JSON}}`, candidates: 10, thoughts: 0, call: true });
+  }
+  // §6: without calls, a thinking model signs the last part — a trailing empty text part (Q-29).
+  if (out.length === 0 || (answer.reasoning.length > 0 && answer.toolCalls.length === 0)) {
+    out.push({ partOpen: '{"text":""', candidates: 0, thoughts: 0, call: false });
+  }
+  return out;
+}
+
+/** Index of the part that carries the thoughtSignature, or -1 (only thinking answers sign). */
+function signedIndex(ctx: StreamContext, list: Chunk[]): number {
+  if (ctx.answer.reasoning.length === 0) return -1;
+  const firstCall = list.findIndex((c) => c.call);
+  return firstCall >= 0 ? firstCall : list.length - 1;
+}
+
+function usageJson(input: number, candidates: number, thoughts: number, withThoughts: boolean): string {
+  return (
+    `{"promptTokenCount":${input},"candidatesTokenCount":${candidates},"totalTokenCount":${input + candidates + thoughts}` +
+    (withThoughts ? `,"thoughtsTokenCount":${thoughts}}` : '}')
+  );
+}
+
+function streamEvents(ctx: StreamContext): SseEvent[] {
+  const { answer } = ctx;
+  const usage = answer.usage;
+  const list = chunks(ctx);
+  const signed = signedIndex(ctx, list);
+  const withThoughts = answer.reasoning.length > 0;
+  const tail = `,"modelVersion":${ctx.modelJson},"responseId":"mock${ctx.requestId}"}`;
+  const finish = `,"finishReason":"${FINISH_REASON[answer.finish]}"`;
+  const events: SseEvent[] = [];
+  let candidates = 0;
+  let thoughts = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    candidates += c.candidates;
+    thoughts += c.thoughts;
+    const last = i === list.length - 1;
+    const data =
+      '{"candidates":[{"content":{"role":"model","parts":[' +
+      c.partOpen +
+      (i === signed ? SIGNATURE_FIELD : '') +
+      '}]}' +
+      (last ? finish : '') +
+      ',"index":0}]' +
+      (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, thoughts, withThoughts)}` : '') +
+      tail;
+    events.push(last ? { data, final: true } : { data });
+  }
+  return events;
+}
+
+function responseJson(ctx: StreamContext): string {
+  const { answer } = ctx;
+  const parts: string[] = [];
+  if (answer.reasoning.length > 0) parts.push(`{"text":${JSON.stringify(answer.reasoning.join(''))},"thought":true`);
+  if (answer.text.length > 0) parts.push(`{"text":${JSON.stringify(answer.text.join(''))}`);
+  const firstCall = parts.length;
+  for (const call of answer.toolCalls) parts.push(`{"functionCall":{"name":${call.nameJson},"args":${MOCK_TOOL_ARGS_JSON}}`);
+  if (parts.length === 0) parts.push('{"text":""');
+  if (answer.reasoning.length > 0) {
+    const at = answer.toolCalls.length > 0 ? firstCall : parts.length - 1;
+    parts[at] += SIGNATURE_FIELD;
+  }
+  const usage = answer.usage;
+  const candidates = usage ? usage.output - usage.reasoning : 0;
+  return (
+    '{"candidates":[{"content":{"role":"model","parts":[' +
+    parts.map((p) => p + '}').join(',') +
+    `]},"finishReason":"${FINISH_REASON[answer.finish]}","index":0}]` +
+    (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, usage.reasoning, usage.reasoning > 0)}` : '') +
+    `,"modelVersion":${ctx.modelJson},"responseId":"mock${ctx.requestId}"}`
+  );
+}
+
+/** §5 status string by HTTP status. */
+function statusName(status: number): string {
+  switch (status) {
+    case 400:
+      return 'INVALID_ARGUMENT';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'PERMISSION_DENIED';
+    case 404:
+      return 'NOT_FOUND';
+    case 429:
+      return 'RESOURCE_EXHAUSTED';
+    case 500:
+      return 'INTERNAL';
+    case 503:
+      return 'UNAVAILABLE';
+    case 504:
+      return 'DEADLINE_EXCEEDED';
+  }
+  return status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION';
+}
+
+function errorJson(status: number, message: string): string {
+  return JSON.stringify({ error: { code: status, message, status: statusName(status) } });
+}
+
+function midStreamError(): SseEvent {
+  // §5: errors can arrive inside the stream as a data payload.
+  return { data: '{"error":{"code":503,"message":"The model is overloaded. Please try again later.","status":"UNAVAILABLE"}}' };
+}
+
+function malformedEvent(): SseEvent {
+  return { data: '{"candidates":[{"content":{"role":"model","parts":[{"text":"brok' };
+}
+
+function inspect(body: unknown, route: RouteInfo): Inspected | string {
+  if (!isObject(body)) return 'request body must be a JSON object';
+  if (!Array.isArray(body.contents)) return '* GenerateContentRequest.contents: contents is not specified';
+  const toolNames: string[] = [];
+  if (Array.isArray(body.tools)) {
+    for (const t of body.tools) {
+      if (!isObject(t)) continue;
+      const decls = t.functionDeclarations ?? t.function_declarations;
+      if (!Array.isArray(decls)) continue;
+      for (const d of decls) if (isObject(d) && typeof d.name === 'string') toolNames.push(d.name);
+    }
+  }
+  return {
+    model: route.pathModel ?? 'mock-model',
+    stream: route.pathStream === true,
+    includeUsage: true,
+    messageCount: body.contents.length,
+    lastUserText: lastUserText(body.contents, (m) => m.parts, 'user'),
+    toolNames,
+  };
+}
+
+export const geminiMock: Dialect = {
+  name: 'gemini',
+  routes: [
+    {
+      path: /\/models\/([^/:]+):(generateContent|streamGenerateContent)$/,
+      help: ['POST …/models/M:streamGenerateContent?alt=sse', 'Gemini (also :generateContent; without alt=sse: a streamed JSON array)'],
+      info(match, query) {
+        const stream = match[2] === 'streamGenerateContent';
+        let model = match[1]!;
+        try {
+          model = decodeURIComponent(model);
+        } catch {
+          // keep the raw segment
+        }
+        return { pathModel: model, pathStream: stream, jsonArray: stream && query.get('alt') !== 'sse' };
+      },
+    },
+  ],
+  inspect,
+  streamEvents,
+  responseJson,
+  errorJson,
+  midStreamError,
+  malformedEvent,
+  keepaliveEvent: { comment: 'keepalive' },
+  sseContentType: 'text/event-stream',
+  requestIdHeader: 'x-request-id',
+};
