@@ -74,6 +74,20 @@ export class GatewayError extends Error {
     this.param = options.param;
   }
 
+  /** A copy asking the client to come back after `ms` (retry-after), with `note` added to the message. */
+  withRetryAfter(ms: number, note: string): GatewayError {
+    return new GatewayError(this.code, `${this.message}; ${note}`, {
+      status: this.status,
+      retryable: this.retryable,
+      cause: this.cause,
+      retryAfterMs: ms,
+      target: this.target,
+      upstreamType: this.upstreamType,
+      upstreamStatus: this.upstreamStatus,
+      param: this.param,
+    });
+  }
+
   /** A copy naming the failing target in its message, as SPEC §4.2 asks. */
   withTarget(target: string): GatewayError {
     const message = this.message.includes(`provider ${target}`) ? this.message : `${this.message} (provider ${target})`;

@@ -160,6 +160,8 @@ export class Pipeline {
     record: RequestRecord,
   ): Promise<void> {
     const responder = out.openStream(front.streamFraming?.(fctx) ?? SSE_DOWNSTREAM, this.config.server.keepaliveMs, ctx.headers);
+    // The response headers go out at the commit point or at this moment, whichever comes first.
+    const headersDue = this.env.clock.now() + this.config.server.keepaliveMs;
     const encode = front.createStreamEncoder(fctx, responder);
     const abort = new AbortController();
     let clientGone = false;
@@ -210,6 +212,8 @@ export class Pipeline {
         },
         // After the commit point nothing is retried (SPEC §4.4).
         (error) => error.retryable && !gate.committed,
+        // Until the headers are out, a wait must end before they have to go (honest 429s, below).
+        () => (gate.committed || responder.headersSent ? undefined : headersDue - this.env.clock.now()),
       );
       record.usage = usage ?? estimateUsage(chat, outputChars);
       if (outcome.kind === 'ok') {
@@ -334,6 +338,13 @@ export class Pipeline {
    * Walks a route plan (SPEC §4.6): one attempt per target until one succeeds, a failure may not be
    * retried, the plan is spent, or the client leaves. Owns the attempt accounting every path shares:
    * in-flight counts for the router, waits between attempts, retries and failovers, health reports.
+   *
+   * Honest 429s (SPEC §4.6): `waitLeftMs` says how long a wait may last before the response headers
+   * must go out (a stream whose headers are not yet sent). When every target left is cooling down
+   * after a retry-after past that point, the walk ends at once with the last error (its status) and
+   * the shortest retry-after, so the client gets a 429 (503, 529) it can act on rather than a 200
+   * whose stream then carries the error. When the plan is spent, the retry-after passed on is also
+   * the shortest any target asked for.
    */
   private async walkPlan(
     plan: RoutePlan,
@@ -342,6 +353,7 @@ export class Pipeline {
     clientGone: () => boolean,
     attempt: (target: ResolvedTarget) => Promise<number>,
     mayRetry: (error: GatewayError) => boolean,
+    waitLeftMs?: () => number | undefined,
   ): Promise<{ kind: 'ok' } | { kind: 'client_gone' } | { kind: 'failed'; error: GatewayError }> {
     let lastError: GatewayError | undefined;
     let previous: ResolvedTarget | undefined;
@@ -351,6 +363,11 @@ export class Pipeline {
       for (let target = plan.next(); target; target = plan.next()) {
         endAttempt?.();
         endAttempt = plan.begin?.(target);
+        if (previous && lastError?.retryAfterMs !== undefined) {
+          const left = waitLeftMs?.();
+          const cooling = plan.coolingMs?.() ?? 0;
+          if (left !== undefined && cooling > 0 && cooling > left) return { kind: 'failed', error: soonest(lastError, cooling, record.model) };
+        }
         if (previous) {
           record.retries++;
           if (previous.key !== target.key) record.failovers++;
@@ -382,6 +399,10 @@ export class Pipeline {
       }
     } finally {
       endAttempt?.();
+    }
+    if (lastError?.retryAfterMs !== undefined) {
+      const cooling = plan.coolingMs?.() ?? 0;
+      if (cooling > 0 && cooling < lastError.retryAfterMs) lastError = soonest(lastError, cooling, record.model);
     }
     return { kind: 'failed', error: lastError ?? new GatewayError('no_targets', `no target of model "${record.model}" is available`) };
   }
@@ -431,6 +452,12 @@ function endReasonFor(error: GatewayError): EndReason {
     default:
       return 'upstream_error';
   }
+}
+
+/** The last error, asking the client to come back when the soonest target will take calls again. */
+function soonest(error: GatewayError, coolingMs: number, model: string): GatewayError {
+  const seconds = Math.max(1, Math.ceil(coolingMs / 1000));
+  return error.withRetryAfter(coolingMs, `every target of model "${model}" asked to wait; the soonest is free in ${seconds}s`);
 }
 
 /** Ties the request's abort to the drain's shutdown signal; returns the undo. */

@@ -31,6 +31,11 @@ export interface RoutePlan {
   begin?(target: ResolvedTarget): () => void;
   /** ms to wait before the attempt on `target` just returned by next() (backoff, retry-after). */
   delayMs?(target: ResolvedTarget): number;
+  /**
+   * ms until the soonest of the plan's usable targets may be called again after a retry-after it
+   * asked for; 0 when one may be called now (SPEC §4.6, honest 429s).
+   */
+  coolingMs?(): number;
 }
 
 export interface AttemptReport {
@@ -197,6 +202,16 @@ class Plan implements RoutePlan {
 
   delayMs(): number {
     return this.pendingDelay;
+  }
+
+  coolingMs(): number {
+    const now = this.ctx.now();
+    let soonest = Infinity;
+    for (const c of this.order) {
+      if (c.health.breaker.peek() === 'deny') continue;
+      soonest = Math.min(soonest, Math.max(0, c.health.notBefore - now));
+    }
+    return soonest === Infinity ? 0 : soonest;
   }
 
   begin(target: ResolvedTarget): () => void {
