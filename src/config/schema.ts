@@ -3,7 +3,7 @@
 // builder can validate each provider, model and key on its own and report every problem at once.
 
 import { z } from 'zod';
-import { duration, headerValue, int, number, size, text } from './fields.ts';
+import { bool, duration, headerValue, int, number, size, text } from './fields.ts';
 
 export const STREAMING_MODES = ['native', 'simulate', 'always'] as const;
 export const STRATEGIES = ['weighted', 'fallback', 'least-busy', 'latency'] as const;
@@ -53,6 +53,8 @@ export const targetSchema = z.strictObject({
 export const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).optional(),
   targets: z.array(targetSchema).min(1),
+  // SPEC §4.6: a stream broken after the commit point continues on the next target (docs/continuation.md).
+  continue_on_failure: bool(),
 });
 
 export const retriesSchema = z.strictObject({

@@ -42,6 +42,8 @@ export interface ModelConfig {
   name: string;
   strategy: Strategy;
   targets: TargetConfig[];
+  /** A stream broken after the commit point continues on the next target (SPEC §4.6; docs/continuation.md). */
+  continueOnFailure?: boolean;
   /** True for the demo model sluice adds by itself (zero-config, or a file with no models). */
   builtin?: boolean;
 }

@@ -19,6 +19,7 @@ import type { ClientOutput } from './output.ts';
 import type { ChatResponse } from '../core/response.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
+import { Continuation, DeliveredText } from './continuation.ts';
 
 export type EndReason =
   | 'completed'
@@ -50,6 +51,8 @@ export interface RequestRecord {
   usage?: Usage;
   retries: number;
   failovers: number;
+  /** Times a stream broken after the commit point was handed to another target to continue (continue_on_failure). */
+  continuations?: number;
 }
 
 export interface PipelineHooks {
@@ -64,6 +67,8 @@ export interface PipelineHooks {
   onStreamOpen?(): void;
   onStreamClose?(): void;
   onClientEvent?(gapMs: number, first: boolean, front: ProtocolName): void;
+  /** A committed stream broke and is handed to the next target to continue (continue_on_failure). */
+  onContinuation?(record: RequestRecord, cause: GatewayError, prefixChars: number): void;
 }
 
 export interface ChatContext {
@@ -190,12 +195,30 @@ export class Pipeline {
         lastClientEvent = now;
       }
       if (record.firstEventMs < 0) record.firstEventMs = turnNow() - ctx.startedAt;
+      delivered?.observe(ev);
     };
     // Events of the chosen upstream reach the client from the commit point on.
     const gate = createCommitGate(deliver);
     const onEvent = (ev: StreamEvent): void => {
       if (gate.committed) deliver(ev);
       else gate.push(ev);
+    };
+    // continue_on_failure (gateway/continuation.ts): what the client got, and the continuation once
+    // the committed stream broke.
+    const delivered = plan.continueOnFailure && chat.nonPortable === undefined ? new DeliveredText() : undefined;
+    let continuation: Continuation | undefined;
+    const splice = (ev: StreamEvent): void => continuation!.splice(ev, deliver);
+    /** After the commit point: whether the failure hands the answer to the next target to continue. */
+    const continueAfter = (error: GatewayError): boolean => {
+      if (!delivered) return false;
+      // The continuing target failed before it sent anything: another one may continue instead.
+      if (continuation && !continuation.produced) return error.retryable || error.code === 'unsupported';
+      if (!error.retryable || !delivered.continuable()) return false;
+      if (continuation) continuation.next(error);
+      else continuation = new Continuation(chat, delivered, error);
+      record.continuations = (record.continuations ?? 0) + 1;
+      this.hooks.onContinuation?.(record, error, delivered.prefix().length);
+      return true;
     };
 
     try {
@@ -205,13 +228,17 @@ export class Pipeline {
         abort.signal,
         () => clientGone,
         async (target) => {
-          gate.reset();
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
+          if (continuation) {
+            const stats = await runStreamAttempt(target, continuation.request, { onEvent: splice, onTap: tap, downstream: responder }, abort.signal, this.env);
+            return stats.firstEventMs;
+          }
+          gate.reset();
           const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder }, abort.signal, this.env);
           return stats.firstEventMs;
         },
-        // After the commit point nothing is retried (SPEC §4.4).
-        (error) => error.retryable && !gate.committed,
+        // After the commit point nothing is retried (SPEC §4.4), unless the model continues a broken stream.
+        (error) => (gate.committed ? continueAfter(error) : error.retryable),
         // Until the headers are out, a wait must end before they have to go (honest 429s, below).
         () => (gate.committed || responder.headersSent ? undefined : headersDue - this.env.clock.now()),
       );
@@ -227,7 +254,8 @@ export class Pipeline {
         record.status = 499;
         return;
       }
-      const { error } = outcome;
+      // No target could take over: the client learns what broke its stream, not why a continuation failed.
+      const error = continuation && !continuation.produced && outcome.error.code !== 'shutdown' ? continuation.cause : outcome.error;
       record.endReason = endReasonFor(error);
       record.errorCode = error.code;
       if (gate.committed || responder.headersSent) {

@@ -100,6 +100,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['target', 'kind'] as const,
     registers,
   });
+  const continuations = new Counter({
+    name: 'sluice_continuations_total',
+    help: 'Streams broken after the commit point that were handed to another target to continue (continue_on_failure), by model.',
+    labelNames: ['model'] as const,
+    registers,
+  });
   const tokens = new Counter({
     name: 'sluice_tokens_total',
     help: 'Tokens by model, target and direction; estimated="true" where the upstream reported none.',
@@ -141,6 +147,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }
     if (r.retries > 0) retries.inc({ model }, r.retries);
     if (r.failovers > 0) failovers.inc({ model }, r.failovers);
+    if (r.continuations) continuations.inc({ model }, r.continuations);
     if (r.usage && r.target !== undefined) {
       const estimated = r.usage.estimated === true ? 'true' : 'false';
       tokens.inc({ model, target, direction: 'in', estimated }, r.usage.inputTokens);

@@ -45,6 +45,12 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
         logRecord(log, record);
         services.appOptions.hooks?.onRecord?.(record);
       },
+      onContinuation(record, cause, prefixChars) {
+        log.info(
+          { request_id: record.requestId, model: record.model, target: record.target ?? null, error: cause.code, prefix_chars: prefixChars },
+          'stream broke after the commit point: continuing on the next target (continue_on_failure)',
+        );
+      },
       tap: opts.tap,
       onTap(requestId, line) {
         log.info({ request_id: requestId, upstream_line: redactLine(line) }, 'tap');

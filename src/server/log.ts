@@ -82,6 +82,7 @@ export function logRecord(log: Logger, r: RequestRecord): void {
     attempts: r.attempts,
     retries: r.retries,
     failovers: r.failovers,
+    continuations: r.continuations ?? 0,
     status: r.status,
     end_reason: r.endReason,
     error: r.errorCode ?? null,

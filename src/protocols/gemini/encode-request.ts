@@ -69,7 +69,8 @@ function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
 export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): GeminiRequest {
   const { system, contents } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
-    rejectPrefill: req.front === 'anthropic' && geminiQuirks(endpoint).supportsPrefill !== true,
+    // A continuation (docs/continuation.md) is a prefill too: a trailing model turn with supports_prefill.
+    rejectPrefill: (req.front === 'anthropic' || req.continuation === true) && geminiQuirks(endpoint).supportsPrefill !== true,
   });
   const body: GeminiRequest = { contents };
   if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] };

@@ -10,6 +10,7 @@ import {
   type RouteInfo,
   type SseEvent,
   type StreamContext,
+  contentText,
   isObject,
   lastUserText,
 } from '../../mock/dialect.ts';
@@ -165,6 +166,9 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
       for (const d of decls) if (isObject(d) && typeof d.name === 'string') toolNames.push(d.name);
     }
   }
+  // A trailing model turn: the model continues it.
+  const last = body.contents[body.contents.length - 1];
+  const prefill = isObject(last) && last.role === 'model' ? contentText(last.parts) : undefined;
   return {
     model: route.pathModel ?? 'mock-model',
     stream: route.pathStream === true,
@@ -172,6 +176,7 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
     messageCount: body.contents.length,
     lastUserText: lastUserText(body.contents, (m) => m.parts, 'user'),
     toolNames,
+    prefill,
   };
 }
 
