@@ -126,6 +126,7 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
       port: balance === 'round-robin' ? s.port : port,
       balance,
       circuits: circuits.snapshot(),
+      watched: circuits.watchedTargets(),
       tap: s.tap,
       logLevel: s.logLevel,
       allowOpen: s.allowOpen,
@@ -217,6 +218,7 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
   await Promise.all(exited);
   clearTimeout(killer);
   process.off('SIGHUP', onHup);
+  circuits.stop();
   log.info({}, 'every worker drained: exiting');
   await new Promise<void>((resolve) => log.flush(() => resolve()));
   return 0;

@@ -37,12 +37,16 @@ export interface WorkerInit {
   /** How connections reach the workers (dispatch.ts). */
   balance: Balance;
   circuits: CircuitEntry[];
+  /** Targets whose every outcome goes to the primary at once (circuits.ts). */
+  watched: string[];
   tap: number;
   logLevel?: string;
   allowOpen: boolean;
 }
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** At most this stale is the dispatcher's count of a worker's requests in flight (dispatch.ts). */
+const LOAD_REPORT_MS = 50;
 const RELOAD_TIMEOUT_MS = 30_000;
 
 export async function runWorker(flags: ParsedArgs['flags']): Promise<number> {
@@ -85,19 +89,24 @@ async function serveAsWorker(_flags: ParsedArgs['flags']): Promise<number> {
   });
 
   const init = await link.call<WorkerInit>(WORKER_OPS.hello, [], HELLO_TIMEOUT_MS);
-  // The dispatcher's view of this worker: requests in flight and connections taken up, at most one
-  // report per turn of the event loop.
+  // The dispatcher's view of this worker: requests in flight and connections taken up, reported
+  // together (a connection counts as on its way until a report shows it taken, and then as the
+  // request it carries), at most every LOAD_REPORT_MS. The dispatcher only reads them when a
+  // connection arrives; reporting every request cost the primary more than the rest of its work.
   let inFlight = 0;
   let taken = 0;
-  let reportQueued = false;
+  let reported = { inFlight: 0, taken: 0 };
+  let timer: NodeJS.Timeout | undefined;
   const sendLoad = (): void => {
-    reportQueued = false;
+    timer = undefined;
+    if (inFlight === reported.inFlight && taken === reported.taken) return;
+    reported = { inFlight, taken };
     link.post(WORKER_LOAD, inFlight, taken);
   };
   const loadChanged = (): void => {
-    if (reportQueued || init.balance !== 'least-conn') return;
-    reportQueued = true;
-    setImmediate(sendLoad);
+    if (timer || init.balance !== 'least-conn') return;
+    timer = setTimeout(sendLoad, LOAD_REPORT_MS);
+    timer.unref();
   };
   const log = createLogger(init.logLevel ?? init.config.logging.level);
   const applyConfig = (g: Gateway, [config, generation, changedProviders]: unknown[]): void => {
@@ -110,7 +119,7 @@ async function serveAsWorker(_flags: ParsedArgs['flags']): Promise<number> {
     allowOpen: init.allowOpen,
     host: init.host,
     reload: () => link.call<ReloadResult>(WORKER_OPS.reload, [], RELOAD_TIMEOUT_MS),
-    worker: { link, circuits: init.circuits },
+    worker: { link, circuits: init.circuits, watched: init.watched },
     onLoad(n) {
       inFlight = n;
       loadChanged();

@@ -101,6 +101,25 @@ export class CircuitBreaker {
     if (this.stateValue !== 'closed') this.transition('closed');
   }
 
+  /**
+   * Successes counted elsewhere and reported together (cluster workers, for a target with no recent
+   * failure): they fill the error-rate window and end a failure streak, but never close a circuit —
+   * they may predate its opening.
+   */
+  countSuccesses(n: number): void {
+    this.count(true, n);
+    if (this.stateValue === 'closed') this.consecutive = 0;
+  }
+
+  /** Closed, no failure streak, no failure in the error-rate window: nothing to watch closely. */
+  quiet(): boolean {
+    if (this.stateValue !== 'closed' || this.consecutive > 0) return false;
+    const width = this.opts.windowMs / BUCKETS;
+    const oldest = Math.floor(this.now() / width) - BUCKETS + 1;
+    for (let i = 0; i < BUCKETS; i++) if (this.bucketStart[i]! >= oldest && this.failCounts[i]! > 0) return false;
+    return true;
+  }
+
   /** `immediate`: a failure that says the target is unusable as configured (upstream 401/403). */
   failure(immediate = false): void {
     this.count(false);
@@ -151,7 +170,7 @@ export class CircuitBreaker {
     return this.probeSince === 0 || this.now() - this.probeSince >= this.opts.cooldownMs;
   }
 
-  private count(ok: boolean): void {
+  private count(ok: boolean, n = 1): void {
     const width = this.opts.windowMs / BUCKETS;
     const now = this.now();
     const slot = Math.floor(now / width);
@@ -161,8 +180,8 @@ export class CircuitBreaker {
       this.okCounts[i] = 0;
       this.failCounts[i] = 0;
     }
-    if (ok) this.okCounts[i]!++;
-    else this.failCounts[i]!++;
+    if (ok) this.okCounts[i]! += n;
+    else this.failCounts[i]! += n;
   }
 
   private rateTripped(): boolean {

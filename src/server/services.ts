@@ -37,6 +37,8 @@ export interface WorkerServices {
   link: Link;
   /** Circuit states at the worker's start. */
   circuits: CircuitEntry[];
+  /** Targets the primary watches (every outcome sent at once) at the worker's start. */
+  watched?: string[];
 }
 
 /** How long a worker waits for the primary to gather every worker's metrics. */
@@ -71,7 +73,7 @@ export async function startServices(config: Config, log: Logger, worker?: Worker
         log.warn({ error: err.message }, 'cluster primary did not answer a limit check: this request was counted by this worker alone');
       })
     : await createState(config, log);
-  const health = viaPrimary ? workerHealth(config.breaker, worker.link, worker.circuits) : new HealthRegistry(config.breaker);
+  const health = viaPrimary ? workerHealth(config.breaker, worker.link, worker.circuits, worker.watched) : new HealthRegistry(config.breaker);
   // The primary logs the circuits it keeps for every worker.
   if (!viaPrimary) {
     health.onCircuitChange((target, circuit) => {
