@@ -4,7 +4,7 @@
 
 import { Pool } from 'undici';
 
-export type Dialect = 'openai' | 'anthropic' | 'responses' | 'cohere';
+export type Dialect = 'openai' | 'anthropic' | 'responses' | 'cohere' | 'gemini';
 
 /** How a client reaches one contender for one kind of upstream. */
 export interface Endpoint {
@@ -18,11 +18,19 @@ export interface Endpoint {
 }
 
 export function requestBody(ep: Endpoint, text: string, stream: boolean): string {
+  // Gemini: the model and whether it streams are in the path (requestPath).
+  if (ep.dialect === 'gemini') return JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
   const messages = [{ role: 'user', content: text }];
   if (ep.dialect === 'responses') return JSON.stringify({ model: ep.model, stream, store: false, input: text });
   return ep.dialect !== 'anthropic'
     ? JSON.stringify({ model: ep.model, stream, messages })
     : JSON.stringify({ model: ep.model, stream, max_tokens: 1024, messages });
+}
+
+/** Gemini endpoints are `…/models/{model}` plus the method (gemini.md §8.1). */
+function requestPath(ep: Endpoint, stream: boolean): string {
+  if (ep.dialect !== 'gemini') return ep.path;
+  return `${ep.path}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`;
 }
 
 /** A user message carrying `sluice mock` directives. */
@@ -34,18 +42,21 @@ export function pool(port: number, connections = 64): Pool {
   return new Pool(`http://127.0.0.1:${port}`, { connections, keepAliveTimeout: 30_000, headersTimeout: 60_000, bodyTimeout: 120_000 });
 }
 
-// Cohere's last event is message-end; a failed one says ERROR/TIMEOUT instead of COMPLETE.
+// Cohere's last event is message-end; a failed one says ERROR/TIMEOUT instead of COMPLETE. Gemini has
+// no terminal event: its last chunk carries the finishReason.
 const TERMINAL: Record<Dialect, string> = {
   openai: 'data: [DONE]',
   anthropic: 'event: message_stop',
   responses: 'event: response.completed',
   cohere: '"finish_reason":"COMPLETE"',
+  gemini: '"finishReason"',
 };
 const CONTENT: Record<Dialect, (line: string) => boolean> = {
   openai: (line) => /"content":"[^"]/.test(line),
   anthropic: (line) => line.includes('"text_delta"'),
   responses: (line) => line.includes('"response.output_text.delta"'),
   cohere: (line) => /"content-delta".*"text":"[^"]/.test(line),
+  gemini: (line) => /"text":"[^"]/.test(line),
 };
 const TAIL = 256;
 const RESPONSES_TERMINAL = Buffer.from('event: response.completed');
@@ -80,7 +91,7 @@ class TerminalWatch {
 function send(p: Pool, ep: Endpoint, text: string, stream: boolean) {
   return p.request({
     method: 'POST',
-    path: ep.path,
+    path: requestPath(ep, stream),
     headers: { 'content-type': 'application/json', ...ep.headers },
     body: requestBody(ep, text, stream),
   });

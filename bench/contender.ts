@@ -70,6 +70,11 @@ export function cohere(port: number, model: string, headers: Record<string, stri
   return { port, path, headers, dialect: 'cohere', model };
 }
 
+/** Gemini: the path is `…/models/{model}`; the client adds the method (client.ts requestPath). */
+export function gemini(port: number, model: string, headers: Record<string, string> = { 'x-goog-api-key': 'bench' }): Endpoint {
+  return { port, path: `/v1beta/models/${model}`, headers, dialect: 'gemini', model };
+}
+
 /** Refuses (stops it and says why) a contender that listens on anything but loopback. */
 export async function checkLoopback(c: Contender): Promise<Contender | string> {
   const bad = listeningAddresses(c.pids).filter((a) => !isLoopbackAddress(a));

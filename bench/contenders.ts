@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { anthropic, AUTH, cohere, ENTRY, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, responses, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
+import { anthropic, AUTH, cohere, ENTRY, gemini, NODE, NODE_FLAGS, SLUICE_BIN, openai, OPENAI_PATH, responses, ROOT, type BenchEnv, type Contender, type ContenderSpec } from './contender.ts';
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
@@ -92,7 +92,16 @@ export const claudeCodeRouter: ContenderSpec = {
   start: (env) => startClaudeCodeRouter(env, (port) => ({ mock: anthropic(port, 'mock,m'), paced: anthropic(port, 'paced,m') })),
 };
 
-type SluiceRoute = 'openai→openai' | 'anthropic→openai' | 'openai→anthropic' | 'responses→openai' | 'responses→anthropic' | 'responses→responses' | 'cohere→openai';
+type SluiceRoute =
+  | 'openai→openai'
+  | 'anthropic→openai'
+  | 'openai→anthropic'
+  | 'responses→openai'
+  | 'responses→anthropic'
+  | 'responses→responses'
+  | 'cohere→openai'
+  | 'gemini→openai'
+  | 'gemini→anthropic';
 
 /** Front endpoint, the models (mock, paced) and the upstream dialect of each route. */
 const ROUTES: Record<SluiceRoute, { front: typeof openai; mock: string; paced: string; upstream: Contender['upstream'] }> = {
@@ -103,6 +112,8 @@ const ROUTES: Record<SluiceRoute, { front: typeof openai; mock: string; paced: s
   'responses→anthropic': { front: responses, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
   'responses→responses': { front: responses, mock: 'mr', paced: 'pr', upstream: 'responses' },
   'cohere→openai': { front: cohere, mock: 'm', paced: 'p', upstream: 'openai' },
+  'gemini→openai': { front: gemini, mock: 'm', paced: 'p', upstream: 'openai' },
+  'gemini→anthropic': { front: gemini, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
 };
 
 /**
@@ -208,4 +219,6 @@ export const CONTENDERS: ContenderSpec[] = [
   sluice('responses→anthropic'),
   sluice('responses→responses'),
   sluice('cohere→openai'),
+  sluice('gemini→openai'),
+  sluice('gemini→anthropic'),
 ];

@@ -21,6 +21,8 @@ const TRANSLATED = [
   'sluice responses→anthropic',
   'sluice responses→responses',
   'sluice cohere→openai',
+  'sluice gemini→openai',
+  'sluice gemini→anthropic',
 ];
 const SLUICE = [SAME, ...TRANSLATED];
 

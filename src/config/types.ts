@@ -30,6 +30,11 @@ export interface ProviderConfig extends UpstreamEndpoint {
   preset?: string; // name of the preset it was built from, if any
   /** True for the demo provider sluice adds by itself (not written in the config file). */
   builtin?: boolean;
+  /**
+   * The configured provider this one is a per-request copy of (a retry's clamped time limits): its
+   * Upstream, with the auth caches in it, is the original's.
+   */
+  origin?: ProviderConfig;
 }
 
 export interface TargetConfig {

@@ -5,6 +5,7 @@
 // codec and the provider type: the attempt calls them and never knows which one it runs.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import type { ChatRequest } from './request.ts';
 import type { EventSink, StreamEvent } from './events.ts';
@@ -330,5 +331,16 @@ export interface ProviderType {
   /** Rules across fields the schemas cannot express; `problem(field, message)` with the YAML field name. */
   check?(provider: UpstreamEndpoint, problem: (field: string, message: string) => void): void;
   /** Builds the upstream of one configured provider; auth caches live in what it returns. */
-  create(provider: UpstreamEndpoint): Upstream;
+  create(provider: UpstreamEndpoint, env?: UpstreamEnv): Upstream;
+}
+
+/** What an upstream may use from the gateway besides its config (token sources, signers). */
+export interface UpstreamEnv {
+  /**
+   * Wall-clock milliseconds since the epoch, on the gateway's clock: credential expiry, the times in
+   * a signed assertion. Tests that drive a manual clock move it too.
+   */
+  now(): number;
+  /** For the upstream's own HTTP calls (token endpoints); undefined: undici's global dispatcher. */
+  dispatcher?: Dispatcher;
 }

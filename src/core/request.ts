@@ -1,4 +1,4 @@
-// The canonical request: every front decodes into it, every upstream encodes from it (STYLE.md:
+// The canonical request: every front decodes into it, every upstream encodes from it (docs/style.md:
 // N + M translations, never N x M). It imports nothing else from sluice.
 
 /** A dialect's name, as the protocol registry declares it (src/protocols/index.ts). */
@@ -8,14 +8,20 @@ export type ImageSource =
   | { kind: 'base64'; mediaType: string; data: string }
   | { kind: 'url'; url: string };
 
-export interface TextPart { type: 'text'; text: string }
-export interface ImagePart { type: 'image'; source: ImageSource; detail?: 'auto' | 'low' | 'high' }
+/**
+ * A prompt-cache breakpoint (Anthropic `cache_control`): the prefix up to and including the thing
+ * that carries it may be cached. Re-emitted unchanged to dialects with per-block cache hints.
+ */
+export interface CacheControl { type: 'ephemeral'; ttl?: string }
+
+export interface TextPart { type: 'text'; text: string; cacheControl?: CacheControl }
+export interface ImagePart { type: 'image'; source: ImageSource; detail?: 'auto' | 'low' | 'high'; cacheControl?: CacheControl }
 /** A document (PDF or plain text) as base64 data. */
-export interface DocumentPart { type: 'document'; mediaType: string; data: string; filename?: string }
+export interface DocumentPart { type: 'document'; mediaType: string; data: string; filename?: string; cacheControl?: CacheControl }
 /** Model reasoning carried in history. `signature` is opaque provider state that must round-trip. */
 export interface ReasoningPart { type: 'reasoning'; text: string; signature?: string; redactedData?: string }
 /** A tool call made by the assistant. `arguments` is JSON text (it may be invalid JSON: Q-25). */
-export interface ToolCallPart { type: 'tool-call'; id: string; name: string; arguments: string; signature?: string }
+export interface ToolCallPart { type: 'tool-call'; id: string; name: string; arguments: string; signature?: string; cacheControl?: CacheControl }
 /** The result of a tool call, sent back by the client. */
 export interface ToolResultPart {
   type: 'tool-result';
@@ -24,6 +30,7 @@ export interface ToolResultPart {
   name?: string;
   content: Array<TextPart | ImagePart>;
   isError?: boolean;
+  cacheControl?: CacheControl;
 }
 
 export type ContentPart = TextPart | ImagePart | DocumentPart | ReasoningPart | ToolCallPart | ToolResultPart;
@@ -38,7 +45,13 @@ export interface Message {
   name?: string;
 }
 
-export interface ToolDef { name: string; description?: string; parameters: Record<string, unknown>; strict?: boolean }
+export interface ToolDef {
+  name: string;
+  description?: string;
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+  cacheControl?: CacheControl;
+}
 
 export type ToolChoice =
   | { type: 'auto' }
@@ -104,4 +117,6 @@ export interface ChatRequest {
    * uploaded file ids, custom tools…): why an upstream of another dialect must refuse it (400).
    */
   nonPortable?: string;
+  /** Prompt-cache key (OpenAI `prompt_cache_key`), for upstreams that route cache hits by key. */
+  cacheKey?: string;
 }

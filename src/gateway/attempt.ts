@@ -162,7 +162,7 @@ export function runStreamAttempt(
 
     let upstream;
     try {
-      upstream = upstreamOf(provider);
+      upstream = upstreamOf(provider, env);
     } catch (err) {
       settle(asGatewayError(err));
       return;
@@ -271,7 +271,7 @@ export async function runCompleteAttempt(
   env: AttemptEnv = DEFAULT_ENV,
 ): Promise<ChatResponse> {
   const provider = target.provider;
-  const upstream = upstreamOf(provider);
+  const upstream = upstreamOf(provider, env);
   if (upstream.kind === 'local' || provider.streaming === 'always') {
     const collector = new ResponseCollector();
     await runStreamAttempt(target, req, { onEvent: collector.push }, signal, env);
@@ -293,7 +293,7 @@ export async function runCountAttempt(
   env: AttemptEnv = DEFAULT_ENV,
 ): Promise<number | undefined> {
   const provider = target.provider;
-  const upstream = upstreamOf(provider);
+  const upstream = upstreamOf(provider, env);
   if (upstream.kind === 'local') return undefined;
   const codec = upstream.codecFor(target.model);
   const count = codec.countTokens;

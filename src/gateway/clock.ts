@@ -1,5 +1,5 @@
-// Time, injected (STYLE.md): the attempt's time limits, the pipeline's retry waits and the response
-// keepalive read it here, so tests drive a manual clock instead of racing real sleeps.
+// Time, injected (docs/style.md): the attempt's time limits, the pipeline's retry waits and the
+// response keepalive read it here, so tests drive a manual clock instead of racing real sleeps.
 
 import { turnNow } from '../core/turn-clock.ts';
 

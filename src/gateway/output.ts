@@ -1,5 +1,6 @@
-// Where the pipeline writes its answer: an interface, not a ServerResponse (STYLE.md), so the whole
-// gateway can be driven in-process. server/http-output.ts adapts node:http; tests may use their own.
+// Where the pipeline writes its answer: an interface, not a ServerResponse (docs/style.md), so the
+// whole gateway can be driven in-process. server/http-output.ts adapts node:http; tests may use their
+// own.
 
 import type { DownstreamFraming, StreamOutput } from '../core/protocol.ts';
 import type { Downstream } from './attempt.ts';

@@ -1,4 +1,4 @@
-// The one place that wires the stages in order (STYLE.md):
+// The one place that wires the stages in order (docs/style.md):
 //   client body -> front decode -> ChatRequest -> router -> attempt (upstream encode, auth, transport,
 //   framing, upstream decode, normalize) -> commit gate -> front encode -> client output
 // It writes to a ClientOutput (gateway/output.ts), never to a socket, and takes its clock and HTTP
@@ -17,6 +17,7 @@ import { frontCodec } from '../protocols/index.ts';
 import { DEFAULT_ENV, runCompleteAttempt, runCountAttempt, runStreamAttempt, type AttemptEnv, type ResolvedTarget } from './attempt.ts';
 import type { ClientOutput } from './output.ts';
 import type { ChatResponse } from '../core/response.ts';
+import { countRequestTokens } from '../tokenize/index.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
 import { Continuation, DeliveredText } from './continuation.ts';
@@ -88,7 +89,8 @@ export interface ChatContext {
 }
 
 /** Counts tokens locally when no upstream can (a tokenizer; an estimate). */
-export type LocalCounter = (chat: ChatRequest) => TokenCount;
+/** Counts a request's input tokens without the upstream; `model` is the target's upstream model name when known. */
+export type LocalCounter = (chat: ChatRequest, model?: string) => TokenCount | Promise<TokenCount>;
 
 export class Pipeline {
   private readonly config: Config;
@@ -97,7 +99,7 @@ export class Pipeline {
   private readonly env: AttemptEnv;
   private readonly countLocally: LocalCounter;
 
-  constructor(config: Config, router: Router, hooks: PipelineHooks = {}, env: AttemptEnv = DEFAULT_ENV, countLocally: LocalCounter = estimateCount) {
+  constructor(config: Config, router: Router, hooks: PipelineHooks = {}, env: AttemptEnv = DEFAULT_ENV, countLocally: LocalCounter = tokenizerCount) {
     this.config = config;
     this.router = router;
     this.hooks = hooks;
@@ -353,9 +355,11 @@ export class Pipeline {
           this.hooks.onAttemptError?.(target, err instanceof GatewayError ? err : new GatewayError('internal', String(err)));
         }
       }
-      count ??= this.countLocally(chat);
+      count ??= await this.countLocally(chat, target?.model);
       if (!front.encodeCount) throw new GatewayError('not_found', `${chat.front} has no token count endpoint`);
-      out.sendJson(200, ctx.headers, front.encodeCount(count, frontContext(chat, ctx)));
+      // A local count is an estimate of what the upstream will bill (docs/token-counting.md).
+      const headers = count.estimated ? { ...ctx.headers, 'x-sluice-token-count': 'estimated' } : ctx.headers;
+      out.sendJson(200, headers, front.encodeCount(count, frontContext(chat, ctx)));
       return count;
     } finally {
       offClose();
@@ -465,9 +469,10 @@ function frontContext(chat: ChatRequest, ctx: ChatContext): FrontContext {
   };
 }
 
-/** Without a tokenizer: the usage estimate's count for the whole request (marked as an estimate). */
-function estimateCount(chat: ChatRequest): TokenCount {
-  return { inputTokens: estimateUsage(chat, 0).inputTokens, estimated: true };
+/** The default local counter: a real tokenizer chosen by the model family (src/tokenize/). */
+async function tokenizerCount(chat: ChatRequest, model?: string): Promise<TokenCount> {
+  const { inputTokens } = await countRequestTokens(chat, model ?? chat.model);
+  return { inputTokens, estimated: true };
 }
 
 function endReasonFor(error: GatewayError): EndReason {

@@ -1,6 +1,6 @@
 // Wires metrics into the app options that startServices builds: the metric hooks run beside any
 // hooks already there (each existing hook is still called, first), and GET /metrics is mounted.
-// A wrapper, not an intrusion (STYLE.md): the pipeline and the app know nothing of Prometheus.
+// A wrapper, not an intrusion (docs/style.md): the pipeline and the app know nothing of Prometheus.
 
 import type { PipelineHooks } from '../gateway/pipeline.ts';
 import type { AppOptions } from '../server/app.ts';

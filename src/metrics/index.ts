@@ -126,6 +126,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['result'] as const,
     registers,
   });
+  const tokenDetails = new Counter({
+    name: 'sluice_token_details_total',
+    help: 'Parts of sluice_tokens_total the upstream reported: kind="cache_read" and "cache_write" of direction="in", kind="reasoning" of direction="out".',
+    labelNames: ['model', 'target', 'kind'] as const,
+    registers,
+  });
   for (const reason of STREAM_END_REASONS) streamsEnded.inc({ reason }, 0);
   reloads.inc({ result: 'applied' }, 0);
   reloads.inc({ result: 'refused' }, 0);
@@ -152,6 +158,10 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       const estimated = r.usage.estimated === true ? 'true' : 'false';
       tokens.inc({ model, target, direction: 'in', estimated }, r.usage.inputTokens);
       tokens.inc({ model, target, direction: 'out', estimated }, r.usage.outputTokens);
+      const u = r.usage;
+      if (u.cacheReadTokens) tokenDetails.inc({ model, target, kind: 'cache_read' }, u.cacheReadTokens);
+      if (u.cacheWriteTokens) tokenDetails.inc({ model, target, kind: 'cache_write' }, u.cacheWriteTokens);
+      if (u.reasoningTokens) tokenDetails.inc({ model, target, kind: 'reasoning' }, u.reasoningTokens);
     }
   };
 

@@ -93,10 +93,14 @@ export interface ToolCall {
 }
 
 export interface Usage {
+  /** All prompt tokens, cached ones included (OpenAI prompt_tokens, Gemini promptTokenCount). */
   input: number;
   /** Everything generated, reasoning included (OpenAI completion_tokens, Anthropic output_tokens). */
   output: number;
   reasoning: number;
+  /** Prompt tokens read from / written to the prompt cache (directives cached=, cache_write=). */
+  cacheRead: number;
+  cacheWrite: number;
 }
 
 /** Tokens the mock counts per tool call, so usage grows with calls. */
@@ -111,7 +115,9 @@ export interface Answer {
   finish: Finish;
   usage: Usage | undefined;
   argsFragmentsJson: readonly string[];
-  /** MOCK_TOOL_ARGS_JSON as a JSON string literal (OpenAI `arguments`). */
+  /** The arguments as JSON text (MOCK_TOOL_ARGS_JSON unless args= was given). */
+  argsJson: string;
+  /** argsJson as a JSON string literal (OpenAI `arguments`). */
   argsJsonString: string;
 }
 
@@ -185,9 +191,11 @@ export function buildAnswer(plan: Plan, facts: RequestFacts, requestId: number):
   if (toolCalls.length > 0 && plan.faults.has('stop_with_tools')) finish = 'stop'; // Q-22
   const usage: Usage | undefined = plan.usage
     ? {
-        input: 10 + facts.messageCount,
+        input: 10 + facts.messageCount + plan.cached + plan.cacheWrite,
         output: text.length + reasoning.length + TOKENS_PER_TOOL_CALL * toolCalls.length,
         reasoning: reasoning.length,
+        cacheRead: plan.cached,
+        cacheWrite: plan.cacheWrite,
       }
     : undefined;
   return {
@@ -197,7 +205,8 @@ export function buildAnswer(plan: Plan, facts: RequestFacts, requestId: number):
     toolCalls,
     finish,
     usage,
-    argsFragmentsJson: FRAGMENTS_JSON,
-    argsJsonString: ARGS_JSON_STRING,
+    argsFragmentsJson: plan.args === undefined ? FRAGMENTS_JSON : fragment(plan.args).map((f) => JSON.stringify(f)),
+    argsJson: plan.args ?? MOCK_TOOL_ARGS_JSON,
+    argsJsonString: plan.args === undefined ? ARGS_JSON_STRING : JSON.stringify(plan.args),
   };
 }

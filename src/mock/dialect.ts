@@ -2,6 +2,7 @@
 // protocol registry). Dialects build payload strings; framing.ts
 // turns them into bytes (with framing faults) and player.ts writes them with timing.
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Answer } from './content.ts';
 import type { Plan } from './directives.ts';
 
@@ -50,11 +51,14 @@ export interface RouteInfo {
   pathStream?: boolean;
   /** Stream a JSON array (Gemini streamGenerateContent without alt=sse) instead of SSE. */
   jsonArray?: boolean;
+  /** A token-count endpoint (Anthropic count_tokens, Gemini countTokens): answered by countJson. */
+  count?: boolean;
 }
 
 /**
  * A path the dialect answers. The mock accepts any prefix before it (`/v1`, `/api/v1`, a deployment
- * path) and directives in the path (directives.ts), so patterns are anchored at the end only.
+ * path) and directives in the path (directives.ts), so patterns are anchored at the end only. When
+ * routes of several dialects match, the longest match wins (a Vertex path ending like a Gemini one).
  */
 export interface MockRoute {
   path: RegExp;
@@ -62,17 +66,72 @@ export interface MockRoute {
   help: [endpoint: string, what: string];
   /** Facts the path carries (the match of `path`); none by default. */
   info?(match: RegExpExecArray, query: URLSearchParams): RouteInfo;
+  /**
+   * Whether this request is for the route at all, when its path is shared with another dialect's
+   * (Azure's `/openai/v1/chat/completions` is also an OpenAI-compatible base path): false lets the
+   * next matching route answer. Body not yet read.
+   */
+  accepts?(req: MockHttpRequest, ctx: MockContext): boolean;
+  /**
+   * Checks the request's credentials (or other preconditions the path implies, such as a required
+   * query parameter) before anything is answered; a reply refuses it. Body not yet read.
+   */
+  authorize?(req: MockHttpRequest, ctx: MockContext): MockHttpReply | undefined;
+}
+
+/** A request as a dialect's hooks see it. */
+export interface MockHttpRequest {
+  method: string;
+  /** The path without a `/_mock/…/` directives segment. */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** The body as text ('' for GET, and in `authorize`, which runs before it is read). */
+  body: string;
+  /** `http://host:port` as the client addressed the mock (a token endpoint's own URL). */
+  origin: string;
+}
+
+export interface MockHttpReply {
+  status: number;
+  /** Default content-type application/json. */
+  headers?: Record<string, string>;
+  body: string;
+}
+
+/** What a dialect's hooks get from the mock server that runs them. */
+export interface MockContext {
+  /** The mock's wall clock in ms (MockOptions.now, default Date.now): tests move it to expire credentials. */
+  now(): number;
+  /** MockOptions.dialectOptions[dialect name]: what a test or the CLI configured for this dialect. */
+  options: unknown;
+  /** A value kept for the server's lifetime, made on first use (issued tokens, generated keys). */
+  state<T>(key: string, make: () => T): T;
+}
+
+/**
+ * A path answered by the dialect itself rather than as a chat answer with faults: a token endpoint,
+ * a metadata server, a token count. Matched before the chat routes, on the method and the whole path.
+ */
+export interface MockEndpoint {
+  method: 'GET' | 'POST';
+  path: RegExp;
+  handle(req: MockHttpRequest, ctx: MockContext): MockHttpReply;
 }
 
 export interface Dialect {
   name: string;
   /** The POST paths this dialect answers (the protocol registry hands dialects to the mock). */
   routes: readonly MockRoute[];
+  /** Paths it answers by itself (token endpoints and the like). */
+  endpoints?: readonly MockEndpoint[];
   /** Returns the request facts, or a message for a 400 when the body has the wrong shape. */
   inspect(body: unknown, route: RouteInfo): Inspected | string;
   streamEvents(ctx: StreamContext): SseEvent[];
   responseJson(ctx: StreamContext): string;
   errorJson(status: number, message: string): string;
+  /** The answer of a token-count route: the prompt tokens the answer's usage would report. */
+  countJson?(tokens: number): string;
   midStreamError(ctx: StreamContext): SseEvent;
   /** An event whose data is not valid JSON, for fault=malformed. */
   malformedEvent(ctx: StreamContext): SseEvent;

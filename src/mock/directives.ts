@@ -26,6 +26,11 @@ export interface Plan {
   tools: number;
   reasoning: number;
   usage: boolean;
+  /** Prompt tokens reported as cache reads / writes. */
+  cached: number;
+  cacheWrite: number;
+  /** JSON text of the tool-call arguments (args=), or undefined for MOCK_TOOL_ARGS. */
+  args: string | undefined;
   finish: Finish | undefined;
   mode: ModeFault | undefined;
   ending: EndingFault | undefined;
@@ -147,6 +152,17 @@ export function buildPlan(d: Directives): Plan {
   const tools = int(d, 'tools', 0);
   if (chunks > MAX_DELTAS || reasoning > MAX_DELTAS) throw new DirectiveError(`chunks and reasoning are limited to ${MAX_DELTAS}`);
   if (tools > MAX_TOOL_CALLS) throw new DirectiveError(`tools is limited to ${MAX_TOOL_CALLS}`);
+  let args: string | undefined;
+  if (d.args !== undefined && d.args !== '') {
+    let value: unknown;
+    try {
+      value = JSON.parse(Buffer.from(d.args, 'base64url').toString('utf8'));
+    } catch {
+      throw new DirectiveError('directive args must be base64url of a JSON object');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DirectiveError('directive args must be base64url of a JSON object');
+    args = JSON.stringify(value);
+  }
   return {
     chunks,
     delayMs: int(d, 'delay', 0),
@@ -156,6 +172,9 @@ export function buildPlan(d: Directives): Plan {
     tools,
     reasoning,
     usage: usage !== '0',
+    cached: int(d, 'cached', 0),
+    cacheWrite: int(d, 'cache_write', 0),
+    args,
     finish: finish as Finish | undefined,
     mode,
     ending,

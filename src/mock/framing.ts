@@ -1,5 +1,5 @@
 // Turns a dialect's events into the exact bytes to write, one string per write, with the framing
-// faults of upstream-quirks.md §A applied. This is the reason the mock has its own writer instead of
+// faults of docs/quirks.md §A applied. This is the reason the mock has its own writer instead of
 // sluice's SSE encoder: it must be able to produce broken framing on purpose.
 
 import type { Dialect, SseEvent, StreamContext } from './dialect.ts';

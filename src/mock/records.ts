@@ -12,7 +12,8 @@ export interface MockRequestRecord {
   directives: Record<string, string>;
   startedAt: number;
   finishedAt?: number;
-  outcome?: 'completed' | 'client_closed' | 'fault';
+  /** `refused`: a dialect's credential check or endpoint said no (401, expired token, bad grant). */
+  outcome?: 'completed' | 'client_closed' | 'fault' | 'refused';
   /** When the connection closed before the response finished (client abort, or a drop fault). */
   closedAt?: number;
 }

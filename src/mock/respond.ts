@@ -16,6 +16,8 @@ export interface Exchange {
   requestId: number;
   /** Gemini streamGenerateContent without alt=sse streams a JSON array instead of SSE. */
   jsonArray: boolean;
+  /** A token-count route: one JSON answer with the prompt tokens (after any response-mode fault). */
+  count: boolean;
   markFault(): void;
   /** Registers the stop function of a running response, so MockServer.close() can end it. */
   track(stop: () => void): void;
@@ -129,6 +131,11 @@ export function respond(x: Exchange): void {
     case 'ignore_stream':
       // stream:true ignored.
       return run({ status: 200, headers: { ...baseHeaders, 'content-type': JSON_TYPE }, headersEarly: false, framed: single(dialect.responseJson(ctx)) });
+  }
+
+  if (x.count && dialect.countJson !== undefined) {
+    const body = dialect.countJson(ctx.answer.usage?.input ?? 0);
+    return run({ status: 200, headers: { ...baseHeaders, 'content-type': JSON_TYPE }, headersEarly: false, framed: single(body), delayMs: 0 });
   }
 
   if (!info.stream) {

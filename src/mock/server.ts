@@ -5,7 +5,7 @@
 
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Dialect, RouteInfo } from './dialect.ts';
+import type { Dialect, MockContext, MockEndpoint, MockHttpReply, MockHttpRequest, MockRoute, RouteInfo } from './dialect.ts';
 import { mockDialects } from '../protocols/index.ts';
 import { type Directives, DirectiveError, buildPlan, directivesInText, mergeDirectives, parseDirectiveList, splitMockPath } from './directives.ts';
 import { type MockRequestRecord, RequestLog } from './records.ts';
@@ -28,6 +28,10 @@ export interface MockOptions {
   maxRecords?: number;
   /** Called when a request's response finished or its connection closed. */
   onRecord?: (r: MockRequestRecord) => void;
+  /** The mock's wall clock in ms (default Date.now): credentials it issues expire on it. */
+  now?: () => number;
+  /** Per-dialect options by dialect name (MockContext.options), e.g. the keys a cloud dialect accepts. */
+  dialectOptions?: Record<string, unknown>;
 }
 
 export interface MockServer {
@@ -46,17 +50,38 @@ const KEEP_ALIVE_TIMEOUT_MS = 30_000;
 
 interface Route {
   dialect: Dialect;
+  route: MockRoute;
   info: RouteInfo;
 }
 
-function matchRoute(path: string, query: URLSearchParams): Route | undefined {
+/**
+ * The route whose pattern matches the longest stretch of the path (the most specific dialect wins),
+ * among those that accept the request.
+ */
+function matchRoute(path: string, query: URLSearchParams, accepts: (route: MockRoute, dialect: Dialect) => boolean): Route | undefined {
+  let best: { dialect: Dialect; route: MockRoute; match: RegExpExecArray } | undefined;
   for (const dialect of mockDialects()) {
     for (const route of dialect.routes) {
       const m = route.path.exec(path);
-      if (m !== null) return { dialect, info: route.info?.(m, query) ?? {} };
+      if (m === null || (best !== undefined && m[0].length <= best.match[0].length)) continue;
+      if (route.accepts !== undefined && !accepts(route, dialect)) continue;
+      best = { dialect, route, match: m };
     }
   }
+  return best === undefined ? undefined : { dialect: best.dialect, route: best.route, info: best.route.info?.(best.match, query) ?? {} };
+}
+
+function matchEndpoint(method: string, path: string): { dialect: Dialect; endpoint: MockEndpoint } | undefined {
+  for (const dialect of mockDialects()) {
+    for (const endpoint of dialect.endpoints ?? []) if (endpoint.method === method && endpoint.path.test(path)) return { dialect, endpoint };
+  }
   return undefined;
+}
+
+function sendReply(res: ServerResponse, reply: MockHttpReply): void {
+  const headers = { 'content-type': 'application/json', ...reply.headers, 'content-length': String(Buffer.byteLength(reply.body)) };
+  res.writeHead(reply.status, headers);
+  res.end(reply.body);
 }
 
 function sendJson(res: ServerResponse, status: number, body: string): void {
@@ -104,8 +129,41 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
   const sockets = new Set<Socket>();
   const running = new Set<() => void>();
   let nextId = 1;
+  const now = opts.now ?? Date.now;
+  const states = new Map<string, unknown>();
+  const contexts = new Map<string, MockContext>();
+  const contextOf = (dialect: Dialect): MockContext => {
+    let ctx = contexts.get(dialect.name);
+    if (ctx === undefined) {
+      ctx = {
+        now,
+        options: opts.dialectOptions?.[dialect.name],
+        state<T>(key: string, make: () => T): T {
+          if (!states.has(key)) states.set(key, make());
+          return states.get(key) as T;
+        },
+      };
+      contexts.set(dialect.name, ctx);
+    }
+    return ctx;
+  };
+  const hookRequest = (req: IncomingMessage, path: string, query: URLSearchParams, body: string): MockHttpRequest => ({
+    method: req.method ?? 'GET',
+    path,
+    query,
+    headers: req.headers,
+    body,
+    origin: `http://${req.headers.host ?? `${host}:0`}`,
+  });
 
-  const handleApi = async (req: IncomingMessage, res: ServerResponse, route: Route, pathDirectives: Directives | undefined): Promise<void> => {
+  const handleApi = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    pathDirectives: Directives | undefined,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> => {
     const { dialect } = route;
     const record: MockRequestRecord = {
       id: nextId++,
@@ -132,6 +190,14 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       opts.onRecord?.(record);
     });
     log.changed(record);
+
+    const refused = route.route.authorize?.(hookRequest(req, path, query, ''), contextOf(dialect));
+    if (refused !== undefined) {
+      req.resume();
+      record.outcome = 'refused';
+      sendReply(res, refused);
+      return;
+    }
 
     const raw = await readBody(req);
     if (raw === undefined || res.destroyed) return;
@@ -175,6 +241,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       info,
       requestId: record.id,
       jsonArray: route.info.jsonArray === true,
+      count: route.info.count === true,
       markFault: () => {
         record.outcome = 'fault';
       },
@@ -183,6 +250,42 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
         res.once('close', () => running.delete(stop));
       },
     });
+  };
+
+  /** A dialect's own endpoint (token endpoints …): recorded like any request, answered by the dialect. */
+  const handleEndpoint = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    dialect: Dialect,
+    endpoint: MockEndpoint,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> => {
+    const record: MockRequestRecord = {
+      id: nextId++,
+      dialect: dialect.name,
+      path: req.url ?? '',
+      headers: req.headers,
+      body: undefined,
+      stream: false,
+      directives: {},
+      startedAt: Date.now(),
+    };
+    log.add(record);
+    const raw = await readBody(req);
+    if (raw === undefined || res.destroyed) return;
+    if (raw === 'too_large') {
+      sendJson(res, 413, dialect.errorJson(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`));
+      return;
+    }
+    const text = raw.toString('utf8');
+    record.body = text;
+    const reply = endpoint.handle(hookRequest(req, path, query, text), contextOf(dialect));
+    record.outcome = reply.status < 400 ? 'completed' : 'refused';
+    record.finishedAt = Date.now();
+    log.changed(record);
+    opts.onRecord?.(record);
+    sendReply(res, reply);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -195,13 +298,21 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return sendJson(res, 200, '{"ok":true}');
     }
     const { path, directives } = splitMockPath(pathname);
-    const route = matchRoute(path, url.searchParams);
+    const own = matchEndpoint(req.method ?? '', path);
+    if (own !== undefined) {
+      handleEndpoint(req, res, own.dialect, own.endpoint, path, url.searchParams).catch((e: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, own.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`));
+        else res.destroy();
+      });
+      return;
+    }
+    const route = matchRoute(path, url.searchParams, (r, d) => r.accepts!(hookRequest(req, path, url.searchParams, ''), contextOf(d)));
     if (route === undefined || req.method !== 'POST') {
       req.resume();
       const message = `sluice mock: no route for ${req.method} ${pathname} (${mockDialects().flatMap((d) => d.routes.map((r) => r.help[0])).join(', ')})`;
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
-    handleApi(req, res, route, directives).catch((e: unknown) => {
+    handleApi(req, res, route, directives, path, url.searchParams).catch((e: unknown) => {
       if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`));
       else res.destroy();
     });

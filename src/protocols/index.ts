@@ -13,6 +13,8 @@ import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
 import { cohere } from './cohere/index.ts';
 import { openaiResponses } from './openai-responses/index.ts';
+import { vertex } from './vertex/index.ts';
+import { azureOpenAI } from './azure-openai/index.ts';
 
 export const protocols: readonly Protocol[] = [
   openai,
@@ -21,6 +23,8 @@ export const protocols: readonly Protocol[] = [
   demo,
   cohere,
   openaiResponses,
+  vertex,
+  azureOpenAI,
 ];
 
 export const fronts: readonly FrontCodec[] = protocols.flatMap((p) => (p.front ? [p.front] : []));
@@ -61,7 +65,7 @@ export function findPreset(name: string): PresetEntry | undefined {
 }
 
 export function mockDialects(): MockDialect[] {
-  return protocols.flatMap((p) => (p.mock ? [p.mock] : []));
+  return protocols.flatMap((p) => (p.mock === undefined ? [] : Array.isArray(p.mock) ? p.mock : [p.mock as MockDialect]));
 }
 
 export function doctorProbe(name: string): DoctorProbe | undefined {

@@ -50,7 +50,8 @@ export interface Protocol {
   /** The dialect's upstream codec, also for other provider types to reuse (Vertex reuses Gemini's). */
   readonly upstream?: UpstreamCodec;
   readonly providerTypes?: readonly ProviderType[];
-  readonly mock?: MockDialect;
+  /** What `sluice mock` answers for it; several when one provider type speaks several wire dialects (Vertex). */
+  readonly mock?: MockDialect | readonly MockDialect[];
   readonly doctor?: DoctorProbe;
   readonly conformance?: FrontConformance;
   readonly playground?: PlaygroundAdapter;

@@ -53,6 +53,6 @@ export function clampToDeadline(target: ResolvedTarget, remainingMs: number): Re
   const totalMs = Math.max(0, Math.floor(remainingMs));
   return {
     ...target,
-    provider: { ...target.provider, timeouts: { ...t, totalMs, firstByteMs: Math.min(t.firstByteMs, totalMs) } },
+    provider: { ...target.provider, timeouts: { ...t, totalMs, firstByteMs: Math.min(t.firstByteMs, totalMs) }, origin: target.provider.origin ?? target.provider },
   };
 }

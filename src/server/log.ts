@@ -91,6 +91,10 @@ export function logRecord(log: Logger, r: RequestRecord): void {
     events: r.events,
     tokens_in: r.usage?.inputTokens ?? null,
     tokens_out: r.usage?.outputTokens ?? null,
+    // Parts of tokens_in (cache) and tokens_out (reasoning), when the upstream reported them (SPEC §5).
+    tokens_cache_read: r.usage?.cacheReadTokens ?? null,
+    tokens_cache_write: r.usage?.cacheWriteTokens ?? null,
+    tokens_reasoning: r.usage?.reasoningTokens ?? null,
     tokens_estimated: r.usage?.estimated === true,
     msg: 'request',
   });

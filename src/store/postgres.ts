@@ -4,7 +4,7 @@
 
 import pg from 'pg';
 import { hashKey, type ClientKey } from '../server/auth.ts';
-import { limitsFromColumns, modelsColumn } from './columns.ts';
+import { limitsFromColumns, modelsColumn, tokenDetails } from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
 import { KeyExistsError, LAST_USED_RESOLUTION_MS, type KeyLimits, type Store, type StoredKey, type UsageRow } from './types.ts';
 
@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS sluice_usage (
   end_reason TEXT NOT NULL,
   status INTEGER NOT NULL
 );
+ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS cache_read_tokens INTEGER;
+ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS cache_write_tokens INTEGER;
+ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS reasoning_tokens INTEGER;
 CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
 CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
 CREATE TABLE IF NOT EXISTS sluice_documents (
@@ -155,12 +158,14 @@ export class PostgresStore implements Store {
     const tuples: string[] = [];
     for (const row of rows) {
       const n = values.length;
-      tuples.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}, $${n + 9}, $${n + 10})`);
+      tuples.push(`(${Array.from({ length: 13 }, (_, k) => `$${n + k + 1}`).join(', ')})`);
       values.push(row.time, row.requestId, row.keyName ?? null, row.model, row.target ?? null);
       values.push(row.tokensIn, row.tokensOut, row.estimated, row.endReason, row.status);
+      values.push(row.cacheReadTokens ?? null, row.cacheWriteTokens ?? null, row.reasoningTokens ?? null);
     }
     await this.query(
-      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status)
+      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status,
+         cache_read_tokens, cache_write_tokens, reasoning_tokens)
        VALUES ${tuples.join(', ')}`,
       values,
     );
@@ -178,6 +183,9 @@ export class PostgresStore implements Store {
       estimated: boolean;
       end_reason: string;
       status: number;
+      cache_read_tokens: number | null;
+      cache_write_tokens: number | null;
+      reasoning_tokens: number | null;
     }>('SELECT * FROM sluice_usage ORDER BY id DESC LIMIT $1', [limit]);
     return rows.map((r) => ({
       time: r.time,
@@ -190,6 +198,7 @@ export class PostgresStore implements Store {
       estimated: r.estimated,
       endReason: r.end_reason,
       status: r.status,
+      ...tokenDetails(r),
     }));
   }
 

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { hashKey, type ClientKey } from '../server/auth.ts';
-import { limitsFromColumns, modelsColumn } from './columns.ts';
+import { ADDED_USAGE_COLUMNS, limitsFromColumns, modelsColumn, tokenDetails } from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
 import { KeyExistsError, LAST_USED_RESOLUTION_MS, type KeyLimits, type Store, type StoredKey, type UsageRow } from './types.ts';
 
@@ -39,7 +39,10 @@ CREATE TABLE IF NOT EXISTS sluice_usage (
   tokens_out INTEGER NOT NULL,
   estimated INTEGER NOT NULL,
   end_reason TEXT NOT NULL,
-  status INTEGER NOT NULL
+  status INTEGER NOT NULL,
+  cache_read_tokens INTEGER,
+  cache_write_tokens INTEGER,
+  reasoning_tokens INTEGER
 );
 CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
 CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
@@ -77,6 +80,9 @@ interface UsageDbRow {
   estimated: number;
   end_reason: string;
   status: number;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  reasoning_tokens: number | null;
 }
 
 export class SqliteStore implements Store {
@@ -155,8 +161,9 @@ export class SqliteStore implements Store {
     const db = this.open(true)!;
     const insert = this.sql(
       db,
-      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status,
+         cache_read_tokens, cache_write_tokens, reasoning_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     db.exec('BEGIN');
     try {
@@ -172,6 +179,9 @@ export class SqliteStore implements Store {
           row.estimated ? 1 : 0,
           row.endReason,
           row.status,
+          row.cacheReadTokens ?? null,
+          row.cacheWriteTokens ?? null,
+          row.reasoningTokens ?? null,
         );
       }
       db.exec('COMMIT');
@@ -196,6 +206,7 @@ export class SqliteStore implements Store {
       estimated: r.estimated === 1,
       endReason: r.end_reason,
       status: r.status,
+      ...tokenDetails(r),
     }));
   }
 
@@ -234,8 +245,12 @@ export class SqliteStore implements Store {
     if (!existed && !create) return undefined;
     if (!existed) mkdirSync(dirname(this.path), { recursive: true });
     const db = new DatabaseSync(this.path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    // busy_timeout first: switching to WAL needs a lock another process (a gateway creating the file,
+    // `sluice keys`) may hold for a moment.
+    db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     db.exec(SCHEMA);
+    const have = new Set((db.prepare('PRAGMA table_info(sluice_usage)').all() as Array<{ name: string }>).map((c) => c.name));
+    for (const column of ADDED_USAGE_COLUMNS) if (!have.has(column)) db.exec(`ALTER TABLE sluice_usage ADD COLUMN ${column} INTEGER`);
     // Key digests and usage are nobody else's business on a shared machine.
     if (!existed) chmodSync(this.path, 0o600);
     this.db = db;

@@ -26,8 +26,14 @@ export interface UsageRow {
   model: string;
   /** `provider/model` that served (or last failed). */
   target?: string;
+  /** All prompt tokens, cached ones included (SPEC §5: OpenAI semantics). */
   tokensIn: number;
+  /** All output tokens, reasoning included. */
   tokensOut: number;
+  /** Of tokensIn: read from / written to the prompt cache; of tokensOut: reasoning. Absent when not reported. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
   estimated: boolean;
   endReason: string;
   status: number;

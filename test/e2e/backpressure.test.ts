@@ -1,6 +1,6 @@
-// A fast upstream and a slow client (STYLE.md: every buffer has a limit, the queue to a slow client
-// too): sluice stops reading the upstream while the client is not reading, so the answer waits in
-// TCP buffers rather than in sluice's memory, and it resumes, losing nothing, once the client reads.
+// A fast upstream and a slow client (docs/style.md: every buffer has a limit, the queue to a slow
+// client too): sluice stops reading the upstream while the client is not reading, so the answer waits
+// in TCP buffers rather than in sluice's memory, and it resumes, losing nothing, once the client reads.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

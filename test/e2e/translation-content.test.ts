@@ -1,5 +1,5 @@
 // Issue 3: content that has no one-to-one mapping reaches each upstream by the Decisions of
-// protocols/translation.md §1–§4 and §10 — images inside tool results, documents, image URLs, tool
+// docs/translation.md §1–§4 and §10 — images inside tool results, documents, image URLs, tool
 // choice none, empty assistant turns, missing tool results, invalid history arguments, n > 1.
 
 import { after, before, describe, test } from 'node:test';

@@ -1,6 +1,6 @@
 // Issue 3: a multi-turn history with tool calls and results, system prompts, images and tool
 // definitions reaches each upstream in its own dialect. Asserts on the body `sluice mock` received
-// (protocols/translation.md §1–§4), for both fronts × OpenAI, Anthropic and Gemini upstreams.
+// (docs/translation.md §1–§4), for both fronts × OpenAI, Anthropic and Gemini upstreams.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 // The SPEC §4.5 invariants on the raw bytes sluice sends, end to end: both fronts × every upstream
 // type of `sluice mock` (and the demo), with reasoning, text and parallel tool calls, under the
-// upstream quirks each dialect is known for (upstream-quirks.md). The checkers are the conformance
+// upstream quirks each dialect is known for (docs/quirks.md). The checkers are the conformance
 // suite's (test/conformance/invariants.ts); here the bytes come through real sockets.
 
 import { after, before, describe, test } from 'node:test';

@@ -1,5 +1,5 @@
 // A ClientOutput (gateway/output.ts) that keeps everything in memory: the pipeline driven in-process,
-// with no socket (STYLE.md: test in-process, never against live APIs).
+// with no socket (docs/style.md: test in-process, never against live APIs).
 
 import type { DownstreamFraming } from '../../src/core/protocol.ts';
 import type { ClientOutput, StreamSink } from '../../src/gateway/output.ts';

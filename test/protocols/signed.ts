@@ -5,7 +5,7 @@ import type { ChatRequest } from '../../src/core/request.ts';
 import type { ProviderType, UpstreamEndpoint, UpstreamHttpRequest } from '../../src/core/protocol.ts';
 
 export function signed(type: ProviderType, req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const upstream = type.create(endpoint);
+  const upstream = type.create(endpoint, { now: Date.now });
   if (upstream.kind !== 'http') throw new Error(`${type.type} is not an HTTP upstream`);
   const http = upstream.codecFor(model).buildRequest(req, model, endpoint, stream);
   const pending = upstream.auth.apply(http, new AbortController().signal);

@@ -1,5 +1,6 @@
-// Recorded-style streams in ./fixtures replayed whole and under many re-chunkings (STYLE.md: replay
-// fixtures at random chunk boundaries, including inside multi-byte characters and between CR and LF).
+// Recorded-style streams in ./fixtures replayed whole and under many re-chunkings (docs/style.md:
+// replay fixtures at random chunk boundaries, including inside multi-byte characters and between CR
+// and LF).
 // Every re-chunking must report exactly what the whole-buffer parse and the .expected.json report.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';

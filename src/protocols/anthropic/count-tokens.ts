@@ -1,8 +1,11 @@
-// POST /v1/messages/count_tokens (anthropic-messages.md §11: Claude Code calls it to decide when to
-// compact): the front's answer shape, and the upstream capability that asks an Anthropic-dialect
-// host for its own count. The count endpoint takes the request's content fields only.
+// POST /v1/messages/count_tokens (Anthropic's token count, answered as `{"input_tokens": n}`): the
+// front's answer shape, and the upstream capability that asks an Anthropic-dialect host for its own
+// count. The count endpoint takes the request's content fields only.
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FrontContext, TokenCount, UpstreamCodec, UpstreamHttpRequest } from '../../core/protocol.ts';
+import type { ChatRequest } from '../../core/request.ts';
+import { decodeAnthropicRequest } from './decode-request.ts';
 import { buildAnthropicRequest, messagesUrl } from './encode-request.ts';
 
 /** Fields of a Messages body the count endpoint accepts; sampling and streaming fields are refused there. */
@@ -25,4 +28,20 @@ export const anthropicCountTokens: NonNullable<UpstreamCodec['countTokens']> = {
 /** `{"input_tokens": N}`, the shape the SDK's messages.countTokens returns. */
 export function encodeAnthropicCount(count: TokenCount, _ctx: FrontContext): string {
   return JSON.stringify({ input_tokens: count.inputTokens });
+}
+
+/** max_tokens for decoding a count request as a Messages request (the count endpoint takes none). */
+const NO_OUTPUT = 1;
+
+/**
+ * A count_tokens body decodes like a Messages body without max_tokens (and never streams). `raw`
+ * stays the client's own body, so an Anthropic upstream counts exactly what was sent.
+ */
+export function decodeAnthropicCountRequest(body: unknown, headers: IncomingHttpHeaders): ChatRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return decodeAnthropicRequest(body, headers);
+  const b = body as Record<string, unknown>;
+  const req = decodeAnthropicRequest({ ...b, max_tokens: NO_OUTPUT, stream: false }, headers);
+  req.raw = b;
+  delete req.maxTokens;
+  return req;
 }

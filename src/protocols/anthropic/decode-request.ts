@@ -8,6 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import { GatewayError } from '../../core/errors.ts';
 import type {
+  CacheControl,
   ChatRequest,
   ContentPart,
   ImagePart,
@@ -42,8 +43,8 @@ export function decodeAnthropicRequest(body: unknown, headers: IncomingHttpHeade
   const raw = body as Record<string, unknown>;
 
   const messages: Message[] = [];
-  const system = systemText(wire.system);
-  if (system !== undefined) messages.push({ role: 'system', content: [{ type: 'text', text: system }] });
+  const system = systemParts(wire.system);
+  if (system.length > 0) messages.push({ role: 'system', content: system });
   const toolNames = new Map<string, string>();
   wire.messages.forEach((m, i) => decodeMessage(m, `messages.${i}`, toolNames, messages));
 
@@ -106,12 +107,35 @@ function invalid(path: string, message: string): GatewayError {
   return new GatewayError('invalid_request', `${path}: ${message}`, { param: path });
 }
 
-/** System blocks are joined with a blank line (translation.md §1 Decision). */
-function systemText(system: WireRequest['system']): string | undefined {
-  if (system === undefined) return undefined;
-  if (typeof system === 'string') return system === '' ? undefined : system;
-  const texts = system.map((b) => b.text).filter((t) => t !== '');
-  return texts.length > 0 ? texts.join('\n\n') : undefined;
+/**
+ * One text part per system block, each keeping its cache breakpoint (Claude Code marks two of its
+ * three, docs/clients/claude-code.md C-4); dialects with one system string join them with a blank
+ * line (translation.md §1 Decision).
+ */
+function systemParts(system: WireRequest['system']): TextPart[] {
+  if (system === undefined) return [];
+  if (typeof system === 'string') return system === '' ? [] : [{ type: 'text', text: system }];
+  const parts: TextPart[] = [];
+  for (const b of system) if (b.text !== '') parts.push(withCache({ type: 'text', text: b.text }, b));
+  return parts;
+}
+
+/**
+ * A block's `cache_control` (`{type:"ephemeral", ttl?}`), carried on the canonical part so that it is
+ * re-emitted where the target dialect has per-block cache hints and dropped silently elsewhere.
+ */
+export function cacheControlOf(block: unknown): CacheControl | undefined {
+  const cc = (block as { cache_control?: unknown } | null)?.cache_control;
+  if (typeof cc !== 'object' || cc === null) return undefined;
+  const { type, ttl } = cc as { type?: unknown; ttl?: unknown };
+  if (type !== 'ephemeral') return undefined;
+  return typeof ttl === 'string' ? { type, ttl } : { type };
+}
+
+function withCache<T extends object>(part: T, block: unknown): T {
+  const cc = cacheControlOf(block);
+  if (cc !== undefined) (part as { cacheControl?: CacheControl }).cacheControl = cc;
+  return part;
 }
 
 type WireMessage = WireRequest['messages'][number];
@@ -129,7 +153,7 @@ function decodeMessage(m: WireMessage, path: string, toolNames: Map<string, stri
     // Claude Code's mid-conversation system message (§11): only its text has a canonical form.
     const text: TextPart[] = [];
     m.content.forEach((b, j) => {
-      if (b.type === 'text') text.push({ type: 'text', text: check(TextBlockSchema, b, `${path}.content.${j}`).text });
+      if (b.type === 'text') text.push(withCache({ type: 'text', text: check(TextBlockSchema, b, `${path}.content.${j}`).text }, b));
     });
     out.push({ role: 'system', content: text });
     return;
@@ -171,13 +195,18 @@ function decodeAssistantBlocks(blocks: Array<{ type: string }>, path: string, to
       case 'tool_use': {
         const t = check(ToolUseBlockSchema, b, at);
         toolNames.set(t.id, t.name);
-        parts.push({
-          type: 'tool-call',
-          id: t.id,
-          name: t.name,
-          arguments: JSON.stringify(t.input ?? {}),
-          ...(pendingToolSignature !== undefined ? { signature: pendingToolSignature } : {}),
-        });
+        parts.push(
+          withCache(
+            {
+              type: 'tool-call',
+              id: t.id,
+              name: t.name,
+              arguments: JSON.stringify(t.input ?? {}),
+              ...(pendingToolSignature !== undefined ? { signature: pendingToolSignature } : {}),
+            },
+            b,
+          ),
+        );
         pendingToolSignature = undefined;
         break;
       }
@@ -210,6 +239,11 @@ function decodeAssistantBlocks(blocks: Array<{ type: string }>, path: string, to
  * Anthropic upstream uses; see findNonPortableContent for upstreams that must refuse them.
  */
 function decodeCommonBlock(b: { type: string }, at: string): ContentPart | undefined {
+  const part = decodeCommonBlockContent(b, at);
+  return part === undefined ? undefined : withCache(part, b);
+}
+
+function decodeCommonBlockContent(b: { type: string }, at: string): ContentPart | undefined {
   switch (b.type) {
     case 'text':
       return { type: 'text', text: check(TextBlockSchema, b, at).text };
@@ -262,7 +296,7 @@ function decodeToolResult(b: { type: string }, at: string, toolNames: Map<string
       }
     });
   }
-  const part: ToolResultPart = { type: 'tool-result', toolCallId: r.tool_use_id, content };
+  const part: ToolResultPart = withCache({ type: 'tool-result', toolCallId: r.tool_use_id, content }, b);
   const name = toolNames.get(r.tool_use_id);
   if (name !== undefined) part.name = name;
   if (r.is_error === true) part.isError = true;
@@ -275,8 +309,11 @@ function decodeTools(tools: WireRequest['tools']): ToolDef[] {
   tools?.forEach((t, i) => {
     const typed = typeof t.type === 'string' && t.type !== 'custom';
     if (typed && t.input_schema === undefined) return;
+    // A deferred tool (advanced tool use, Claude Code's DeferredToolPlaceholder) is loaded on demand
+    // by Anthropic's tool search; no other dialect can, so it stays in raw (docs/clients/claude-code.md C-6).
+    if ((t as { defer_loading?: unknown }).defer_loading === true) return;
     const c = check(ClientToolSchema, t, `tools.${i}`);
-    const def: ToolDef = { name: c.name, parameters: c.input_schema };
+    const def: ToolDef = withCache({ name: c.name, parameters: c.input_schema }, t);
     if (c.description !== undefined) def.description = c.description;
     if (c.strict !== undefined) def.strict = c.strict;
     out.push(def);

@@ -8,28 +8,33 @@ import { GatewayError } from '../../core/errors.ts';
 import { sanitizeToolId } from '../../core/ids.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 import type {
+  CacheControl,
   ChatRequest,
   ContentPart,
   DocumentPart,
   ImagePart,
   Message,
+  TextPart,
   ToolChoice,
   ToolDef,
   ToolResultPart,
 } from '../../core/request.ts';
 import { GEMINI_SIGNATURE_PREFIX } from './decode-request.ts';
 import type {
+  WireCacheControl,
   WireDocumentBlock,
   WireImageBlock,
   WireMessage,
   WireRequestBlock,
   WireRequestBody,
+  WireTextBlock,
   WireThinking,
   WireTool,
   WireToolChoice,
   WireToolResultBlock,
+  WireToolUseBlock,
 } from './wire.ts';
-import { anthropicQuirks } from './quirks.ts';
+import { anthropicQuirks, betaHeaderFor } from './quirks.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -68,7 +73,10 @@ export function messagesUrl(baseUrl: string): string {
 function requestHeaders(req: ChatRequest, endpoint: UpstreamEndpoint): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'anthropic-version': ANTHROPIC_VERSION };
   // Beta flags only mean something to the client's own dialect (§1).
-  if (req.front === 'anthropic' && req.anthropicBeta) headers['anthropic-beta'] = req.anthropicBeta;
+  if (req.front === 'anthropic' && req.anthropicBeta) {
+    const beta = betaHeaderFor(anthropicQuirks(endpoint), req.anthropicBeta);
+    if (beta !== undefined) headers['anthropic-beta'] = beta;
+  }
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
   return headers;
 }
@@ -202,8 +210,8 @@ function bodyFromCanonical(req: ChatRequest, model: string, endpoint: UpstreamEn
   return body;
 }
 
-function convertMessages(input: Message[]): { system?: string; messages: WireMessage[] } {
-  const systemTexts: string[] = [];
+function convertMessages(input: Message[]): { system?: string | WireTextBlock[]; messages: WireMessage[] } {
+  const systemParts: TextPart[] = [];
   const turns: WireMessage[] = [];
   // One mapping per request, so a call id and its result id always agree.
   const ids = new Map<string, string>();
@@ -224,7 +232,7 @@ function convertMessages(input: Message[]): { system?: string; messages: WireMes
     switch (m.role) {
       case 'system':
         // translation.md §1: every system/developer message, in order, in the one system field.
-        for (const p of m.content) if (p.type === 'text' && p.text !== '') systemTexts.push(p.text);
+        for (const p of m.content) if (p.type === 'text' && p.text !== '') systemParts.push(p);
         break;
       case 'assistant':
         push('assistant', assistantBlocks(m.content, toolId));
@@ -237,7 +245,20 @@ function convertMessages(input: Message[]): { system?: string; messages: WireMes
   }
   for (const t of turns) if (t.role === 'user') resultsFirst(t);
   answerEveryToolUse(turns);
-  return { system: systemTexts.length > 0 ? systemTexts.join('\n\n') : undefined, messages: turns };
+  return { system: systemField(systemParts), messages: turns };
+}
+
+/** One string, or blocks when a part carries a cache breakpoint that must stay where it is. */
+function systemField(parts: TextPart[]): string | WireTextBlock[] | undefined {
+  if (parts.length === 0) return undefined;
+  if (!parts.some((p) => p.cacheControl !== undefined)) return parts.map((p) => p.text).join('\n\n');
+  return parts.map((p) => cached<WireTextBlock>({ type: 'text', text: p.text }, p));
+}
+
+/** Re-emits a canonical cache breakpoint (decode-request.ts cacheControlOf) on a wire block. */
+function cached<T extends { cache_control?: WireCacheControl }>(block: T, from: { cacheControl?: CacheControl }): T {
+  if (from.cacheControl !== undefined) block.cache_control = from.cacheControl;
+  return block;
 }
 
 function userBlocks(parts: ContentPart[], toolId: (id: string) => string): WireRequestBlock[] {
@@ -245,16 +266,16 @@ function userBlocks(parts: ContentPart[], toolId: (id: string) => string): WireR
   for (const p of parts) {
     switch (p.type) {
       case 'text':
-        if (p.text !== '') blocks.push({ type: 'text', text: p.text });
+        if (p.text !== '') blocks.push(cached<WireTextBlock>({ type: 'text', text: p.text }, p));
         break;
       case 'image':
-        blocks.push(imageBlock(p));
+        blocks.push(cached(imageBlock(p), p));
         break;
       case 'document':
-        blocks.push(documentBlock(p));
+        blocks.push(cached(documentBlock(p), p));
         break;
       case 'tool-result':
-        blocks.push(toolResultBlock(p, toolId));
+        blocks.push(cached(toolResultBlock(p, toolId), p));
         break;
       default:
         break; // reasoning and tool calls are assistant content
@@ -275,10 +296,10 @@ function assistantBlocks(parts: ContentPart[], toolId: (id: string) => string): 
         }
         break;
       case 'text':
-        if (p.text !== '') blocks.push({ type: 'text', text: p.text });
+        if (p.text !== '') blocks.push(cached<WireTextBlock>({ type: 'text', text: p.text }, p));
         break;
       case 'tool-call':
-        blocks.push({ type: 'tool_use', id: toolId(p.id), name: p.name, input: parseArguments(p.arguments, p.name) });
+        blocks.push(cached<WireToolUseBlock>({ type: 'tool_use', id: toolId(p.id), name: p.name, input: parseArguments(p.arguments, p.name) }, p));
         break;
       default:
         break;
@@ -381,7 +402,7 @@ function convertTool(t: ToolDef): WireTool {
   // schemas differently (and is missing on some hosts, §9).
   const tool: WireTool = { name: t.name, input_schema: inputSchema(t.parameters) };
   if (t.description !== undefined) tool.description = t.description;
-  return tool;
+  return cached(tool, t);
 }
 
 /** Anthropic requires an object schema (translation.md §3). */

@@ -175,5 +175,6 @@ function startUsageJson(u: Usage | undefined): string {
 /** §8: message_delta must carry usage.output_tokens; input and cache fields overwrite message_start's. */
 function finalUsageJson(u: Usage | undefined): string {
   const w = toWireUsage(u ?? { inputTokens: 0, outputTokens: 0 });
-  return `{"input_tokens":${w.input_tokens},"cache_creation_input_tokens":${w.cache_creation_input_tokens},"cache_read_input_tokens":${w.cache_read_input_tokens},"output_tokens":${w.output_tokens}}`;
+  const details = w.output_tokens_details === undefined ? '' : `,"output_tokens_details":{"thinking_tokens":${w.output_tokens_details.thinking_tokens}}`;
+  return `{"input_tokens":${w.input_tokens},"cache_creation_input_tokens":${w.cache_creation_input_tokens},"cache_read_input_tokens":${w.cache_read_input_tokens},"output_tokens":${w.output_tokens}${details}}`;
 }

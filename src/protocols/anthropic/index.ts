@@ -8,7 +8,7 @@ import type { Protocol } from '../plugin.ts';
 import { apiKeyAuth } from '../shared/api-key.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
 import { anthropicConformance } from './conformance.ts';
-import { anthropicCountTokens, encodeAnthropicCount } from './count-tokens.ts';
+import { anthropicCountTokens, decodeAnthropicCountRequest, encodeAnthropicCount } from './count-tokens.ts';
 import { decodeAnthropicRequest } from './decode-request.ts';
 import { decodeAnthropicResponse } from './decode-response.ts';
 import { createAnthropicStreamDecoder } from './decode-stream.ts';
@@ -27,9 +27,10 @@ export const anthropicFront: FrontCodec = {
   routes: [
     // Query strings such as ?beta=true are accepted (SPEC §3): routes match the path only.
     { method: 'POST', path: '/v1/messages', op: 'chat' },
-    { method: 'POST', path: '/v1/messages/count_tokens', op: 'count-tokens' },
+    { method: 'POST', path: '/v1/messages/count_tokens', op: 'count-tokens', variant: 'count' },
   ],
-  decodeRequest: (body, info) => decodeAnthropicRequest(body, info.headers),
+  // A count request has no max_tokens (count-tokens.ts).
+  decodeRequest: (body, info) => (info.variant === 'count' ? decodeAnthropicCountRequest(body, info.headers) : decodeAnthropicRequest(body, info.headers)),
   createStreamEncoder: createAnthropicStreamEncoder,
   encodeResponse: encodeAnthropicResponse,
   encodeError: encodeAnthropicError,

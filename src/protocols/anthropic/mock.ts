@@ -1,9 +1,9 @@
 // Anthropic Messages as the mock speaks it (protocols/anthropic-messages.md §5–§7): named events,
 // blocks opened/delta'd/stopped in order, one ping, cumulative usage in message_delta.
 
-import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
+import type { Usage } from '../../mock/content.ts';
 import type { Finish } from '../../mock/directives.ts';
-import { type Dialect, type Inspected, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type RouteInfo, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
 
 const PING: SseEvent = { name: 'ping', data: '{"type": "ping"}' };
 const SIGNATURE = 'bW9jay1zaWduYXR1cmUtZm9yLXRoaW5raW5n';
@@ -17,8 +17,16 @@ const STOP_REASON: Record<Finish, string> = {
   tool_calls: 'tool_use',
 };
 
-function usageJson(input: number, output: number): string {
-  return `{"input_tokens":${input},"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":${output}}`;
+/**
+ * §5 usage: input_tokens counts only the uncached input; cache reads and writes have their own
+ * fields; thinking tokens are reported inside output_tokens (and in output_tokens_details).
+ */
+function usageJson(u: Usage, output: number): string {
+  const details = u.reasoning > 0 && output >= u.reasoning ? `,"output_tokens_details":{"thinking_tokens":${u.reasoning}}` : '';
+  return (
+    `{"input_tokens":${u.input - u.cacheRead - u.cacheWrite},"cache_creation_input_tokens":${u.cacheWrite},` +
+    `"cache_read_input_tokens":${u.cacheRead},"output_tokens":${output}${details}}`
+  );
 }
 
 function streamEvents(ctx: StreamContext): SseEvent[] {
@@ -30,7 +38,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
     name: 'message_start',
     data:
       `{"type":"message_start","message":{"id":"msg_mock${ctx.requestId}","type":"message","role":"assistant","model":${ctx.modelJson},` +
-      `"content":[],"stop_reason":null,"stop_sequence":null${usage ? `,"usage":${usageJson(usage.input, 1)}` : ''}}}`,
+      `"content":[],"stop_reason":null,"stop_sequence":null${usage ? `,"usage":${usageJson(usage, 1)}` : ''}}}`,
   });
   let index = 0;
   let pinged = false;
@@ -81,7 +89,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
     name: 'message_delta',
     data:
       `{"type":"message_delta","delta":{"stop_reason":"${STOP_REASON[answer.finish]}","stop_sequence":null}` +
-      (usage ? `,"usage":${usageJson(usage.input, usage.output)}}` : '}'),
+      (usage ? `,"usage":${usageJson(usage, usage.output)}}` : '}'),
     final: true,
   });
   events.push(MESSAGE_STOP);
@@ -96,13 +104,13 @@ function responseJson(ctx: StreamContext): string {
   }
   if (answer.text.length > 0) blocks.push(`{"type":"text","text":${JSON.stringify(answer.text.join(''))}}`);
   for (const call of answer.toolCalls) {
-    blocks.push(`{"type":"tool_use","id":"toolu_${call.id}","name":${call.nameJson},"input":${MOCK_TOOL_ARGS_JSON}}`);
+    blocks.push(`{"type":"tool_use","id":"toolu_${call.id}","name":${call.nameJson},"input":${answer.argsJson}}`);
   }
   const usage = answer.usage;
   return (
     `{"id":"msg_mock${ctx.requestId}","type":"message","role":"assistant","model":${ctx.modelJson},"content":[${blocks.join(',')}],` +
     `"stop_reason":"${STOP_REASON[answer.finish]}","stop_sequence":null` +
-    (usage ? `,"usage":${usageJson(usage.input, usage.output)}}` : '}')
+    (usage ? `,"usage":${usageJson(usage, usage.output)}}` : '}')
   );
 }
 
@@ -143,7 +151,7 @@ function malformedEvent(): SseEvent {
   return { name: 'content_block_delta', data: '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"brok' };
 }
 
-function inspect(body: unknown): Inspected | string {
+function inspect(body: unknown, route: RouteInfo): Inspected | string {
   if (!isObject(body)) return 'request body must be a JSON object';
   if (!Array.isArray(body.messages)) return 'messages: Field required';
   const toolNames: string[] = [];
@@ -161,7 +169,7 @@ function inspect(body: unknown): Inspected | string {
   }
   return {
     model: typeof body.model === 'string' ? body.model : 'mock-model',
-    stream: body.stream === true,
+    stream: route.count !== true && body.stream === true,
     includeUsage: true,
     messageCount: body.messages.length,
     lastUserText: lastUserText(body.messages, (m) => m.content),
@@ -172,7 +180,11 @@ function inspect(body: unknown): Inspected | string {
 
 export const anthropicMock: Dialect = {
   name: 'anthropic',
-  routes: [{ path: /\/messages$/, help: ['POST …/v1/messages', 'Anthropic'] }],
+  routes: [
+    { path: /\/messages$/, help: ['POST …/v1/messages', 'Anthropic'] },
+    { path: /\/messages\/count_tokens$/, info: () => ({ count: true }), help: ['POST …/v1/messages/count_tokens', 'Anthropic token count: {"input_tokens": N}'] },
+  ],
+  countJson: (tokens) => `{"input_tokens":${tokens}}`,
   inspect,
   streamEvents,
   responseJson,

@@ -58,10 +58,13 @@ export function toCanonicalUsage(c: UsageCounts): Usage {
 export function toWireUsage(u: Usage): WireUsage {
   const cacheRead = u.cacheReadTokens ?? 0;
   const cacheWrite = u.cacheWriteTokens ?? 0;
-  return {
+  const wire: WireUsage = {
     input_tokens: Math.max(0, u.inputTokens - cacheRead - cacheWrite),
     cache_creation_input_tokens: cacheWrite,
     cache_read_input_tokens: cacheRead,
     output_tokens: u.outputTokens,
   };
+  // Thinking inside output_tokens, as newer Anthropic usage reports it (anthropic-messages.md §5).
+  if (u.reasoningTokens !== undefined) wire.output_tokens_details = { thinking_tokens: u.reasoningTokens };
+  return wire;
 }

@@ -121,25 +121,32 @@ export interface WireUsage {
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
   output_tokens: number;
+  /** Thinking tokens inside output_tokens, where known (newer Anthropic usage, §5). */
+  output_tokens_details?: { thinking_tokens: number };
 }
+
+/** A prompt-cache breakpoint on a block or tool (§2). */
+export interface WireCacheControl { type: 'ephemeral'; ttl?: string }
 
 export type WireImageSource =
   | { type: 'base64'; media_type: string; data: string }
   | { type: 'url'; url: string };
 
-export interface WireTextBlock { type: 'text'; text: string }
-export interface WireImageBlock { type: 'image'; source: WireImageSource }
+export interface WireTextBlock { type: 'text'; text: string; cache_control?: WireCacheControl }
+export interface WireImageBlock { type: 'image'; source: WireImageSource; cache_control?: WireCacheControl }
 export interface WireDocumentBlock {
   type: 'document';
   source: { type: 'base64'; media_type: string; data: string } | { type: 'text'; media_type: 'text/plain'; data: string };
   title?: string;
+  cache_control?: WireCacheControl;
 }
-export interface WireToolUseBlock { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+export interface WireToolUseBlock { type: 'tool_use'; id: string; name: string; input: Record<string, unknown>; cache_control?: WireCacheControl }
 export interface WireToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
   content?: string | Array<WireTextBlock | WireImageBlock>;
   is_error?: boolean;
+  cache_control?: WireCacheControl;
 }
 export interface WireThinkingBlock { type: 'thinking'; thinking: string; signature: string }
 export interface WireRedactedThinkingBlock { type: 'redacted_thinking'; data: string }
@@ -155,7 +162,7 @@ export type WireRequestBlock =
 
 export interface WireMessage { role: 'user' | 'assistant'; content: WireRequestBlock[] }
 
-export interface WireTool { name: string; description?: string; input_schema: Record<string, unknown> }
+export interface WireTool { name: string; description?: string; input_schema: Record<string, unknown>; cache_control?: WireCacheControl }
 
 export type WireToolChoice =
   | { type: 'auto'; disable_parallel_tool_use?: boolean }
@@ -169,7 +176,8 @@ export type WireThinking = { type: 'enabled'; budget_tokens: number } | { type: 
 export interface WireRequestBody {
   model: string;
   max_tokens: number;
-  system?: string;
+  /** A string, or text blocks when some carry a cache breakpoint. */
+  system?: string | WireTextBlock[];
   messages: WireMessage[];
   tools?: WireTool[];
   tool_choice?: WireToolChoice;

@@ -19,7 +19,9 @@ function usageJson(ctx: StreamContext): string {
   const u = ctx.answer.usage;
   if (!u) return '';
   const pair = `{"input_tokens":${u.input},"output_tokens":${u.output}}`;
-  return `,"usage":{"billed_units":${pair},"tokens":${pair}}`;
+  // cached_tokens (directive cached=) is part of tokens.input_tokens.
+  const cached = u.cacheRead > 0 ? `,"cached_tokens":${u.cacheRead}` : '';
+  return `,"usage":{"billed_units":${pair},"tokens":${pair}${cached}}`;
 }
 
 function messageId(ctx: StreamContext): string {

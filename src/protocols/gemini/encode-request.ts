@@ -1,10 +1,11 @@
 // Canonical ChatRequest -> Gemini `generateContent` request (gemini.md §1–§2, §6; translation.md §1–§4,
-// §10). Gemini is never a front, so the body is always built from the canonical fields: fields only
-// OpenAI or Anthropic understand (user, metadata, parallel_tool_calls, cache_control, …) never reach
-// Google (Q-31).
+// §10). A Gemini-front request is sent as the client wrote it (fromRaw); any other front is built from
+// the canonical fields: fields only OpenAI or Anthropic understand (user, metadata,
+// parallel_tool_calls, cache_control, …) never reach Google (Q-31).
 
 import type { ChatRequest, ToolDef, ToolChoice } from '../../core/request.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
+import { CARRIER_PREFIX, isCarrier } from './carrier.ts';
 import { encodeGeminiContents } from './encode-contents.ts';
 import type {
   GeminiFunctionCallingConfig,
@@ -13,6 +14,7 @@ import type {
   GeminiRequest,
   GeminiThinkingConfig,
 } from './wire.ts';
+import { SKIP_THOUGHT_SIGNATURE } from './wire.ts';
 import { geminiQuirks } from './quirks.ts';
 
 /** Gemini accepts at most five stop sequences (gemini.md §2); extra ones are dropped (translation.md §10). */
@@ -51,22 +53,29 @@ export function buildGeminiRequest(
  * when streaming: without it Google streams one JSON array, not SSE (gemini.md §1).
  */
 export function geminiUrl(baseUrl: string, model: string, stream: boolean): string {
-  let base = baseUrl.replace(/\/+$/, '');
-  // A configured base that already names the API version must not get it twice.
-  if (!/\/v1(?:beta|alpha)?$/.test(base)) base += '/v1beta';
   // Google's own docs write model names as resource names ("models/gemini-2.5-flash").
   const name = model.startsWith('models/') ? model.slice('models/'.length) : model;
   const method = stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
-  return `${base}/models/${encodeURIComponent(name)}:${method}`;
+  return `${geminiBase(baseUrl)}/models/${encodeURIComponent(name)}:${method}`;
+}
+
+/** `{base}/v1beta`; a configured base that already names the API version does not get it twice. */
+export function geminiBase(baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return /\/v1(?:beta|alpha)?$/.test(base) ? base : `${base}/v1beta`;
 }
 
 /** Credentials are added by the provider's OutboundAuth (index.ts), never as `?key=` (gemini.md §1). */
-function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
+export function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...endpoint.headers };
   return headers;
 }
 
 export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): GeminiRequest {
+  // Same dialect: the client's own body, so safety settings, cached content, file parts and built-in
+  // tools reach Google unchanged (decode-request.ts).
+  // A continuation (docs/continuation.md) is built from the canonical fields: its prefix is not in `raw`.
+  if (req.front === 'gemini' && !req.continuation) return fromRaw(req.raw);
   const { system, contents } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
     // A continuation (docs/continuation.md) is a prefill too: a trailing model turn with supports_prefill.
@@ -144,4 +153,30 @@ function thinkingConfig(req: ChatRequest): GeminiThinkingConfig | undefined {
     (reasoning.adaptive === true ? DYNAMIC_THINKING : undefined);
   if (budget !== undefined) config.thinkingBudget = budget;
   return Object.keys(config).length > 0 ? config : undefined;
+}
+
+/**
+ * A Gemini client's body as sent, less what only sluice understands: `model` (the path names it) and
+ * thought signatures sluice packed for other upstreams (gemini/carrier.ts), which Google would reject
+ * as corrupted; the first call of a step then gets Google's documented dummy (gemini.md §6).
+ */
+function fromRaw(raw: Record<string, unknown>): GeminiRequest {
+  const { model: _model, ...body } = raw;
+  const contents = body.contents;
+  if (Array.isArray(contents) && JSON.stringify(contents).includes(CARRIER_PREFIX)) {
+    body.contents = contents.map((c: unknown) => {
+      const parts = (c as { parts?: unknown } | null)?.parts;
+      if (!Array.isArray(parts)) return c;
+      return {
+        ...(c as object),
+        parts: parts.map((p: unknown) => {
+          if (typeof p !== 'object' || p === null) return p;
+          const part = p as Record<string, unknown>;
+          const key = 'thoughtSignature' in part ? 'thoughtSignature' : 'thought_signature';
+          return isCarrier(part[key]) ? { ...part, [key]: SKIP_THOUGHT_SIGNATURE } : p;
+        }),
+      };
+    });
+  }
+  return body as unknown as GeminiRequest;
 }

@@ -25,3 +25,18 @@ export function mapGeminiFinishReason(reason: string, sawToolCalls: boolean): Fi
   if (CONTENT_FILTER.has(reason)) return 'content-filter';
   return sawToolCalls ? 'tool-calls' : 'stop';
 }
+
+/** Canonical -> Gemini finishReason for the Gemini front (the table above, read backwards). */
+export function toGeminiFinishReason(reason: FinishReason): string {
+  switch (reason) {
+    case 'length':
+    case 'context-exceeded':
+      return 'MAX_TOKENS';
+    case 'content-filter':
+    case 'refusal':
+      return 'SAFETY';
+    default:
+      // stop, stop-sequence, tool-calls (Gemini says STOP after function calls too), pause.
+      return 'STOP';
+  }
+}

@@ -1,5 +1,6 @@
-// Google Gemini (`generateContent` / `streamGenerateContent?alt=sse`), upstream side: sluice speaks
-// Gemini to generativelanguage.googleapis.com, as the `gemini` provider type.
+// Google Gemini (`generateContent` / `streamGenerateContent`): as a front (Gemini CLI, `@google/genai`,
+// front.ts) and as an upstream (sluice speaks Gemini to generativelanguage.googleapis.com, the `gemini`
+// provider type).
 
 import type { ProviderType, UpstreamCodec } from '../../core/protocol.ts';
 import { sseFraming } from '../../sse/framing.ts';
@@ -7,6 +8,11 @@ import type { Protocol } from '../plugin.ts';
 import { apiKeyAuth } from '../shared/api-key.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
 import { buildGeminiRequest } from './encode-request.ts';
+import { buildGeminiCountRequest, decodeGeminiCount } from './count-tokens.ts';
+import { geminiConformance } from './conformance.ts';
+import { geminiDoctor } from './doctor.ts';
+import { geminiFront } from './front.ts';
+import { geminiPlayground } from './playground.ts';
 import { createGeminiStreamDecoder } from './decode-stream.ts';
 import { decodeGeminiResponse } from './decode-response.ts';
 import { decodeGeminiError } from './errors.ts';
@@ -21,6 +27,7 @@ export const geminiUpstream: UpstreamCodec = {
   createStreamDecoder: (emit) => createGeminiStreamDecoder(emit),
   decodeResponse: (body) => decodeGeminiResponse(body),
   decodeError: (status, bodyText, headers) => decodeGeminiError(status, bodyText, headers),
+  countTokens: { buildRequest: buildGeminiCountRequest, decodeResponse: decodeGeminiCount },
 };
 
 export const geminiProviderType: ProviderType = {
@@ -36,7 +43,13 @@ export const geminiProviderType: ProviderType = {
 
 export const gemini: Protocol = {
   name: 'gemini',
+  front: geminiFront,
   upstream: geminiUpstream,
   providerTypes: [geminiProviderType],
   mock: geminiMock,
+  doctor: geminiDoctor,
+  conformance: geminiConformance,
+  playground: geminiPlayground,
 };
+
+export { geminiFront };

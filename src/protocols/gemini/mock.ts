@@ -2,7 +2,6 @@
 // data-only chunks, cumulative usageMetadata on every chunk, finishReason on the last, whole
 // functionCall parts without ids, no [DONE] (Q-29).
 
-import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
 import type { Finish } from '../../mock/directives.ts';
 import {
   type Dialect,
@@ -42,7 +41,7 @@ function chunks(ctx: StreamContext): Chunk[] {
     if (i === 0 && plan.faults.has('empty_deltas')) out.push({ partOpen: '{"text":""', candidates: 0, thoughts: 0, call: false }); // Q-19
   }
   for (const call of answer.toolCalls) {
-    out.push({ partOpen: `{"functionCall":{"name":${call.nameJson},"args":${MOCK_TOOL_ARGS_JSON}}`, candidates: 10, thoughts: 0, call: true });
+    out.push({ partOpen: `{"functionCall":{"name":${call.nameJson},"args":${answer.argsJson}}`, candidates: 10, thoughts: 0, call: true });
   }
   // §6: without calls, a thinking model signs the last part — a trailing empty text part (Q-29).
   if (out.length === 0 || (answer.reasoning.length > 0 && answer.toolCalls.length === 0)) {
@@ -58,9 +57,11 @@ function signedIndex(ctx: StreamContext, list: Chunk[]): number {
   return firstCall >= 0 ? firstCall : list.length - 1;
 }
 
-function usageJson(input: number, candidates: number, thoughts: number, withThoughts: boolean): string {
+/** §3 usageMetadata: promptTokenCount includes the cached tokens (cached=), candidates exclude thoughts. */
+function usageJson(input: number, candidates: number, thoughts: number, withThoughts: boolean, cached = 0): string {
   return (
     `{"promptTokenCount":${input},"candidatesTokenCount":${candidates},"totalTokenCount":${input + candidates + thoughts}` +
+    (cached > 0 ? `,"cachedContentTokenCount":${cached}` : '') +
     (withThoughts ? `,"thoughtsTokenCount":${thoughts}}` : '}')
   );
 }
@@ -88,7 +89,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
       '}]}' +
       (last ? finish : '') +
       ',"index":0}]' +
-      (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, thoughts, withThoughts)}` : '') +
+      (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, thoughts, withThoughts, usage.cacheRead)}` : '') +
       tail;
     events.push(last ? { data, final: true } : { data });
   }
@@ -101,7 +102,7 @@ function responseJson(ctx: StreamContext): string {
   if (answer.reasoning.length > 0) parts.push(`{"text":${JSON.stringify(answer.reasoning.join(''))},"thought":true`);
   if (answer.text.length > 0) parts.push(`{"text":${JSON.stringify(answer.text.join(''))}`);
   const firstCall = parts.length;
-  for (const call of answer.toolCalls) parts.push(`{"functionCall":{"name":${call.nameJson},"args":${MOCK_TOOL_ARGS_JSON}}`);
+  for (const call of answer.toolCalls) parts.push(`{"functionCall":{"name":${call.nameJson},"args":${answer.argsJson}}`);
   if (parts.length === 0) parts.push('{"text":""');
   if (answer.reasoning.length > 0) {
     const at = answer.toolCalls.length > 0 ? firstCall : parts.length - 1;
@@ -113,7 +114,7 @@ function responseJson(ctx: StreamContext): string {
     '{"candidates":[{"content":{"role":"model","parts":[' +
     parts.map((p) => p + '}').join(',') +
     `]},"finishReason":"${FINISH_REASON[answer.finish]}","index":0}]` +
-    (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, usage.reasoning, usage.reasoning > 0)}` : '') +
+    (usage ? `,"usageMetadata":${usageJson(usage.input, candidates, usage.reasoning, usage.reasoning > 0, usage.cacheRead)}` : '') +
     `,"modelVersion":${ctx.modelJson},"responseId":"mock${ctx.requestId}"}`
   );
 }
@@ -154,8 +155,10 @@ function malformedEvent(): SseEvent {
   return { data: '{"candidates":[{"content":{"role":"model","parts":[{"text":"brok' };
 }
 
-function inspect(body: unknown, route: RouteInfo): Inspected | string {
-  if (!isObject(body)) return 'request body must be a JSON object';
+function inspect(raw: unknown, route: RouteInfo): Inspected | string {
+  if (!isObject(raw)) return 'request body must be a JSON object';
+  // countTokens takes {contents} or {generateContentRequest: {model, contents, …}} (gemini.md §8.1).
+  const body = route.count === true && isObject(raw.generateContentRequest) ? raw.generateContentRequest : raw;
   if (!Array.isArray(body.contents)) return '* GenerateContentRequest.contents: contents is not specified';
   const toolNames: string[] = [];
   if (Array.isArray(body.tools)) {
@@ -171,7 +174,7 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
   const prefill = isObject(last) && last.role === 'model' ? contentText(last.parts) : undefined;
   return {
     model: route.pathModel ?? 'mock-model',
-    stream: route.pathStream === true,
+    stream: route.count !== true && route.pathStream === true,
     includeUsage: true,
     messageCount: body.contents.length,
     lastUserText: lastUserText(body.contents, (m) => m.parts, 'user'),
@@ -197,7 +200,21 @@ export const geminiMock: Dialect = {
         return { pathModel: model, pathStream: stream, jsonArray: stream && query.get('alt') !== 'sse' };
       },
     },
+    {
+      path: /\/models\/([^/:]+):countTokens$/,
+      help: ['POST …/models/M:countTokens', 'Gemini token count ({contents} or {generateContentRequest}): {"totalTokens": N}'],
+      info(match) {
+        let model = match[1]!;
+        try {
+          model = decodeURIComponent(model);
+        } catch {
+          // keep the raw segment
+        }
+        return { pathModel: model, count: true };
+      },
+    },
   ],
+  countJson: (tokens) => `{"totalTokens":${tokens}}`,
   inspect,
   streamEvents,
   responseJson,

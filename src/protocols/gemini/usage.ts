@@ -34,3 +34,24 @@ export function sameUsage(a: Usage | undefined, b: Usage): boolean {
     a.reasoningTokens === b.reasoningTokens
   );
 }
+
+/** Canonical -> usageMetadata for Gemini clients: prompt includes cached tokens, candidates exclude thoughts. */
+export interface WireUsageMetadata {
+  promptTokenCount: number;
+  candidatesTokenCount: number;
+  totalTokenCount: number;
+  thoughtsTokenCount?: number;
+  cachedContentTokenCount?: number;
+}
+
+export function toGeminiUsage(u: Usage): WireUsageMetadata {
+  const thoughts = u.reasoningTokens ?? 0;
+  const out: WireUsageMetadata = {
+    promptTokenCount: u.inputTokens,
+    candidatesTokenCount: Math.max(0, u.outputTokens - thoughts),
+    totalTokenCount: u.inputTokens + u.outputTokens,
+  };
+  if (u.reasoningTokens !== undefined) out.thoughtsTokenCount = u.reasoningTokens;
+  if (u.cacheReadTokens !== undefined) out.cachedContentTokenCount = u.cacheReadTokens;
+  return out;
+}

@@ -8,9 +8,10 @@ import { type Dialect, type Inspected, type SseEvent, type StreamContext, conten
 
 const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
 
-function usageJson(input: number, output: number, reasoning: number): string {
+/** input_tokens includes the cached tokens (directive cached=), output_tokens the reasoning. */
+function usageJson(input: number, output: number, reasoning: number, cached = 0): string {
   return (
-    `{"input_tokens":${input},"input_tokens_details":{"cached_tokens":0},"output_tokens":${output},` +
+    `{"input_tokens":${input},"input_tokens_details":{"cached_tokens":${cached}},"output_tokens":${output},` +
     `"output_tokens_details":{"reasoning_tokens":${reasoning}},"total_tokens":${input + output}}`
   );
 }
@@ -137,7 +138,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
   const usage = answer.usage;
   const final =
     responseHead(ctx, status).replace('"incomplete_details":null', `"incomplete_details":${incomplete}`) +
-    `"output":[${all.done.join(',')}],${RESPONSE_TAIL},"usage":${usage ? usageJson(usage.input, usage.output, usage.reasoning) : 'null'}}`;
+    `"output":[${all.done.join(',')}],${RESPONSE_TAIL},"usage":${usage ? usageJson(usage.input, usage.output, usage.reasoning, usage.cacheRead) : 'null'}}`;
   push(status === 'completed' ? 'response.completed' : 'response.incomplete', `"response":${final}`, true);
   return events;
 }
@@ -148,7 +149,7 @@ function responseJson(ctx: StreamContext): string {
   const usage = ctx.answer.usage;
   return (
     responseHead(ctx, status).replace('"incomplete_details":null', `"incomplete_details":${incomplete}`) +
-    `"output":[${all.done.join(',')}],${RESPONSE_TAIL},"usage":${usage ? usageJson(usage.input, usage.output, usage.reasoning) : 'null'}}`
+    `"output":[${all.done.join(',')}],${RESPONSE_TAIL},"usage":${usage ? usageJson(usage.input, usage.output, usage.reasoning, usage.cacheRead) : 'null'}}`
   );
 }
 

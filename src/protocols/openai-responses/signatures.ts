@@ -1,4 +1,4 @@
-// Opaque reasoning state through a Responses client (docs/protocols/openai-responses.md §4, §7).
+// Opaque reasoning state through a Responses client (docs/protocols/openai-responses.md §4).
 //
 // A Responses client gets reasoning as `reasoning` items and sends them back unchanged in later
 // turns (Codex always, with `include: ["reasoning.encrypted_content"]`). sluice uses the two opaque

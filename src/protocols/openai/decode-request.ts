@@ -54,6 +54,9 @@ export function decodeOpenAIRequest(body: unknown, _headers: IncomingHttpHeaders
   if (w.n != null) req.n = w.n;
   if (w.parallel_tool_calls != null) req.parallelToolCalls = w.parallel_tool_calls;
   if (w.user != null) req.user = w.user;
+  // A prompt-cache key (routing hint for OpenAI's automatic cache), carried to upstreams that take one.
+  const cacheKey = (body as Record<string, unknown>).prompt_cache_key;
+  if (typeof cacheKey === 'string' && cacheKey !== '') req.cacheKey = cacheKey;
 
   const tools = decodeTools(w);
   const choice = decodeToolChoice(w, tools);

@@ -1,6 +1,6 @@
 // OpenAI-compatible upstream, streaming: `chat.completion.chunk` SSE events -> canonical events.
 // Tolerates the chunk-shape quirks of OpenAI, Azure, OpenRouter, vLLM, Ollama, llama.cpp, LiteLLM,
-// MiniMax … (upstream-quirks.md Q-13 … Q-26, Q-31). Hot path: after JSON.parse only the fields used
+// MiniMax … (docs/quirks.md Q-13 … Q-26, Q-31). Hot path: after JSON.parse only the fields used
 // are read, with hand-written checks (no zod), and nothing is allocated per chunk beyond the events.
 // Most chunks of a text answer skip even JSON.parse: see ContentShape.
 

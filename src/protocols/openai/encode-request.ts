@@ -122,6 +122,7 @@ function fromCanonical(req: ChatRequest, model: string, stream: boolean, endpoin
   const effort = q.reasoningEffort ? reasoningEffort(req) : undefined;
   if (effort !== undefined) body.reasoning_effort = effort;
   if (req.user !== undefined) body.user = req.user;
+  if (req.cacheKey !== undefined) body.prompt_cache_key = req.cacheKey;
   const last = req.messages[req.messages.length - 1];
   if ((req.front === 'anthropic' || req.continuation) && last?.role === 'assistant' && last.content.some(isText)) {
     // An Anthropic prefill (translation.md §1), or sluice continuing a broken stream

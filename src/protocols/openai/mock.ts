@@ -1,5 +1,5 @@
 // OpenAI Chat Completions as the mock speaks it (protocols/openai-chat.md §5–§7), plus the
-// OpenAI-compatible quirks of upstream-quirks.md §C–§E. Chunk strings are assembled from
+// OpenAI-compatible quirks of docs/quirks.md §C–§E. Chunk strings are assembled from
 // pre-stringified constant parts: the benchmark drives thousands of these streams.
 
 import { type Dialect, type Inspected, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
@@ -17,10 +17,11 @@ const AZURE_PROMPT_FILTER =
   `{"id":"","object":"","created":0,"model":"","choices":[],"prompt_filter_results":[{"prompt_index":0,"content_filter_results":${FILTER_RESULTS}}]}`;
 const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
 
-function usageJson(input: number, output: number, reasoning: number): string {
+/** §6 usage: prompt_tokens includes the cached tokens (cached=), completion_tokens the reasoning. */
+function usageJson(input: number, output: number, reasoning: number, cached = 0): string {
   return (
     `{"prompt_tokens":${input},"completion_tokens":${output},"total_tokens":${input + output},` +
-    `"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":${reasoning}}}`
+    `"prompt_tokens_details":{"cached_tokens":${cached}},"completion_tokens_details":{"reasoning_tokens":${reasoning}}}`
   );
 }
 
@@ -110,7 +111,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
   let output = 0;
   let reasoning = 0;
   const head = (): string => (changingIds ? headOf(`${baseId}-${events.length}`) : fixedHead);
-  const tail = (): string => (everyChunk ? `,"usage":${usageJson(everyChunk.input, output, reasoning)}}` : nullTail);
+  const tail = (): string => (everyChunk ? `,"usage":${usageJson(everyChunk.input, output, reasoning, everyChunk.cacheRead)}}` : nullTail);
   const push = (choice: string, final?: true): void => {
     events.push(final ? { data: head() + choice + ']' + tail(), final } : { data: head() + choice + ']' + tail() });
   };
@@ -132,7 +133,7 @@ function streamEvents(ctx: StreamContext): SseEvent[] {
   if (lastContent < 0) push(CHOICE_OPEN + '{}' + CHOICE_CLOSE + finishJson + '}', true);
   if (usage !== undefined && (ctx.includeUsage || afterFinish)) {
     const timings = afterFinish ? `,"timings":{"prompt_n":${usage.input},"predicted_n":${usage.output},"predicted_ms":1.5}` : '';
-    events.push({ data: head() + `],"usage":${usageJson(usage.input, usage.output, usage.reasoning)}${timings}}` });
+    events.push({ data: head() + `],"usage":${usageJson(usage.input, usage.output, usage.reasoning, usage.cacheRead)}${timings}}` });
   }
   events.push({ data: '[DONE]' });
   return events;
@@ -156,7 +157,7 @@ function responseJson(ctx: StreamContext): string {
     `{"id":"chatcmpl-mock${ctx.requestId}","object":"chat.completion","created":${ctx.created},"model":${ctx.modelJson},` +
     `"choices":[{"index":0,"message":{"role":"assistant","content":${content},"refusal":null${reasoning}${calls},"annotations":[]},` +
     `"logprobs":null,"finish_reason":${JSON.stringify(answer.finish)}}]` +
-    (usage ? `,"usage":${usageJson(usage.input, usage.output, usage.reasoning)}` : '') +
+    (usage ? `,"usage":${usageJson(usage.input, usage.output, usage.reasoning, usage.cacheRead)}` : '') +
     ',"system_fingerprint":"fp_sluice_mock"}'
   );
 }

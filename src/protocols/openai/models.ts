@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { FrontHttpRequest, FrontHttpResponse, FrontServices } from '../../core/protocol.ts';
+import { listGeminiModels } from '../gemini/models.ts';
 
 /**
  * Codex's per-model metadata, with the fields its fixtures show. `base_instructions` is left out on
@@ -50,7 +51,19 @@ export function modelList(req: FrontHttpRequest, services: FrontServices): Front
     body: JSON.stringify({
       object: 'list',
       data: names.map((id) => ({ id, object: 'model', created, owned_by: 'sluice' })),
-      models: names.map((slug, i) => codexModelInfo(slug, i)),
+      ...modelsMember(req, names),
     }),
   };
+}
+
+/**
+ * `models` for the client asking: `@google/genai` 3.x lists models at this path too (GET /v1/models,
+ * gemini.md §8.2) and reads Google `Model` resources and `nextPageToken`; it is recognised by its
+ * headers. Everyone else gets Codex's ModelInfo list.
+ */
+function modelsMember(req: FrontHttpRequest, names: string[]): Record<string, unknown> {
+  if (req.headers['x-goog-api-key'] !== undefined || req.headers['x-goog-api-client'] !== undefined) {
+    return JSON.parse(listGeminiModels(names, req.query)) as Record<string, unknown>;
+  }
+  return { models: names.map((slug, i) => codexModelInfo(slug, i)) };
 }

@@ -245,6 +245,8 @@ export interface OutRequest {
   response_format?: Record<string, unknown>;
   reasoning_effort?: string;
   user?: string;
+  /** Prompt-cache routing key (OpenAI automatic prompt caching). */
+  prompt_cache_key?: string;
   continue_final_message?: boolean;
   add_generation_prompt?: boolean;
 }

@@ -1,4 +1,4 @@
-// Strategies by config name: a table, not a switch (STYLE.md).
+// Strategies by config name: a table, not a switch (docs/style.md).
 
 import type { Strategy } from '../../config/types.ts';
 import { fallback } from './fallback.ts';

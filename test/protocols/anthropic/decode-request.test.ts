@@ -83,10 +83,32 @@ describe('anthropic front decodeRequest: mapping', () => {
       ],
     });
     assert.deepEqual(req.messages, [
-      { role: 'system', content: [{ type: 'text', text: 'You are Claude Code.\n\nBe brief.' }] },
+      {
+        role: 'system',
+        content: [
+          { type: 'text', text: 'You are Claude Code.', cacheControl: { type: 'ephemeral' } },
+          { type: 'text', text: 'Be brief.' },
+        ],
+      },
       { role: 'user', content: [{ type: 'text', text: 'Hi' }] },
       { role: 'system', content: [{ type: 'text', text: 'Mid-conversation note' }] },
     ]);
+  });
+
+  test('cache_control is kept on system, text, image, tool_use, tool_result blocks and tools', () => {
+    const req = decode({
+      ...base,
+      tools: [{ name: 'Bash', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'run', cache_control: { type: 'ephemeral' } }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: {}, cache_control: { type: 'ephemeral' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'ok', cache_control: { type: 'ephemeral' } }] },
+      ],
+    });
+    assert.deepEqual(req.tools?.[0]?.cacheControl, { type: 'ephemeral', ttl: '1h' });
+    assert.deepEqual(req.messages[0]!.content[0], { type: 'text', text: 'run', cacheControl: { type: 'ephemeral' } });
+    assert.deepEqual((req.messages[1]!.content[0] as { cacheControl?: unknown }).cacheControl, { type: 'ephemeral' });
+    assert.deepEqual((req.messages[2]!.content[0] as { cacheControl?: unknown }).cacheControl, { type: 'ephemeral' });
   });
 
   test('tool loop: tool_use -> tool-call, tool_result -> tool message then user message for the rest', () => {
@@ -261,4 +283,19 @@ describe('findNonPortableContent', () => {
       /image source type file/,
     );
   });
+});
+
+test('a deferred tool (defer_loading) is not offered to other dialects but stays in raw', () => {
+  const body = {
+    model: 'm',
+    max_tokens: 10,
+    messages: [{ role: 'user', content: 'hi' }],
+    tools: [
+      { name: 'Bash', input_schema: { type: 'object' } },
+      { name: 'DeferredToolPlaceholder', input_schema: { type: 'object' }, defer_loading: true },
+    ],
+  };
+  const req = decodeAnthropicRequest(body, {});
+  assert.deepEqual(req.tools?.map((t) => t.name), ['Bash']);
+  assert.equal((req.raw.tools as unknown[]).length, 2);
 });

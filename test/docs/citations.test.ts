@@ -1,0 +1,260 @@
+// Every reference a comment makes must be followable with the repository alone (issue 11): a cited
+// `<file>.md §<n>` names a file of the repository (docs/, docs/protocols/, or a path) that has that
+// numbered heading, and a cited `Q-<n>` is a quirk of docs/quirks.md. The convention is in
+// docs/README.md. A failure lists every broken citation with its file and line, and what is missing.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const DOCS = join(ROOT, 'docs');
+const QUIRKS = join(DOCS, 'quirks.md');
+
+/** Where code citations are checked strictly. */
+const CODE_DIRS = ['src', 'bench', 'test'];
+/** This file cites broken references on purpose, to show the checker finds them. */
+const SELF = resolve(import.meta.filename);
+const TEXT_FILE = /\.(?:ts|js|mjs|cjs|html|md|txt|yaml|yml)$/;
+
+interface Citation {
+  /** Repository-relative path of the citing file, and the 1-based line of the citation. */
+  at: string;
+  /** The citation as written, for the message. */
+  text: string;
+  /** The cited file as written (`translation.md`, `protocols/gemini.md`, `docs/errors.md`). */
+  file: string;
+  /** Cited sections (`7`, `8.1`, `A`); empty for a bare file reference. */
+  sections: string[];
+}
+
+interface QuirkCitation {
+  at: string;
+  text: string;
+  numbers: number[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Finding citations
+
+/**
+ * A file name ending in `.md`, with an optional relative path before it. The look-behind keeps URLs
+ * (`https://host/x.md`) and absolute paths out: those are found by ABSOLUTE_MD below.
+ */
+const MD_FILE = /(?<![\w./:@-])((?:[\w.-]+\/)*[\w-]+\.md)(?![\w-])/g;
+/** An absolute filesystem path to a .md file: never followable from the repository. */
+const ABSOLUTE_MD = /(?<![\w:/.-])((?:\/[\w.-]+)+\.md)(?![\w-])/g;
+/**
+ * One more section in a chain after a file name: optional line break with a comment marker, an
+ * optional separator (range or list), then `§` and a number (`7`, `8.1`) or a letter group (`A`).
+ */
+const NEXT_SECTION = /[ \t]*(,|–|—|-|and|or|to)?[ \t]*(?:\r?\n[ \t]*(?:\/\/|\*|#)?[ \t]*)?§[ \t]?(\d+(?:\.\d+)*|[A-Z](?!\w))/y;
+/** `Q-13`, and ranges `Q-8 – Q-14`, `Q-13 … Q-26`. */
+const QUIRK = /(?<![\w-])Q-(\d+)(?:[ \t]*(?:–|—|-|…|\.\.\.|to)[ \t]*Q-(\d+))?(?![\w-])/g;
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** Sections `from`–`to`: every integer between for plain numbers and letters, else both ends. */
+function expandRange(from: string, to: string): string[] {
+  if (/^\d+$/.test(from) && /^\d+$/.test(to) && Number(from) <= Number(to)) {
+    const out: string[] = [];
+    for (let n = Number(from); n <= Number(to); n++) out.push(String(n));
+    return out;
+  }
+  if (/^[A-Z]$/.test(from) && /^[A-Z]$/.test(to) && from <= to) {
+    const out: string[] = [];
+    for (let c = from.charCodeAt(0); c <= to.charCodeAt(0); c++) out.push(String.fromCharCode(c));
+    return out;
+  }
+  return [from, to];
+}
+
+function findCitations(text: string, at: string): { files: Citation[]; quirks: QuirkCitation[]; absolute: Citation[] } {
+  const files: Citation[] = [];
+  for (const m of text.matchAll(MD_FILE)) {
+    const sections: string[] = [];
+    let end = m.index + m[0].length;
+    NEXT_SECTION.lastIndex = end;
+    for (let s = NEXT_SECTION.exec(text); s !== null; s = NEXT_SECTION.exec(text)) {
+      const [, separator, section] = s;
+      // The first section follows the file name directly; `;` or a word other than and/or/to ends a list.
+      if (sections.length === 0 && separator !== undefined) break;
+      const isRange = separator === '–' || separator === '—' || separator === '-' || separator === 'to';
+      if (isRange && sections.length > 0) sections.push(...expandRange(sections.pop()!, section!));
+      else sections.push(section!);
+      end = NEXT_SECTION.lastIndex;
+    }
+    files.push({ at: `${at}:${lineOf(text, m.index)}`, text: text.slice(m.index, end).replace(/\s+/g, ' '), file: m[1]!, sections });
+  }
+  const quirks: QuirkCitation[] = [];
+  for (const m of text.matchAll(QUIRK)) {
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    const numbers: number[] = [];
+    for (let n = from; n <= Math.max(from, to); n++) numbers.push(n);
+    quirks.push({ at: `${at}:${lineOf(text, m.index)}`, text: m[0], numbers });
+  }
+  const absolute: Citation[] = [];
+  for (const m of text.matchAll(ABSOLUTE_MD)) {
+    absolute.push({ at: `${at}:${lineOf(text, m.index)}`, text: m[0], file: m[1]!, sections: [] });
+  }
+  return { files, quirks, absolute };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Resolving them
+
+function walk(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path, out);
+    else if (TEXT_FILE.test(name)) out.push(path);
+  }
+  return out;
+}
+
+const rel = (path: string): string => relative(ROOT, path).split(sep).join('/');
+
+const DOC_FILES = walk(DOCS).filter((f) => f.endsWith('.md'));
+
+/** A generated file under a dot-directory (`bench/.scratch/…`): not a reference to follow. */
+function isGenerated(file: string): boolean {
+  return file.split('/').some((seg) => seg.startsWith('.') && seg !== '.' && seg !== '..');
+}
+
+/** The repository file a citation names, or undefined. `from` is the citing file's absolute path. */
+function resolveCited(file: string, from: string): string | undefined {
+  const candidates: string[] = [];
+  if (file.includes('/')) {
+    candidates.push(resolve(dirname(from), file), resolve(ROOT, file), resolve(DOCS, file));
+  } else {
+    // docs/ first (docs/x.md before docs/protocols/x.md), then beside the citing file, then the root.
+    const inDocs = DOC_FILES.filter((f) => basename(f) === file).sort((a, b) => a.split(sep).length - b.split(sep).length);
+    candidates.push(...inDocs, resolve(dirname(from), file), resolve(ROOT, file));
+  }
+  return candidates.find((c) => c.startsWith(ROOT + sep) && existsSync(c) && statSync(c).isFile());
+}
+
+const headingCache = new Map<string, Set<string>>();
+
+/** The numbered headings of a markdown file: `## 7. Usage` → 7, `### 8.1 …` → 8.1, `## A. …` → A. */
+function sectionsOf(path: string): Set<string> {
+  let found = headingCache.get(path);
+  if (!found) {
+    found = new Set();
+    for (const m of readFileSync(path, 'utf8').matchAll(/^#{1,6}[ \t]+(?:§[ \t]?)?(\d+(?:\.\d+)*|[A-Z])(?:[.)]|[ \t])/gm)) found.add(m[1]!);
+    headingCache.set(path, found);
+  }
+  return found;
+}
+
+/** Quirk numbers with a heading in docs/quirks.md (`### Q-26. …`). */
+function quirkNumbers(path = QUIRKS): number[] {
+  if (!existsSync(path)) return [];
+  return [...readFileSync(path, 'utf8').matchAll(/^#{1,6}[ \t]+Q-(\d+)\b/gm)].map((m) => Number(m[1]));
+}
+
+/** Every problem of one file's citations, one readable line each. */
+function problemsIn(path: string, strictFiles: boolean): string[] {
+  const text = readFileSync(path, 'utf8');
+  const { files, quirks, absolute } = findCitations(text, rel(path));
+  const problems: string[] = [];
+  const known = new Set(quirkNumbers());
+  for (const c of absolute) {
+    problems.push(`${c.at}: "${c.text}" is an absolute path outside the repository; cite the copy in docs/ (docs/README.md)`);
+  }
+  for (const c of files) {
+    if (isGenerated(c.file)) continue;
+    const target = resolveCited(c.file, path);
+    if (target === undefined) {
+      // In docs/, a bare .md name may be an outside source (a vendor's doc page); only sections are checked there.
+      if (strictFiles || c.sections.length > 0) {
+        problems.push(`${c.at}: "${c.text}" — no file ${c.file} in docs/, docs/protocols/, beside the citing file or at the repository root`);
+      }
+      continue;
+    }
+    const have = sectionsOf(target);
+    const missing = c.sections.filter((s) => !have.has(s));
+    for (const s of missing) {
+      problems.push(`${c.at}: "${c.text}" — ${rel(target)} has no section ${s} (its numbered headings: ${[...have].join(', ') || 'none'})`);
+    }
+  }
+  for (const q of quirks) {
+    for (const n of q.numbers) {
+      if (!known.has(n)) problems.push(`${q.at}: "${q.text}" — docs/quirks.md has no heading for Q-${n}`);
+    }
+  }
+  return problems;
+}
+
+/** Markdown links in docs/ that point at repository files must resolve. */
+function brokenLinks(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+    const target = m[1]!.split('#')[0]!;
+    if (target === '' || /^[a-z]+:/i.test(target)) continue;
+    if (!existsSync(resolve(dirname(path), target))) out.push(`${rel(path)}:${lineOf(text, m.index)}: link to ${m[1]} does not exist`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+test('every citation in src/, bench/ and test/ resolves to a file and section of the repository', () => {
+  const sources = CODE_DIRS.flatMap((d) => walk(join(ROOT, d))).filter((f) => f !== SELF);
+  assert.ok(sources.length > 50, `scanned ${sources.length} files`);
+  const problems = sources.flatMap((f) => problemsIn(f, true));
+  if (problems.length > 0) assert.fail(`${problems.length} broken citation(s) (convention: docs/README.md):\n${problems.join('\n')}`);
+});
+
+test('citations inside docs/ resolve too, and docs/ links point at existing files', () => {
+  const problems = DOC_FILES.flatMap((f) => [...problemsIn(f, false), ...brokenLinks(f)]);
+  if (problems.length > 0) assert.fail(`${problems.length} broken reference(s) in docs/:\n${problems.join('\n')}`);
+});
+
+test('docs/quirks.md numbers its quirks Q-1 … Q-N once each, without gaps', () => {
+  const numbers = quirkNumbers();
+  assert.ok(numbers.length >= 53, `quirks.md has ${numbers.length} quirks`);
+  assert.deepEqual(numbers, numbers.map((_, i) => i + 1), 'quirk headings are Q-1, Q-2, … in order');
+});
+
+test('the checker finds what it must and reports a citation that points nowhere', () => {
+  const sample = [
+    '// Usage (translation.md §7, Q-27) and errors (docs/translation.md §8; SPEC §4.2).',
+    '// Gemini wire shapes (gemini.md §2–§4, §6; translation.md §1–§2,',
+    '// §10). Quirks Q-8 – Q-10 and upstream-quirks.md §C–§E; see https://example.org/x.md.',
+    "const f = 'bench/.scratch/RESULTS-quick.md'; // (openai-chat.md §9.1) /work/shared/x.md",
+  ].join('\n');
+  const { files, quirks, absolute } = findCitations(sample, 'sample.ts');
+  assert.deepEqual(
+    files.map((c) => [c.at, c.file, c.sections.join(',')]),
+    [
+      ['sample.ts:1', 'translation.md', '7'],
+      ['sample.ts:1', 'docs/translation.md', '8'],
+      ['sample.ts:2', 'gemini.md', '2,3,4,6'],
+      ['sample.ts:2', 'translation.md', '1,2,10'],
+      ['sample.ts:3', 'upstream-quirks.md', 'C,D,E'],
+      ['sample.ts:4', 'bench/.scratch/RESULTS-quick.md', ''],
+      ['sample.ts:4', 'openai-chat.md', '9.1'],
+    ],
+  );
+  assert.deepEqual(quirks.map((q) => q.numbers), [[27], [8, 9, 10]]);
+  assert.deepEqual(absolute.map((c) => c.file), ['/work/shared/x.md']);
+
+  // Resolution: a bare name finds docs/ then docs/protocols/; a missing section or file is reported.
+  const from = join(ROOT, 'src', 'core', 'errors.ts');
+  assert.equal(resolveCited('translation.md', from), join(DOCS, 'translation.md'));
+  assert.equal(resolveCited('gemini.md', from), join(DOCS, 'protocols', 'gemini.md'));
+  assert.equal(resolveCited('no-such-brief.md', from), undefined);
+  assert.ok(sectionsOf(join(DOCS, 'translation.md')).has('7'));
+  assert.ok(!sectionsOf(join(DOCS, 'translation.md')).has('99'));
+  assert.ok(!quirkNumbers().includes(999));
+});
