@@ -17,7 +17,16 @@ export const serverSchema = z.strictObject({
   max_body: size(),
   drain_timeout: duration(),
   // A process count, or `auto` for one per core (SPEC §11).
-  workers: z.union([z.literal('auto'), int(1, 1024).unwrap()]).optional(),
+  workers: z
+    .unknown()
+    .transform((v, ctx): number | 'auto' => {
+      if (v === 'auto') return 'auto';
+      const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+      if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1024) return n;
+      ctx.addIssue({ code: 'custom', message: 'expected a number of processes from 1 to 1024, or auto', input: v });
+      return z.NEVER;
+    })
+    .optional(),
 });
 
 export const timeoutsSchema = z.strictObject({

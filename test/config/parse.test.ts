@@ -531,3 +531,19 @@ describe('base_url normalisation', () => {
     ]);
   });
 });
+
+describe('operations settings (issue 14)', () => {
+  test('server.workers: a number or auto; drain_timeout a duration; continue_on_failure per model; an empty admin key is none', () => {
+    const config = parseConfig(
+      'server: { workers: "3", drain_timeout: 90s }\nauth: { admin_key: "${ADMIN:-}" }\nmodels:\n  m: { targets: [{ provider: demo, model: x }], continue_on_failure: true }\n',
+      { env: {} },
+    );
+    assert.equal(config.server.workers, 3);
+    assert.equal(config.server.drainTimeoutMs, 90_000);
+    assert.equal(config.models.m.continueOnFailure, true);
+    assert.equal(config.auth.adminKey, undefined);
+    assert.equal(parseConfig('server: { workers: auto }\n', { env: {} }).server.workers, 'auto');
+    assert.deepEqual(problemsOf('server: { workers: 0 }\n'), ['server.workers: expected a number of processes from 1 to 1024, or auto']);
+    assert.deepEqual(problemsOf('server: { workers: many }\n'), ['server.workers: expected a number of processes from 1 to 1024, or auto']);
+  });
+});
