@@ -12,7 +12,7 @@
 // counters rather than hang the request, and says so once in the log.
 
 import { MemoryState } from '../state/memory.ts';
-import type { ConsumeResult, Lease, SharedCircuit, SharedState } from '../state/types.ts';
+import type { ConsumeResult, Lease, LimitCheck, LimitVerdict, SharedCircuit, SharedState } from '../state/types.ts';
 import type { WindowSnapshot } from '../state/window.ts';
 import type { Link } from './link.ts';
 
@@ -24,6 +24,7 @@ export const STATE_OPS = {
   peek: 'st.peek',
   acquire: 'st.acquire',
   release: 'st.release',
+  admit: 'st.admit',
 } as const;
 
 export class IpcState implements SharedState {
@@ -80,6 +81,30 @@ export class IpcState implements SharedState {
         this.link.post(STATE_OPS.release, id);
       },
     };
+  }
+
+  /** Every limit of a request in one call to the primary (one round trip instead of three). */
+  async admitAll(check: LimitCheck): Promise<LimitVerdict> {
+    const id = check.concurrency ? ++this.leases : 0;
+    let verdict: { allowed: boolean; refused?: 'tpm' | 'concurrency' | 'rpm'; waitMs?: number; leased?: boolean };
+    try {
+      verdict = await this.link.call(STATE_OPS.admit, [check, id], CALL_TIMEOUT_MS);
+    } catch (err) {
+      if (id !== 0) this.link.post(STATE_OPS.release, id);
+      this.onFallback(err as Error);
+      return this.local.admitSync(check);
+    }
+    if (!verdict.allowed) return { allowed: false, refused: verdict.refused!, waitMs: verdict.waitMs ?? 0 };
+    if (!verdict.leased) return { allowed: true };
+    let released = false;
+    const lease: Lease = {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.link.post(STATE_OPS.release, id);
+      },
+    };
+    return { allowed: true, lease };
   }
 
   /** Circuit states go through circuits.ts (pushed by the primary); nothing to publish here. */

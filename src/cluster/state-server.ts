@@ -3,7 +3,7 @@
 // concurrency slots each worker holds, released at once when that worker exits.
 
 import { MemoryState } from '../state/memory.ts';
-import type { Lease } from '../state/types.ts';
+import type { Lease, LimitCheck } from '../state/types.ts';
 import { STATE_OPS } from './ipc-state.ts';
 import type { Link } from './link.ts';
 
@@ -32,6 +32,13 @@ export class StateServer {
       if (!lease) return false;
       held.set(id as number, lease);
       return true;
+    });
+    link.handle(STATE_OPS.admit, ([check, id]) => {
+      const verdict = this.state.admitSync(check as LimitCheck);
+      if (!verdict.allowed) return verdict;
+      if (!verdict.lease) return { allowed: true };
+      held.set(id as number, verdict.lease);
+      return { allowed: true, leased: true };
     });
     link.handle(STATE_OPS.release, ([id]) => {
       const lease = held.get(id as number);

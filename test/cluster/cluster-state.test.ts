@@ -19,6 +19,25 @@ describe('limits', () => {
     assert.equal(results.filter((r) => r.allowed).length, 15);
   });
 
+  test('every limit of a request in one call: exact, in order, the slot given back when rpm refuses', async () => {
+    const server = new StateServer();
+    const pairs = [linkPair(), linkPair()];
+    pairs.forEach((p, i) => server.attach(i + 1, p.primary));
+    const states = pairs.map((p) => new IpcState(p.worker));
+    const check = { concurrency: { name: 'conc:k', limit: 5, ttlMs: 30_000 }, rpm: { name: 'rpm:k', windowMs: 60_000, limit: 7 } };
+    const first = await Promise.all(Array.from({ length: 30 }, (_, i) => states[i % 2]!.admitAll(check)));
+    const admitted = first.filter((v) => v.allowed);
+    assert.equal(admitted.length, 5, 'five slots');
+    assert.ok(first.every((v) => v.allowed || v.refused === 'concurrency'));
+    for (const v of admitted) if (v.allowed) v.lease?.release();
+    await settle();
+    const second = await Promise.all(Array.from({ length: 5 }, (_, i) => states[i % 2]!.admitAll(check)));
+    assert.deepEqual(second.map((v) => (v.allowed ? 'ok' : v.refused)).sort(), ['ok', 'ok', 'rpm', 'rpm', 'rpm'], 'two left of rpm 7');
+    for (const v of second) if (v.allowed) v.lease?.release();
+    await settle();
+    assert.equal(server.heldBy(1) + server.heldBy(2), 0, 'refused by rpm: no slot kept');
+  });
+
   test('a dead worker’s concurrency slots are free at once', async () => {
     const server = new StateServer();
     const a = linkPair();
