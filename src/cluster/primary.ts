@@ -40,6 +40,8 @@ interface Member {
   link: Link;
   startedAt: number;
   listening: boolean;
+  /** Draining on its own (its own SIGTERM): already replaced, its exit is expected. */
+  retiring: boolean;
   ready: Promise<void>;
 }
 
@@ -111,7 +113,7 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
       failed = reject;
     });
     ready.catch(() => undefined);
-    const m: Member = { worker, link, startedAt: Date.now(), listening: false, ready };
+    const m: Member = { worker, link, startedAt: Date.now(), listening: false, retiring: false, ready };
     members.set(worker.id, m);
     state.attach(worker.id, link);
     circuits.attach(worker.id, link);
@@ -140,6 +142,15 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
       if (stopping) link.post(WORKER_OPS.drain);
     });
     link.handle(WORKER_OPS.reload, () => reload('admin'));
+    // A worker told to stop by someone else (kill PID): no new connections for it, and its
+    // replacement starts now rather than after its drain.
+    link.handle(WORKER_OPS.draining, () => {
+      if (stopping || m.retiring) return;
+      m.retiring = true;
+      dispatcher?.remove(worker.id);
+      log.info({ child: worker.id, pid: worker.process.pid }, 'a worker drains on its own; starting its replacement');
+      if (countLive() < count) fork();
+    });
     link.handle(CONNECTION_CLOSED, () => dispatcher?.closed(worker.id));
     link.handle(WORKER_LOAD, ([active, taken]) => dispatcher?.report(worker.id, active as number, taken as number));
     worker.on('exit', (code, signal) => {
@@ -156,6 +167,10 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
         return;
       }
       if (stopping) return;
+      if (m.retiring) {
+        log.info({ child: worker.id, code, signal }, 'a drained worker exited');
+        return;
+      }
       log.error(
         { child: worker.id, pid: worker.process.pid, code, signal, slots_released: released },
         'worker exited unexpectedly; starting a replacement (the other workers keep serving)',
@@ -166,12 +181,15 @@ export async function runPrimary(config: Config, s: ServeSettings, count: number
     return m;
   };
 
+  /** Workers that are not on their way out. */
+  const countLive = (): number => [...members.values()].filter((x) => !x.retiring).length;
+
   const respawnLater = (dead: Member): void => {
     youngExits = Date.now() - dead.startedAt < YOUNG_MS ? youngExits + 1 : 0;
     const delay = youngExits <= 1 ? 0 : Math.min(MAX_RESPAWN_DELAY_MS, 500 * 2 ** (youngExits - 2));
     if (delay > 0) log.warn({ delay_ms: delay }, 'workers keep exiting soon after they start; waiting before the next one');
     setTimeout(() => {
-      if (!stopping && members.size < count) fork();
+      if (!stopping && countLive() < count) fork();
     }, delay).unref();
   };
 

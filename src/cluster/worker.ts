@@ -7,6 +7,8 @@
 
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Socket, type AddressInfo } from 'node:net';
 import type { ParsedArgs } from '../cli/args.ts';
 import type { Config } from '../config/types.ts';
@@ -26,6 +28,8 @@ export const WORKER_OPS = {
   reload: 'w.reload',
   config: 'w.config',
   drain: 'w.drain',
+  /** This worker drains on its own (its own SIGTERM): no more connections for it. */
+  draining: 'w.draining',
 } as const;
 
 /** What the primary tells a starting worker. */
@@ -133,6 +137,7 @@ async function serveAsWorker(_flags: ParsedArgs['flags']): Promise<number> {
   const stop = (why: string): Promise<void> => {
     stopping ??= (async () => {
       log.info({ reason: why }, `${why}: draining this worker`);
+      link.post(WORKER_OPS.draining);
       await g.stop();
       log.flush();
       link.flush();
@@ -150,7 +155,7 @@ async function serveAsWorker(_flags: ParsedArgs['flags']): Promise<number> {
       g.app.accept(handle);
       loadChanged();
     });
-    await g.app.listen(0, '', { path: `\0sluice-worker-${process.pid}-${randomBytes(6).toString('hex')}` });
+    await g.app.listen(0, '', { path: privateSocket() });
     link.post(WORKER_OPS.listening, init.host, init.port);
   } else {
     const address: AddressInfo = await g.app.listen(init.port, init.host, { reusePort: init.balance === 'reuseport' });
@@ -169,4 +174,13 @@ async function serveAsWorker(_flags: ParsedArgs['flags']): Promise<number> {
   await new Promise<void>((resolve) => log.flush(() => resolve()));
   process.disconnect();
   return 0;
+}
+
+/**
+ * Where a least-conn worker's HTTP server listens, only to be in its listening state: Linux's
+ * abstract namespace (no file), elsewhere a socket file in the temporary directory.
+ */
+function privateSocket(): string {
+  const name = `sluice-worker-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return process.platform === 'linux' ? `\0${name}` : join(tmpdir(), `${name}.sock`);
 }

@@ -172,4 +172,21 @@ describe('two workers without Redis', () => {
     assert.ok(!childPids(sluice.pid).includes(first));
     assert.ok(sluice.stdout.some((l) => l.includes('worker exited unexpectedly')));
   });
+
+  test('SIGTERM to one worker: its stream finishes, a replacement starts at once, new connections go elsewhere', async () => {
+    await until('two workers', () => childPids(sluice.pid).length === 2);
+    const [target] = childPids(sluice.pid);
+    const errorsBefore = sluice.stdout.filter((l) => l.includes('worker exited unexpectedly')).length;
+    // Two streams: one on each worker.
+    const prompt = 'hi [[mock chunks=20 delay=60]]';
+    const streams = [ask(FREE, 'm', prompt, true), ask(FREE, 'm', prompt, true)];
+    await until('both streams upstream', () => mock.requests.filter((r) => JSON.stringify(r.body ?? '').includes('chunks=20 delay=60')).length === 2);
+    process.kill(target!, 'SIGTERM');
+    await until('a replacement', () => childPids(sluice.pid).length === 3, 15_000);
+    for (let i = 0; i < 4; i++) assert.equal((await ask(FREE)).status, 200, 'still serving');
+    for (const r of await Promise.all(streams)) assert.ok(r.body.includes('data: [DONE]'), 'both streams finished');
+    await until('the drained worker gone', () => !childPids(sluice.pid).includes(target!), 15_000);
+    assert.equal(childPids(sluice.pid).length, 2);
+    assert.equal(sluice.stdout.filter((l) => l.includes('worker exited unexpectedly')).length, errorsBefore, 'an expected exit');
+  });
 });
