@@ -1,4 +1,4 @@
-// `sluice keys create|list|revoke`: client keys in the store (SPEC §6). The store is the one the config
+// `sluice keys create|list|revoke|usage`: client keys in the store (SPEC §6), and what they spent (§12). The store is the one the config
 // names (`store:`, default sqlite:./sluice.db in the working directory), so running this next to a
 // gateway, or anywhere with the same PostgreSQL URL, manages the keys that gateway accepts.
 //
@@ -7,12 +7,17 @@
 
 import { parseArgs, UsageError } from './args.ts';
 import { resolveConfig } from '../config/index.ts';
+import { parseBudget } from '../config/spend.ts';
 import { KeyExistsError, openStore, type KeyLimits, type Store, type StoredKey } from '../store/index.ts';
+import { sinceDate } from '../store/since.ts';
+import { formatUsd } from '../limits/budget.ts';
+import type { UsageSummary } from '../store/types.ts';
 
 const HELP = `Usage:
-  sluice keys create --name NAME [--models a,b] [--rpm N] [--tpm N] [--concurrency N] [--json]
+  sluice keys create --name NAME [--models a,b] [--rpm N] [--tpm N] [--concurrency N] [--budget USD/PERIOD] [--json]
   sluice keys list [--json]
   sluice keys revoke NAME
+  sluice keys usage [--key NAME] [--since 7d] [--json]
 
 Manages client keys in the store named by the config ("store:", default sqlite:./sluice.db).
 
@@ -22,7 +27,14 @@ Manages client keys in the store named by the config ("store:", default sqlite:.
   --rpm N           requests per minute
   --tpm N           tokens per minute
   --concurrency N   requests in flight at once
+  --budget USD/PER  spend limit: 50/day, 200/month or 1000/total (UTC days and months); over it the
+                    key gets 429 budget_exceeded until the reset
+  --key NAME        usage: only this key's requests
+  --since D         usage: from D ago (30m, 24h, 7d; default 7d) or an ISO date (2025-06-01)
   --json            machine-readable output
+
+usage prints requests, tokens (cached and reasoning among them) and cost per key and model, from the
+usage the gateway recorded in the store. Costs are USD from the price catalog and pricing: (docs/pricing.md).
 
 The secret (sk-sluice-…) is printed once by create and stored only as a SHA-256 digest.`;
 
@@ -30,7 +42,7 @@ const NAME = /^[\w.@:-]{1,64}$/;
 
 export async function runKeys(argv: string[]): Promise<number> {
   const { flags, positionals } = parseArgs(argv, {
-    values: ['config', 'name', 'models', 'rpm', 'tpm', 'concurrency'],
+    values: ['config', 'name', 'models', 'rpm', 'tpm', 'concurrency', 'budget', 'key', 'since'],
     booleans: ['json'],
   });
   const [action, ...rest] = positionals;
@@ -51,8 +63,11 @@ export async function runKeys(argv: string[]): Promise<number> {
       case 'revoke':
         if (rest.length !== 1) throw new UsageError('revoke takes exactly one key name');
         return await revoke(store, rest[0]!);
+      case 'usage':
+        if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+        return await usage(store, flags, describeStore(config.store));
       default:
-        throw new UsageError(`unknown action "${action}" (create, list or revoke)`);
+        throw new UsageError(`unknown action "${action}" (create, list, revoke or usage)`);
     }
   } finally {
     await store.close();
@@ -80,6 +95,11 @@ async function create(store: Store, flags: Record<string, string | boolean>, mod
     if (raw === undefined) continue;
     if (typeof raw !== 'string' || !/^[1-9]\d{0,9}$/.test(raw)) throw new UsageError(`--${field} must be a positive integer`);
     limits[field] = Number(raw);
+  }
+  if (flags.budget !== undefined) {
+    const budget = typeof flags.budget === 'string' ? parseBudget(flags.budget) : '--budget needs a value';
+    if (typeof budget === 'string') throw new UsageError(`--budget: ${budget}`);
+    limits.budget = budget;
   }
   let created;
   try {
@@ -110,7 +130,7 @@ async function list(store: Store, json: boolean, where: string): Promise<number>
     process.stdout.write(`no keys in the store (${where})\n`);
     return 0;
   }
-  const rows = [['NAME', 'MODELS', 'RPM', 'TPM', 'CONCURRENCY', 'CREATED', 'LAST USED']];
+  const rows = [['NAME', 'MODELS', 'RPM', 'TPM', 'CONCURRENCY', 'BUDGET', 'CREATED', 'LAST USED']];
   for (const k of keys) {
     rows.push([
       k.name,
@@ -118,13 +138,84 @@ async function list(store: Store, json: boolean, where: string): Promise<number>
       String(k.rpm ?? '-'),
       String(k.tpm ?? '-'),
       String(k.concurrency ?? '-'),
+      k.budget ? `$${formatUsd(k.budget.usd)}/${k.budget.per}` : '-',
       isoMinute(k.createdAt),
       k.lastUsedAt ? isoMinute(k.lastUsedAt) : 'never',
     ]);
   }
+  printTable(rows);
+  return 0;
+}
+
+async function usage(store: Store, flags: Record<string, string | boolean>, where: string): Promise<number> {
+  const since = sinceFlag(typeof flags.since === 'string' ? flags.since : '7d', Date.now());
+  const key = typeof flags.key === 'string' ? flags.key : undefined;
+  if (flags.key === true) throw new UsageError('--key needs a key name');
+  const rows = await store.usageSummary(since, key);
+  if (flags.json === true) {
+    process.stdout.write(`${JSON.stringify({ since: since.toISOString(), key: key ?? null, rows: rows.map(usageJson) })}\n`);
+    return 0;
+  }
+  const scope = `${key === undefined ? 'all keys' : `key "${key}"`} since ${isoMinute(since)}`;
+  if (rows.length === 0) {
+    process.stdout.write(`no usage for ${scope} (${where})\n`);
+    return 0;
+  }
+  const table = [['KEY', 'MODEL', 'REQUESTS', 'TOKENS IN', '(CACHED)', 'TOKENS OUT', '(REASONING)', 'COST USD']];
+  const total = { requests: 0, in: 0, cached: 0, out: 0, reasoning: 0, usd: 0, estimated: 0, unpriced: 0 };
+  for (const r of rows) {
+    table.push([
+      r.keyName ?? '(none)',
+      r.model,
+      String(r.requests),
+      String(r.tokensIn),
+      String(r.cacheReadTokens),
+      String(r.tokensOut),
+      String(r.reasoningTokens),
+      `${formatUsd(r.costUsd)}${r.unpricedRequests > 0 ? '*' : ''}`,
+    ]);
+    total.requests += r.requests;
+    total.in += r.tokensIn;
+    total.cached += r.cacheReadTokens;
+    total.out += r.tokensOut;
+    total.reasoning += r.reasoningTokens;
+    total.usd += r.costUsd;
+    total.estimated += r.estimatedRequests;
+    total.unpriced += r.unpricedRequests;
+  }
+  table.push(['TOTAL', '', String(total.requests), String(total.in), String(total.cached), String(total.out), String(total.reasoning), formatUsd(total.usd)]);
+  process.stdout.write(`usage of ${scope}\n`);
+  printTable(table);
+  if (total.estimated > 0) process.stdout.write(`${total.estimated} request(s) had no usage from the upstream: their tokens (and cost) are estimated\n`);
+  if (total.unpriced > 0) process.stdout.write(`* ${total.unpriced} request(s) had no known price and count $0 (add the model under pricing:)\n`);
+  return 0;
+}
+
+function usageJson(r: UsageSummary): Record<string, unknown> {
+  return {
+    key: r.keyName ?? null,
+    model: r.model,
+    requests: r.requests,
+    tokens_in: r.tokensIn,
+    tokens_out: r.tokensOut,
+    tokens_cache_read: r.cacheReadTokens,
+    tokens_cache_write: r.cacheWriteTokens,
+    tokens_reasoning: r.reasoningTokens,
+    estimated_requests: r.estimatedRequests,
+    unpriced_requests: r.unpricedRequests,
+    cost_usd: r.costUsd,
+  };
+}
+
+function sinceFlag(text: string, now: number): Date {
+  const since = sinceDate(text, now);
+  if (since === undefined) throw new UsageError(`--since must be a duration such as 7d, 24h or 30m, or a date such as 2025-06-01 (got "${text}")`);
+  return since;
+}
+
+function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
-  return 0;
 }
 
 async function revoke(store: Store, name: string): Promise<number> {
@@ -143,6 +234,7 @@ function keyJson(k: StoredKey): Record<string, unknown> {
     rpm: k.rpm ?? null,
     tpm: k.tpm ?? null,
     concurrency: k.concurrency ?? null,
+    budget: k.budget ? { usd: k.budget.usd, per: k.budget.per } : null,
     created_at: k.createdAt.toISOString(),
     last_used_at: k.lastUsedAt?.toISOString() ?? null,
   };
@@ -153,6 +245,7 @@ function describeLimits(k: KeyLimits): string {
   if (k.rpm !== undefined) parts.push(`rpm ${k.rpm}`);
   if (k.tpm !== undefined) parts.push(`tpm ${k.tpm}`);
   if (k.concurrency !== undefined) parts.push(`concurrency ${k.concurrency}`);
+  if (k.budget !== undefined) parts.push(`budget $${formatUsd(k.budget.usd)} ${k.budget.per === 'total' ? 'in total' : `per ${k.budget.per}`}`);
   return parts.join('; ');
 }
 

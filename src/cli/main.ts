@@ -12,7 +12,7 @@ Commands:
                                                 diagnose streaming through every hop to URL
   mock [--port N] [--latency MS]                a fault-injecting fake upstream (OpenAI, Anthropic, Gemini)
   check FILE                                    validate a config file
-  keys create|list|revoke                       manage client keys in the store
+  keys create|list|revoke|usage                 manage client keys in the store; usage and cost per key
 
 Run 'sluice <command> --help' for a command's options.`;
 

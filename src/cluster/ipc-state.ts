@@ -25,6 +25,9 @@ export const STATE_OPS = {
   acquire: 'st.acquire',
   release: 'st.release',
   admit: 'st.admit',
+  counterAdd: 'st.cadd',
+  counterRead: 'st.cread',
+  counterSeed: 'st.cseed',
 } as const;
 
 export class IpcState implements SharedState {
@@ -105,6 +108,37 @@ export class IpcState implements SharedState {
       },
     };
     return { allowed: true, lease };
+  }
+
+  // Budget counters (limits/budget.ts): kept by the primary too, so a budget holds across workers.
+  // Should the primary not answer, this worker's own counter stands in (the budget then seeds it
+  // from the store, as after a Redis restart).
+
+  async addToCounter(name: string, amount: number): Promise<number | undefined> {
+    try {
+      return (await this.link.call<number | null>(STATE_OPS.counterAdd, [name, amount], CALL_TIMEOUT_MS)) ?? undefined;
+    } catch (err) {
+      this.onFallback(err as Error);
+      return this.local.addToCounter(name, amount);
+    }
+  }
+
+  async readCounter(name: string): Promise<number | undefined> {
+    try {
+      return (await this.link.call<number | null>(STATE_OPS.counterRead, [name], CALL_TIMEOUT_MS)) ?? undefined;
+    } catch (err) {
+      this.onFallback(err as Error);
+      return this.local.readCounter(name);
+    }
+  }
+
+  async seedCounter(name: string, value: number, expiresAt: number): Promise<number> {
+    try {
+      return await this.link.call<number>(STATE_OPS.counterSeed, [name, value, expiresAt], CALL_TIMEOUT_MS);
+    } catch (err) {
+      this.onFallback(err as Error);
+      return this.local.seedCounter(name, value, expiresAt);
+    }
   }
 
   /** Circuit states go through circuits.ts (pushed by the primary); nothing to publish here. */

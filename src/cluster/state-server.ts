@@ -40,6 +40,9 @@ export class StateServer {
       held.set(id as number, verdict.lease);
       return { allowed: true, leased: true };
     });
+    link.handle(STATE_OPS.counterAdd, ([name, amount]) => this.state.addToCounter(name as string, amount as number));
+    link.handle(STATE_OPS.counterRead, ([name]) => this.state.readCounter(name as string));
+    link.handle(STATE_OPS.counterSeed, ([name, value, expiresAt]) => this.state.seedCounter(name as string, value as number, expiresAt as number));
     link.handle(STATE_OPS.release, ([id]) => {
       const lease = held.get(id as number);
       if (!lease) return;

@@ -21,6 +21,7 @@ import {
   serverSchema,
   urlSchema,
 } from './schema.ts';
+import { pricingSchema, resolvePricing, resolveTelemetry, telemetrySchema } from './spend.ts';
 import { resolveBreaker, resolveLogging, resolveRedis, resolveRetries, resolveServer, resolveStore } from './sections.ts';
 import type { Config, ModelConfig, ProviderConfig, StaticKeyConfig } from './types.ts';
 
@@ -97,6 +98,12 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const store = resolveStore(parseSection(urlSchema, root.store, ['store'], problems, skip), problems);
   // A value whose ${VAR} failed is already a problem; its remains are not checked again.
   const redis = resolveRedis(skip.has('redis') ? undefined : parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
+  const pricing = resolvePricing(
+    parseSection(pricingSchema, root.pricing ?? {}, ['pricing'], problems, skip),
+    (schema, value, path) => parseSection(schema, value, path, problems, skip),
+    problems,
+  );
+  const telemetry = resolveTelemetry(section(telemetrySchema, 'telemetry'), problems);
 
   // Sections owned by protocols (e.g. `responses:`), each validated and resolved by its own declaration.
   const sections: Record<string, unknown> = {};
@@ -116,7 +123,7 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
 
   const auth: Config['auth'] = { keys };
   if (rawAuth?.admin_key) auth.adminKey = rawAuth.admin_key;
-  const config: Config = { server, providers, models, retries, breaker, auth, store, logging, sections, source };
+  const config: Config = { server, providers, models, retries, breaker, auth, store, logging, pricing, telemetry, sections, source };
   if (redis !== undefined) config.redis = redis;
   return config;
 }

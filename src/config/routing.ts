@@ -101,5 +101,6 @@ export function resolveKey(raw: RawKey): StaticKeyConfig {
   if (raw.rpm !== undefined) key.rpm = raw.rpm;
   if (raw.tpm !== undefined) key.tpm = raw.tpm;
   if (raw.concurrency !== undefined) key.concurrency = raw.concurrency;
+  if (raw.budget !== undefined) key.budget = raw.budget;
   return key;
 }

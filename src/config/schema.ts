@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { bool, duration, headerValue, int, number, size, text } from './fields.ts';
+import { budgetSchema } from './spend.ts';
 
 export const STREAMING_MODES = ['native', 'simulate', 'always'] as const;
 export const STRATEGIES = ['weighted', 'fallback', 'least-busy', 'latency'] as const;
@@ -84,6 +85,7 @@ export const keySchema = z.strictObject({
   rpm: int(1),
   tpm: int(1),
   concurrency: int(1),
+  budget: budgetSchema.optional(),
 });
 
 export const authSchema = z.strictObject({
@@ -108,6 +110,8 @@ export const rootSchema = z.strictObject({
   store: z.unknown().optional(),
   redis: z.unknown().optional(),
   logging: z.unknown().optional(),
+  pricing: z.unknown().optional(),
+  telemetry: z.unknown().optional(),
 });
 
 export const urlSchema = z.string().trim().min(1).optional();

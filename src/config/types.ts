@@ -60,6 +60,34 @@ export interface StaticKeyConfig {
   rpm?: number;
   tpm?: number;
   concurrency?: number;
+  budget?: BudgetConfig;
+}
+
+/** Calendar periods are UTC: a day budget resets at 00:00 UTC, a month budget on the 1st (docs/budgets.md). */
+export type BudgetPeriod = 'day' | 'month' | 'total';
+
+export interface BudgetConfig {
+  usd: number;
+  per: BudgetPeriod;
+}
+
+/** `pricing:` entries: USD per 1M tokens (docs/pricing.md); unpriced kinds fall into their parent. */
+export interface ModelPricing {
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+  /** USD per request on top of the tokens. */
+  request?: number;
+}
+
+export interface TelemetryConfig {
+  /** OTLP/HTTP trace export; absent: no tracing at all. */
+  otlp?: { endpoint: string; headers: Record<string, string> };
+  /** Export prompts and answers on spans (SPEC §12: never unless asked for). */
+  content: boolean;
+  serviceName: string;
 }
 
 export interface ServerConfig {
@@ -95,6 +123,9 @@ export interface Config {
   store: string; // default 'sqlite:./sluice.db'
   redis?: string;
   logging: { level: string; tap: number };
+  /** Per upstream model name, `provider/model` or `provider/*`: prices over the catalog (§12). */
+  pricing: Record<string, ModelPricing>;
+  telemetry: TelemetryConfig;
   /** Top-level sections owned by protocols (e.g. `responses:`), resolved by their SettingsSection. */
   sections: Record<string, unknown>;
   source: string; // file path, or '(zero-config)'

@@ -64,6 +64,8 @@ export function zeroConfig(env: Env = process.env): Config {
     auth: { keys: [] },
     store: DEFAULT_STORE,
     logging: { ...DEFAULT_LOGGING },
+    pricing: {},
+    telemetry: { content: false, serviceName: 'sluice' },
     sections: defaultSections(),
     source: ZERO_CONFIG_SOURCE,
   };

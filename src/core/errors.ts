@@ -11,6 +11,8 @@ export const ERROR_KINDS = {
   not_found: { status: 404, retryable: false },
   body_too_large: { status: 413, retryable: false },
   rate_limited: { status: 429, retryable: false },
+  /** A key's spend limit for the period is reached (SPEC §12); retry-after runs to the reset. */
+  budget_exceeded: { status: 429, retryable: false },
   unsupported: { status: 400, retryable: false },
   // The upstream answered with an error status.
   upstream_client_error: { status: 400, retryable: false },

@@ -11,6 +11,7 @@ import type { ChatRequest } from './request.ts';
 import type { EventSink, StreamEvent } from './events.ts';
 import type { ChatResponse } from './response.ts';
 import type { GatewayError } from './errors.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from './embeddings.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Front side
@@ -21,6 +22,8 @@ export type FrontOperation =
   | 'chat'
   /** decodeRequest, then the first target's own count (codec.countTokens) or the local counter, rendered by encodeCount. */
   | 'count-tokens'
+  /** FrontCodec.embeddings: routed like chat to targets whose codec has `embeddings` (docs/embeddings.md). */
+  | 'embeddings'
   /** `handle` answers by itself, after client-key auth unless the route is `open`. */
   | 'custom';
 
@@ -154,6 +157,12 @@ export interface FrontCodec {
   encodeError(err: GatewayError, ctx?: { variant?: string }): RenderedError;
   /** A count-tokens answer (routes with op 'count-tokens'). */
   encodeCount?(count: TokenCount, ctx: FrontContext): string;
+  /** Routes with op 'embeddings': the request in, the vectors out, in this dialect. */
+  embeddings?: {
+    /** Throws GatewayError('invalid_request', …) naming the field. */
+    decodeRequest(body: unknown, info: FrontRequestInfo): EmbeddingsRequest;
+    encodeResponse(resp: EmbeddingsResponse, req: EmbeddingsRequest, usage: { inputTokens: number }): string;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,10 +195,14 @@ export interface UpstreamHttpRequest {
   body: string;
 }
 
-export interface DecodeContext {
+/** What an error decoder may know: which provider answered. */
+export interface ErrorContext {
   /** Provider name, for error messages. */
   provider: string;
   endpoint: UpstreamEndpoint;
+}
+
+export interface DecodeContext extends ErrorContext {
   /** The request as sent (some decoders need the declared tools or the stop sequences). */
   request: ChatRequest;
 }
@@ -251,12 +264,22 @@ export interface UpstreamCodec {
   /** Decodes a complete (non-streaming) 2xx JSON body; throws GatewayError for an error-shaped body. */
   decodeResponse(body: unknown, ctx: DecodeContext): ChatResponse;
   /** Maps an upstream error (status, body text, headers) to a GatewayError (docs/translation.md §8). */
-  decodeError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>, ctx: DecodeContext): GatewayError;
+  decodeError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>, ctx: ErrorContext): GatewayError;
   /** The upstream's own token count for a request, where the dialect has one. */
   countTokens?: {
     buildRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint): UpstreamHttpRequest;
     /** Input tokens from a 2xx JSON body. */
     decodeResponse(body: unknown): number;
+  };
+  /**
+   * Embeddings, where the dialect has them (an optional capability: a model's targets without it are
+   * skipped by `/v1/embeddings`). Errors are read by `decodeError`.
+   */
+  embeddings?: {
+    /** Throws GatewayError('unsupported') for input this dialect cannot carry (token arrays). */
+    buildRequest(req: EmbeddingsRequest, model: string, endpoint: UpstreamEndpoint): UpstreamHttpRequest;
+    /** Vectors from a 2xx JSON body, in input order; throws GatewayError('upstream_malformed'). */
+    decodeResponse(body: unknown, req: EmbeddingsRequest): EmbeddingsResponse;
   };
 }
 

@@ -9,6 +9,7 @@ import type { ChatRequest } from '../core/request.ts';
 import type { StreamEvent } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { ResponseCollector, responseToEvents, type ChatResponse } from '../core/response.ts';
+import type { EmbeddingsRequest, EmbeddingsResponse } from '../core/embeddings.ts';
 import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCodec, UpstreamHttpRequest } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
 import { sendUpstream, type UpstreamBodyHandler, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
@@ -42,6 +43,10 @@ export interface AttemptHooks {
   onTap?(line: string): void;
   /** Where the events go (server/stream-responder.ts): while it is congested the upstream is not read. */
   downstream?: Downstream;
+  /** Filled in as the attempt goes, also when it fails (telemetry reads it); a fresh one when absent. */
+  stats?: AttemptStats;
+  /** Added to the upstream request's headers before it is signed (trace context). */
+  headers?: Record<string, string>;
 }
 
 /** The client side of flow control: calls the listener with true when the client stops keeping up, false once it drained. */
@@ -97,7 +102,7 @@ export function runStreamAttempt(
 ): Promise<AttemptStats> {
   return new Promise<AttemptStats>((resolve, reject) => {
     const provider = target.provider;
-    const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
+    const stats: AttemptStats = hooks.stats ?? { status: 0, firstEventMs: -1, upstreamEvents: 0 };
     const local = new AbortController();
     let state: AttemptState = { kind: 'preparing' };
     /** The upstream's body ended (or there is none): nothing to release after success. */
@@ -186,7 +191,7 @@ export function runStreamAttempt(
     if (provider.streaming === 'simulate') {
       bodyEnded = true;
       state = { kind: 'simulating' };
-      fetchComplete(codec, upstream.auth, target, req, ctx, local.signal, env).then(
+      fetchComplete(codec, upstream.auth, target, req, ctx, local.signal, env, undefined, hooks.headers).then(
         (resp) => responseToEvents(resp, emit, SIMULATE_PIECE),
         (err: unknown) => settle(asGatewayError(err)),
       );
@@ -195,7 +200,7 @@ export function runStreamAttempt(
 
     let httpReq: UpstreamHttpRequest;
     try {
-      httpReq = buildUpstreamRequest(codec, req, target, true);
+      httpReq = buildUpstreamRequest(codec, req, target, true, hooks.headers);
     } catch (err) {
       settle(asGatewayError(err));
       return;
@@ -269,17 +274,20 @@ export async function runCompleteAttempt(
   req: ChatRequest,
   signal: AbortSignal,
   env: AttemptEnv = DEFAULT_ENV,
+  headers?: Record<string, string>,
 ): Promise<ChatResponse> {
   const provider = target.provider;
   const upstream = upstreamOf(provider, env);
   if (upstream.kind === 'local' || provider.streaming === 'always') {
     const collector = new ResponseCollector();
-    await runStreamAttempt(target, req, { onEvent: collector.push }, signal, env);
+    await runStreamAttempt(target, req, { onEvent: collector.push, headers }, signal, env);
     return collector.result();
   }
   const codec = upstream.codecFor(target.model);
   const ctx: DecodeContext = { provider: provider.name, endpoint: provider, request: req };
-  return withTimeLimits(provider, signal, env, (limited, onHead) => fetchComplete(codec, upstream.auth, target, req, ctx, limited, env, onHead));
+  return withTimeLimits(provider, signal, env, (limited, onHead) =>
+    fetchComplete(codec, upstream.auth, target, req, ctx, limited, env, onHead, headers),
+  );
 }
 
 /**
@@ -309,6 +317,49 @@ export async function runCountAttempt(
     } catch (err) {
       throw new GatewayError('upstream_malformed', `upstream token count could not be read: ${(err as Error).message}`);
     }
+  });
+}
+
+/** Whether a target's upstream can embed (UpstreamCodec.embeddings). */
+export function canEmbed(target: ResolvedTarget, env: AttemptEnv = DEFAULT_ENV): boolean {
+  const upstream = upstreamOf(target.provider, env);
+  return upstream.kind === 'http' && upstream.codecFor(target.model).embeddings !== undefined;
+}
+
+/** One embeddings call to one target (docs/embeddings.md); errors reject as GatewayErrors naming the provider. */
+export async function runEmbeddingsAttempt(
+  target: ResolvedTarget,
+  req: EmbeddingsRequest,
+  signal: AbortSignal,
+  env: AttemptEnv = DEFAULT_ENV,
+  headers?: Record<string, string>,
+  stats?: AttemptStats,
+): Promise<EmbeddingsResponse> {
+  const provider = target.provider;
+  const upstream = upstreamOf(provider, env);
+  const codec = upstream.kind === 'http' ? upstream.codecFor(target.model) : undefined;
+  const embeddings = codec?.embeddings;
+  if (!codec || !embeddings) throw new GatewayError('unsupported', `provider ${provider.name} cannot embed`);
+  const started = env.clock.now();
+  return withTimeLimits(provider, signal, env, async (limited, onHead) => {
+    const httpReq = embeddings.buildRequest(req, target.model, provider);
+    if (headers !== undefined) Object.assign(httpReq.headers, headers);
+    await (upstream as { auth: OutboundAuth }).auth.apply(httpReq, limited);
+    const answer = await exchange(httpReq, provider, limited, env, () => {
+      if (stats) stats.firstEventMs = env.clock.now() - started;
+      onHead();
+    });
+    if (stats) stats.status = answer.status;
+    if (answer.status < 200 || answer.status >= 300) {
+      throw codec.decodeError(answer.status, answer.text, answer.headers, { provider: provider.name, endpoint: provider });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch {
+      throw new GatewayError('upstream_malformed', `upstream sent an embeddings answer that is not JSON: ${answer.text.slice(0, 120)}`);
+    }
+    return embeddings.decodeResponse(json, req);
   });
 }
 
@@ -380,8 +431,9 @@ async function fetchComplete(
   signal: AbortSignal,
   env: AttemptEnv,
   onResponseHead?: () => void,
+  headers?: Record<string, string>,
 ): Promise<ChatResponse> {
-  const httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false);
+  const httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false, headers);
   await auth.apply(httpReq, signal);
   return new Promise<ChatResponse>((resolve, reject) => {
     const body = new BodySniffer(MAX_JSON_BODY);
@@ -496,9 +548,17 @@ function releaseAfterGrace(local: AbortController, clock: Clock): unknown {
 }
 
 /** Content only the client's own dialect can carry is refused by an upstream of another (400, not retried). */
-function buildUpstreamRequest(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget, stream: boolean): UpstreamHttpRequest {
+function buildUpstreamRequest(
+  codec: UpstreamCodec,
+  req: ChatRequest,
+  target: ResolvedTarget,
+  stream: boolean,
+  headers?: Record<string, string>,
+): UpstreamHttpRequest {
   if (req.nonPortable !== undefined && codec.name !== req.front) {
     throw new GatewayError('unsupported', `${req.nonPortable} (provider ${target.provider.name} speaks ${codec.name})`);
   }
-  return codec.buildRequest(req, target.model, target.provider, stream);
+  const built = codec.buildRequest(req, target.model, target.provider, stream);
+  if (headers !== undefined) Object.assign(built.headers, headers);
+  return built;
 }

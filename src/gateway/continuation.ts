@@ -67,6 +67,10 @@ export class DeliveredText {
       case 'usage':
         this.attemptUsage = ev.usage;
         return;
+      case 'message-start':
+        // The input an upstream reports up front (Anthropic) holds even if its stream breaks.
+        if (ev.usage) this.attemptUsage ??= ev.usage;
+        return;
       case 'finish':
       case 'done':
         this.finished = true;
@@ -123,9 +127,7 @@ export class Continuation {
   next(cause: GatewayError): void {
     this.cause = cause;
     const d = this.delivered;
-    if (d.attemptChars > 0 || d.attemptUsage) {
-      this.carried = addUsage(this.carried, d.attemptUsage ?? estimateUsage(this.chat, d.attemptChars));
-    }
+    if (d.attemptChars > 0 || d.attemptUsage) this.carried = addUsage(this.carried, brokenCallUsage(this.chat, d.attemptUsage, d.attemptChars));
     d.attemptChars = 0;
     d.attemptUsage = undefined;
     this.indexMap.clear();
@@ -225,6 +227,17 @@ export function continuationRequest(chat: ChatRequest, prefix: string, used: Usa
 
 function assistantText(text: string): Message {
   return { role: 'assistant', content: text === '' ? [] : [{ type: 'text', text }] };
+}
+
+/**
+ * What a call that broke used: what it reported (its input count is exact), the output raised to what
+ * it actually sent when the last report is behind it, marked estimated then.
+ */
+function brokenCallUsage(chat: ChatRequest, reported: Usage | undefined, outputChars: number): Usage {
+  const estimate = estimateUsage(chat, outputChars);
+  if (!reported) return estimate;
+  if (reported.outputTokens >= estimate.outputTokens) return reported;
+  return { ...reported, outputTokens: estimate.outputTokens, estimated: true };
 }
 
 /** The sum of two upstream calls' usage (both billed); estimated if either was. */

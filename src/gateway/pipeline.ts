@@ -6,17 +6,29 @@
 // Before the commit point (the first content-bearing event, SPEC §4.4) a failure moves on to the
 // next target invisibly; after it, the client gets a protocol-native error event and a clean end.
 
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ChatRequest, ProtocolName } from '../core/request.ts';
-import type { StreamEvent, Usage } from '../core/events.ts';
+import type { FinishReason, StreamEvent, Usage } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { turnNow } from '../core/turn-clock.ts';
 import { SSE_DOWNSTREAM, type FrontCodec, type FrontContext, type FrontRequestInfo, type FrontServices, type TokenCount } from '../core/protocol.ts';
 import type { Config } from '../config/types.ts';
 import type { Router, RoutePlan } from '../router/index.ts';
 import { frontCodec } from '../protocols/index.ts';
-import { DEFAULT_ENV, runCompleteAttempt, runCountAttempt, runStreamAttempt, type AttemptEnv, type ResolvedTarget } from './attempt.ts';
+import { estimateEmbeddingTokens, type EmbeddingsRequest, type EmbeddingsResponse } from '../core/embeddings.ts';
+import {
+  DEFAULT_ENV,
+  canEmbed,
+  runEmbeddingsAttempt,
+  runCompleteAttempt,
+  runCountAttempt,
+  runStreamAttempt,
+  type AttemptEnv,
+  type AttemptStats,
+  type ResolvedTarget,
+} from './attempt.ts';
 import type { ClientOutput } from './output.ts';
-import type { ChatResponse } from '../core/response.ts';
+import { responseToEvents, type ChatResponse } from '../core/response.ts';
 import { countRequestTokens } from '../tokenize/index.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
@@ -50,6 +62,12 @@ export interface RequestRecord {
   totalMs: number;
   events: number;
   usage?: Usage;
+  /** How the answer ended, as the upstream said (absent when it did not get that far). */
+  finishReason?: FinishReason;
+  /** The model name the upstream answered with, when it gave one. */
+  responseModel?: string;
+  /** USD, set by the pricing stage (server/services.ts) before the record is logged; absent: no price known. */
+  costUsd?: number;
   retries: number;
   failovers: number;
   /** Times a stream broken after the commit point was handed to another target to continue (continue_on_failure). */
@@ -70,8 +88,36 @@ export interface PipelineHooks {
   onClientEvent?(gapMs: number, first: boolean, front: ProtocolName): void;
   /** A committed stream broke and is handed to the next target to continue (continue_on_failure). */
   onContinuation?(record: RequestRecord, cause: GatewayError, prefixChars: number): void;
+  /**
+   * A decoded request starts being served: an observer of its attempts and its end (tracing,
+   * telemetry/), or undefined.
+   */
+  observe?(request: ObservedRequest, ctx: ChatContext): RequestObserver | undefined;
 }
 
+/** What is being served: a chat request or an embeddings request. */
+export type ObservedRequest = { operation: 'chat'; chat: ChatRequest } | { operation: 'embeddings'; embeddings: EmbeddingsRequest };
+
+/** Why an attempt after the first was made: the previous attempt's error, and whether the target changed. */
+export interface AttemptInfo {
+  /** 1 for the first attempt. */
+  n: number;
+  /** The error code of the previous attempt (absent on the first). */
+  retryReason?: string;
+  failover: boolean;
+}
+
+/** Per-request observation (telemetry/). Called per attempt and once at the end, never per event unless `event` is set. */
+export interface RequestObserver {
+  /** An upstream attempt starts; returns headers to add to its upstream request (trace context). */
+  attemptStart(target: ResolvedTarget, info: AttemptInfo): Record<string, string> | undefined;
+  /** The attempt ended: `error` absent on success; `stats` as far as it got; `clientGone` when the client left. */
+  attemptEnd(target: ResolvedTarget, stats: AttemptStats, error?: GatewayError, clientGone?: boolean): void;
+  /** Every event the client receives (content capture); absent: the event path does not call out. */
+  event?: (ev: StreamEvent) => void;
+  /** The request ended (after its last byte was written and the record was complete). */
+  end(record: RequestRecord): void;
+}
 export interface ChatContext {
   requestId: string;
   keyName?: string;
@@ -86,6 +132,8 @@ export interface ChatContext {
    * request ends with that error in the client's dialect, an event if the stream is committed.
    */
   shutdown?: AbortSignal;
+  /** The client's request headers (an incoming `traceparent` for tracing). */
+  incoming?: IncomingHttpHeaders;
 }
 
 /** Counts tokens locally when no upstream can (a tokenizer; an estimate). */
@@ -118,8 +166,21 @@ export class Pipeline {
     return frontCodec(frontName).decodeRequest(json, info, services);
   }
 
-  plan(chat: ChatRequest): RoutePlan {
-    return this.router.plan(chat.model);
+  /** Decodes an embeddings body (FrontCodec.embeddings). Throws GatewayError (400, or 404 for a front without embeddings). */
+  decodeEmbeddings(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo): EmbeddingsRequest {
+    const front = frontCodec(frontName);
+    if (!front.embeddings) throw new GatewayError('not_found', `${frontName} has no embeddings endpoint`);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
+    }
+    return front.embeddings.decodeRequest(json, info);
+  }
+
+  plan(request: { model: string }): RoutePlan {
+    return this.router.plan(request.model);
   }
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
@@ -141,9 +202,10 @@ export class Pipeline {
       retries: 0,
       failovers: 0,
     };
+    const observer = this.hooks.observe?.({ operation: 'chat', chat }, ctx);
     try {
-      if (chat.stream) await this.serveStream(chat, plan, front, fctx, out, ctx, record);
-      else await this.serveComplete(chat, plan, front, fctx, out, ctx, record);
+      if (chat.stream) await this.serveStream(chat, plan, front, fctx, out, ctx, record, observer);
+      else await this.serveComplete(chat, plan, front, fctx, out, ctx, record, observer);
     } catch (err) {
       // A bug, not an upstream failure: answer if we still can, never crash the server.
       const e = err instanceof GatewayError ? err : new GatewayError('internal', `internal error: ${(err as Error)?.message}`);
@@ -154,6 +216,7 @@ export class Pipeline {
     record.totalMs = performance.now() - ctx.startedAt;
     if (!record.usage) record.usage = estimateUsage(chat, undefined);
     this.hooks.onRecord?.(record);
+    observer?.end(record);
     return record;
   }
 
@@ -165,6 +228,7 @@ export class Pipeline {
     out: ClientOutput,
     ctx: ChatContext,
     record: RequestRecord,
+    observer: RequestObserver | undefined,
   ): Promise<void> {
     const responder = out.openStream(front.streamFraming?.(fctx) ?? SSE_DOWNSTREAM, this.config.server.keepaliveMs, ctx.headers);
     // The response headers go out at the commit point or at this moment, whichever comes first.
@@ -183,10 +247,30 @@ export class Pipeline {
     let lastClientEvent = 0;
     let outputChars = 0;
     let usage: Usage | undefined;
+    const tapEvent = observer?.event;
     const deliver = (ev: StreamEvent): void => {
-      if (ev.type === 'usage') usage = ev.usage;
-      else if (ev.type === 'text-delta' || ev.type === 'reasoning-delta') outputChars += ev.text.length;
-      else if (ev.type === 'tool-args-delta') outputChars += ev.json.length;
+      switch (ev.type) {
+        case 'text-delta':
+        case 'reasoning-delta':
+          outputChars += ev.text.length;
+          break;
+        case 'tool-args-delta':
+          outputChars += ev.json.length;
+          break;
+        case 'usage':
+          usage = ev.usage;
+          break;
+        case 'message-start':
+          record.responseModel = ev.model;
+          // The input count an upstream reports up front (Anthropic message_start) stays true even
+          // if the stream is cut before its final usage.
+          if (ev.usage) usage ??= ev.usage;
+          break;
+        case 'finish':
+          record.finishReason = ev.reason;
+          break;
+      }
+      if (tapEvent !== undefined) tapEvent(ev);
       encode(ev);
       record.events++;
       // End in the same write as the terminal event.
@@ -229,22 +313,23 @@ export class Pipeline {
         record,
         abort.signal,
         () => clientGone,
-        async (target) => {
+        async (target, stats, headers) => {
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
           if (continuation) {
-            const stats = await runStreamAttempt(target, continuation.request, { onEvent: splice, onTap: tap, downstream: responder }, abort.signal, this.env);
+            await runStreamAttempt(target, continuation.request, { onEvent: splice, onTap: tap, downstream: responder, stats, headers }, abort.signal, this.env);
             return stats.firstEventMs;
           }
           gate.reset();
-          const stats = await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder }, abort.signal, this.env);
+          await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder, stats, headers }, abort.signal, this.env);
           return stats.firstEventMs;
         },
         // After the commit point nothing is retried (SPEC §4.4), unless the model continues a broken stream.
         (error) => (gate.committed ? continueAfter(error) : error.retryable),
+        observer,
         // Until the headers are out, a wait must end before they have to go (honest 429s, below).
         () => (gate.committed || responder.headersSent ? undefined : headersDue - this.env.clock.now()),
       );
-      record.usage = usage ?? estimateUsage(chat, outputChars);
+      record.usage = outcome.kind === 'ok' ? (usage ?? estimateUsage(chat, outputChars)) : partialUsage(chat, usage, outputChars);
       if (outcome.kind === 'ok') {
         record.status = 200;
         record.endReason = 'completed';
@@ -286,6 +371,7 @@ export class Pipeline {
     out: ClientOutput,
     ctx: ChatContext,
     record: RequestRecord,
+    observer: RequestObserver | undefined,
   ): Promise<void> {
     const abort = new AbortController();
     let clientGone = false;
@@ -301,15 +387,21 @@ export class Pipeline {
         record,
         abort.signal,
         () => clientGone,
-        async (target) => {
+        async (target, stats, headers) => {
           const started = performance.now();
-          resp = await runCompleteAttempt(target, chat, abort.signal, this.env);
-          return performance.now() - started;
+          resp = await runCompleteAttempt(target, chat, abort.signal, this.env, headers);
+          stats.status = 200;
+          stats.firstEventMs = performance.now() - started;
+          return stats.firstEventMs;
         },
         (error) => error.retryable,
+        observer,
       );
       if (outcome.kind === 'ok' && resp) {
         resp.usage ??= estimateUsage(chat, textLength(resp.blocks));
+        record.finishReason = resp.finishReason;
+        record.responseModel = resp.model;
+        if (observer?.event) responseToEvents(resp, observer.event, 0);
         const body = front.encodeResponse(resp, fctx);
         record.status = 200;
         record.usage = resp.usage;
@@ -367,6 +459,100 @@ export class Pipeline {
   }
 
   /**
+   * An embeddings request (FrontRoute op 'embeddings', docs/embeddings.md): routed like a
+   * non-streaming chat request — the same plan, retries, failover and health — over the targets
+   * whose codec can embed (the others are skipped). Never throws.
+   */
+  async embed(req: EmbeddingsRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
+    const front = frontCodec(req.front);
+    const record: RequestRecord = {
+      requestId: ctx.requestId,
+      keyName: ctx.keyName,
+      front: req.front,
+      model: req.model,
+      stream: false,
+      attempts: 0,
+      status: 0,
+      endReason: 'completed',
+      firstEventMs: -1,
+      totalMs: 0,
+      events: 0,
+      retries: 0,
+      failovers: 0,
+    };
+    const observer = this.hooks.observe?.({ operation: 'embeddings', embeddings: req }, ctx);
+    const abort = new AbortController();
+    let clientGone = false;
+    const offClose = out.onClose(() => {
+      clientGone = true;
+      abort.abort(new GatewayError('internal', 'client closed the connection'));
+    });
+    const skipped: string[] = [];
+    // The plan (a router object) with next() skipping targets that cannot embed.
+    const capable: RoutePlan = {
+      model: plan.model,
+      strategy: plan.strategy,
+      next: () => {
+        for (let t = plan.next(); t; t = plan.next()) {
+          if (canEmbed(t, this.env)) return t;
+          if (!skipped.includes(t.key)) skipped.push(t.key);
+        }
+        return undefined;
+      },
+      report: (target, outcome) => plan.report(target, outcome),
+    };
+    if (plan.begin) capable.begin = (target) => plan.begin!(target);
+    if (plan.delayMs) capable.delayMs = (target) => plan.delayMs!(target);
+    let resp: EmbeddingsResponse | undefined;
+    try {
+      const outcome = await this.walkPlan(
+        capable,
+        record,
+        abort.signal,
+        () => clientGone,
+        async (target, stats, headers) => {
+          resp = await runEmbeddingsAttempt(target, req, abort.signal, this.env, headers, stats);
+          return stats.firstEventMs;
+        },
+        (error) => error.retryable,
+        observer,
+      );
+      if (outcome.kind === 'ok' && resp && front.embeddings) {
+        const inputTokens = resp.inputTokens ?? estimateEmbeddingTokens(req.input);
+        record.usage = { inputTokens, outputTokens: 0, ...(resp.inputTokens === undefined ? { estimated: true } : {}) };
+        record.responseModel = resp.model;
+        record.status = 200;
+        out.sendJson(200, ctx.headers, front.embeddings.encodeResponse(resp, req, { inputTokens }));
+        record.firstEventMs = performance.now() - ctx.startedAt;
+      } else if (outcome.kind === 'client_gone') {
+        record.endReason = 'client_abort';
+        record.status = 499;
+      } else {
+        let error = outcome.kind === 'failed' ? outcome.error : new GatewayError('internal', `${req.front} cannot answer embeddings`);
+        if (record.attempts === 0 && skipped.length > 0) {
+          error = new GatewayError('unsupported', `model "${req.model}" has no target that can embed (${skipped.join(', ')} cannot)`, { param: 'model' });
+        }
+        record.endReason = endReasonFor(error);
+        record.errorCode = error.code;
+        record.status = error.status;
+        sendError(out, front, error, ctx.headers, ctx.variant);
+      }
+    } catch (err) {
+      const e = err instanceof GatewayError ? err : new GatewayError('internal', `internal error: ${(err as Error)?.message}`);
+      record.endReason = 'upstream_error';
+      record.errorCode = e.code;
+      sendError(out, front, e, ctx.headers, ctx.variant);
+    } finally {
+      offClose();
+    }
+    record.totalMs = performance.now() - ctx.startedAt;
+    record.usage ??= { inputTokens: estimateEmbeddingTokens(req.input), outputTokens: 0, estimated: true };
+    this.hooks.onRecord?.(record);
+    observer?.end(record);
+    return record;
+  }
+
+  /**
    * Walks a route plan (SPEC §4.6): one attempt per target until one succeeds, a failure may not be
    * retried, the plan is spent, or the client leaves. Owns the attempt accounting every path shares:
    * in-flight counts for the router, waits between attempts, retries and failovers, health reports.
@@ -383,8 +569,9 @@ export class Pipeline {
     record: RequestRecord,
     signal: AbortSignal,
     clientGone: () => boolean,
-    attempt: (target: ResolvedTarget) => Promise<number>,
+    attempt: (target: ResolvedTarget, stats: AttemptStats, headers: Record<string, string> | undefined) => Promise<number>,
     mayRetry: (error: GatewayError) => boolean,
+    observer?: RequestObserver,
     waitLeftMs?: () => number | undefined,
   ): Promise<{ kind: 'ok' } | { kind: 'client_gone' } | { kind: 'failed'; error: GatewayError }> {
     let lastError: GatewayError | undefined;
@@ -406,17 +593,23 @@ export class Pipeline {
           await backoff(this.config, record.attempts, lastError, signal, this.env, plan.delayMs?.(target));
           if (clientGone()) return { kind: 'client_gone' };
         }
+        const failover = previous !== undefined && previous.key !== target.key;
         previous = target;
         record.attempts++;
         record.target = target.key;
         record.provider = target.provider.name;
+        const stats: AttemptStats = { status: 0, firstEventMs: -1, upstreamEvents: 0 };
+        const headers = observer?.attemptStart(target, { n: record.attempts, retryReason: lastError?.code, failover });
         try {
-          const firstEventMs = await attempt(target);
+          const firstEventMs = await attempt(target, stats, headers);
+          observer?.attemptEnd(target, stats);
           plan.report(target, { ok: true, firstEventMs });
           return { kind: 'ok' };
         } catch (err) {
           let error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
-          if (clientGone()) return { kind: 'client_gone' };
+          const gone = clientGone();
+          observer?.attemptEnd(target, stats, error, gone);
+          if (gone) return { kind: 'client_gone' };
           // The gateway is stopping: not the target's fault, and nothing more is tried.
           if (signal.aborted && signal.reason instanceof GatewayError && signal.reason.code === 'shutdown') {
             error = signal.reason;
@@ -454,6 +647,18 @@ export function sendError(out: ClientOutput, front: FrontCodec, error: GatewayEr
   }
   const rendered = front.encodeError(error, { variant });
   out.sendJson(rendered.status, { ...headers, ...rendered.headers }, rendered.body);
+}
+
+/**
+ * Usage of a stream that did not complete (abandoned, failed, cut): what the upstream reported so far
+ * (its input count is exact), with the output raised to what was actually sent when the last report
+ * is behind it (marked estimated). SPEC §4.4: an abandoned stream is recorded with what was generated.
+ */
+function partialUsage(chat: ChatRequest, reported: Usage | undefined, outputChars: number): Usage {
+  const estimate = estimateUsage(chat, outputChars);
+  if (reported === undefined) return estimate;
+  if (reported.outputTokens >= estimate.outputTokens) return reported;
+  return { ...reported, outputTokens: estimate.outputTokens, estimated: true };
 }
 
 function frontContext(chat: ChatRequest, ctx: ChatContext): FrontContext {

@@ -8,14 +8,17 @@
 // - concurrency: one slot per request in flight, streaming or not (a non-streaming request holds an
 //   upstream generation just as long). Slots carry a TTL and are renewed while held (state/redis.ts).
 //
-// A refusal is GatewayError('rate_limited') with retryAfterMs: the fronts render it as a 429 with
-// `retry-after` in the client's dialect.
+// - budget: checked first (limits/budget.ts), so a key over its budget uses up no rate-limit room.
+//
+// A refusal is GatewayError('rate_limited' or 'budget_exceeded') with retryAfterMs: the fronts
+// render it as a 429 with `retry-after` in the client's dialect.
 
 import { GatewayError } from '../core/errors.ts';
 import type { Admission } from '../server/app.ts';
 import type { ClientKey } from '../server/auth.ts';
 import type { Lease, SharedState } from '../state/types.ts';
 import { waitMs } from '../state/window.ts';
+import type { Budgets } from './budget.ts';
 
 export const MINUTE_MS = 60_000;
 /** A slot of a crashed instance lapses after this long; holders renew well before. */
@@ -25,9 +28,10 @@ const CONCURRENCY_RETRY_MS = 1000;
 
 const NO_RELEASE = (): void => {};
 
-export function createAdmission(state: SharedState): Admission {
+export function createAdmission(state: SharedState, budgets?: Budgets): Admission {
   return {
     async admit(key: ClientKey | undefined): Promise<() => void> {
+      if (budgets && key?.budget) await budgets.check(key);
       if (!key || (key.rpm === undefined && key.tpm === undefined && key.concurrency === undefined)) return NO_RELEASE;
       const id = counterId(key);
       if (state.admitAll) {
@@ -79,6 +83,10 @@ export function createAdmission(state: SharedState): Admission {
       if (!key || key.tpm === undefined || !(tokens > 0)) return;
       // After the response: a failure to count must not reach the client (state falls back itself).
       state.add(`tpm:${counterId(key)}`, MINUTE_MS, Math.ceil(tokens)).catch(() => {});
+    },
+
+    recordSpend(key: ClientKey | undefined, usd: number | undefined): void {
+      if (budgets && key?.budget) void budgets.spend(key, usd);
     },
   };
 }

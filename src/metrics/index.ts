@@ -8,7 +8,7 @@ import type { ProtocolName } from '../core/request.ts';
 import type { PipelineHooks, RequestRecord, EndReason } from '../gateway/pipeline.ts';
 import type { RouteHandler } from '../server/app.ts';
 import { FastHistogram, type HistogramSeries } from './fast-histogram.ts';
-import { LabelCap, UNKNOWN, recordLabels } from './labels.ts';
+import { LabelCap, NONE, UNKNOWN, recordLabels } from './labels.ts';
 
 /** Stream end reasons always exported, at 0 until they happen, so alerts can rate() them at once. */
 export const STREAM_END_REASONS = [
@@ -126,6 +126,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['result'] as const,
     registers,
   });
+  const cost = new Counter({
+    name: 'sluice_cost_usd_total',
+    help: 'USD spent, by client key, model and target (docs/pricing.md); estimated="true" where the token counts were estimated.',
+    labelNames: ['key', 'model', 'target', 'estimated'] as const,
+    registers,
+  });
   const tokenDetails = new Counter({
     name: 'sluice_token_details_total',
     help: 'Parts of sluice_tokens_total the upstream reported: kind="cache_read" and "cache_write" of direction="in", kind="reasoning" of direction="out".',
@@ -139,6 +145,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   const limit = opts.labelLimit ?? 100;
   const models = new LabelCap(limit);
   const targets = new LabelCap(limit * 2);
+  // Key names come from the config and the store, not from clients; still bounded.
+  const keys = new LabelCap(limit * 10);
   // One series per front, looked up once and then reused on every event.
   const gapSeries = new Map<string, HistogramSeries>();
 
@@ -158,6 +166,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       const estimated = r.usage.estimated === true ? 'true' : 'false';
       tokens.inc({ model, target, direction: 'in', estimated }, r.usage.inputTokens);
       tokens.inc({ model, target, direction: 'out', estimated }, r.usage.outputTokens);
+      if (r.costUsd !== undefined && r.costUsd > 0) cost.inc({ key: r.keyName === undefined ? NONE : keys.value(r.keyName), model, target, estimated }, r.costUsd);
       const u = r.usage;
       if (u.cacheReadTokens) tokenDetails.inc({ model, target, kind: 'cache_read' }, u.cacheReadTokens);
       if (u.cacheWriteTokens) tokenDetails.inc({ model, target, kind: 'cache_write' }, u.cacheWriteTokens);

@@ -51,6 +51,8 @@ export interface RouteInfo {
   pathStream?: boolean;
   /** Stream a JSON array (Gemini streamGenerateContent without alt=sse) instead of SSE. */
   jsonArray?: boolean;
+  /** Gemini: the method after the model (`embedContent`, `batchEmbedContents`, …). */
+  method?: string;
   /** A token-count endpoint (Anthropic count_tokens, Gemini countTokens): answered by countJson. */
   count?: boolean;
 }
@@ -140,6 +142,12 @@ export interface Dialect {
   endsWithDone?: boolean;
   sseContentType: string;
   requestIdHeader: string;
+  /** Embeddings (mock/embeddings.ts), for dialects that have them: their paths and answers. */
+  embeddings?: {
+    routes: readonly MockRoute[];
+    /** The JSON answer for a request body, or a message for a 400 in the dialect's error shape. */
+    answer(body: unknown, route: RouteInfo): { json: string } | string;
+  };
 }
 
 /** Text of a message's content: a string or an array of `{type:'text', text}` / `{text}` parts. */

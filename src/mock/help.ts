@@ -17,7 +17,7 @@ function column(rows: Array<[string, string]>): string {
 }
 
 function endpoints(): string {
-  const rows: Array<[string, string]> = mockDialects().flatMap((d) => d.routes.map((r) => r.help));
+  const rows: Array<[string, string]> = mockDialects().flatMap((d) => [...d.routes, ...(d.embeddings?.routes ?? [])].map((r) => r.help));
   rows.push(['GET  /_mock/requests', 'the request records as JSON'], ['POST /_mock/reset', 'forget the records'], ['GET  /healthz', '']);
   return column(rows);
 }

@@ -52,6 +52,8 @@ interface Route {
   dialect: Dialect;
   route: MockRoute;
   info: RouteInfo;
+  /** An embeddings path (Dialect.embeddings) rather than a chat one. */
+  embeddings?: boolean;
 }
 
 /**
@@ -66,6 +68,10 @@ function matchRoute(path: string, query: URLSearchParams, accepts: (route: MockR
       if (m === null || (best !== undefined && m[0].length <= best.match[0].length)) continue;
       if (route.accepts !== undefined && !accepts(route, dialect)) continue;
       best = { dialect, route, match: m };
+    }
+    for (const route of dialect.embeddings?.routes ?? []) {
+      const m = route.path.exec(path);
+      if (m !== null) return { dialect, route, info: route.info?.(m, query) ?? {}, embeddings: true };
     }
   }
   return best === undefined ? undefined : { dialect: best.dialect, route: best.route, info: best.route.info?.(best.match, query) ?? {} };
@@ -111,6 +117,40 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too_large' | undefine
       if (!req.complete) resolve(undefined);
     });
   });
+}
+
+/**
+ * An embeddings answer: the dialect's deterministic vectors, or `fault=status` (with `retry_after`)
+ * from the path or the `x-mock` header, so retries and failover can be driven as for chat.
+ */
+function answerEmbeddings(
+  res: ServerResponse,
+  route: Route,
+  body: unknown,
+  pathDirectives: Directives | undefined,
+  header: string | string[] | undefined,
+  record: MockRequestRecord,
+): void {
+  const { dialect } = route;
+  const headerDirectives = header === undefined ? undefined : parseDirectiveList(Array.isArray(header) ? header.join(';') : header);
+  const directives = mergeDirectives({}, pathDirectives, headerDirectives, undefined);
+  record.directives = directives;
+  let plan;
+  try {
+    plan = buildPlan(directives);
+  } catch (e) {
+    if (!(e instanceof DirectiveError)) throw e;
+    return sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+  }
+  if (plan.mode === 'status') {
+    record.outcome = 'fault';
+    const status = plan.status ?? 500;
+    if (plan.retryAfter !== undefined) res.setHeader('retry-after', String(plan.retryAfter));
+    return sendJson(res, status, dialect.errorJson(status, `sluice mock: injected HTTP ${status} (fault=status)`));
+  }
+  const answer = dialect.embeddings!.answer(body, route.info);
+  if (typeof answer === 'string') return sendJson(res, 400, dialect.errorJson(400, answer));
+  sendJson(res, 200, answer.json);
 }
 
 function defaultDirectives(opts: MockOptions): Directives {
@@ -215,6 +255,10 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return;
     }
     record.body = body;
+    if (route.embeddings) {
+      answerEmbeddings(res, route, body, pathDirectives, req.headers['x-mock'], record);
+      return;
+    }
     const info = dialect.inspect(body, route.info);
     if (typeof info === 'string') {
       sendJson(res, 400, dialect.errorJson(400, info));
@@ -309,7 +353,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const route = matchRoute(path, url.searchParams, (r, d) => r.accepts!(hookRequest(req, path, url.searchParams, ''), contextOf(d)));
     if (route === undefined || req.method !== 'POST') {
       req.resume();
-      const message = `sluice mock: no route for ${req.method} ${pathname} (${mockDialects().flatMap((d) => d.routes.map((r) => r.help[0])).join(', ')})`;
+      const message = `sluice mock: no route for ${req.method} ${pathname} (${mockDialects().flatMap((d) => [...d.routes, ...(d.embeddings?.routes ?? [])].map((r) => r.help[0])).join(', ')})`;
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
     handleApi(req, res, route, directives, path, url.searchParams).catch((e: unknown) => {

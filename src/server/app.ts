@@ -28,6 +28,8 @@ export interface Admission {
   admit(key: ClientKey | undefined, model: string, stream: boolean): Promise<() => void>;
   /** Records tokens used, for tokens-per-minute limits. */
   recordTokens?(key: ClientKey | undefined, tokens: number): void;
+  /** Counts a finished request's cost (USD; undefined: unpriced) against the key's budget. */
+  recordSpend?(key: ClientKey | undefined, usd: number | undefined): void;
 }
 
 /** Extra routes (metrics, playground) mounted by other modules. */
@@ -196,7 +198,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     let stream = false;
     const reject = (error: GatewayError): void => {
       sendError(out, front, error, headers, route.variant);
-      if (route.op !== 'chat') return;
+      if (route.op !== 'chat' && route.op !== 'embeddings') return;
       const record: RequestRecord = {
         requestId,
         keyName: key?.name,
@@ -232,6 +234,24 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         res.end(req.method === 'HEAD' ? undefined : answer.body);
         return;
       }
+      if (route.op === 'embeddings') {
+        const request = pipeline.decodeEmbeddings(front.name, body, info);
+        model = request.model;
+        if (key?.models && !key.models.includes(request.model)) {
+          return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
+        }
+        const plan = pipeline.plan(request);
+        const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
+        const release = opts.admission ? await opts.admission.admit(key, request.model, false) : undefined;
+        try {
+          const record = await pipeline.embed(request, plan, out, ctx);
+          if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens);
+          opts.admission?.recordSpend?.(key, record.costUsd);
+        } finally {
+          release?.();
+        }
+        return;
+      }
       const decoded = pipeline.decode(front.name, body, info, services);
       const chat: ChatRequest = decoded instanceof Promise ? await decoded : decoded;
       model = chat.model;
@@ -240,7 +260,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
-      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, shutdown: drain.signal };
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, shutdown: drain.signal };
       if (route.op === 'count-tokens') {
         await pipeline.count(chat, plan, out, ctx);
         return;
@@ -249,6 +269,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       try {
         const record = await pipeline.serve(chat, plan, out, ctx);
         if (record.usage) opts.admission?.recordTokens?.(key, record.usage.inputTokens + record.usage.outputTokens);
+        opts.admission?.recordSpend?.(key, record.costUsd);
       } finally {
         release?.();
       }

@@ -4,7 +4,7 @@
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { StaticKeyConfig } from '../config/types.ts';
+import type { BudgetConfig, StaticKeyConfig } from '../config/types.ts';
 
 export interface ClientKey {
   name: string;
@@ -13,6 +13,7 @@ export interface ClientKey {
   rpm?: number;
   tpm?: number;
   concurrency?: number;
+  budget?: BudgetConfig;
   source: 'config' | 'store';
 }
 
@@ -59,6 +60,7 @@ export class Authenticator {
         rpm: k.rpm,
         tpm: k.tpm,
         concurrency: k.concurrency,
+        budget: k.budget,
         source: 'config',
       });
     }

@@ -42,8 +42,9 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
     hooks: {
       ...services.appOptions.hooks,
       onRecord(record) {
-        logRecord(log, record);
+        // Services first: they price the request, and the log line carries its cost.
         services.appOptions.hooks?.onRecord?.(record);
+        logRecord(log, record);
       },
       onContinuation(record, cause, prefixChars) {
         log.info(

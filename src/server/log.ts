@@ -96,6 +96,7 @@ export function logRecord(log: Logger, r: RequestRecord): void {
     tokens_cache_write: r.usage?.cacheWriteTokens ?? null,
     tokens_reasoning: r.usage?.reasoningTokens ?? null,
     tokens_estimated: r.usage?.estimated === true,
+    cost_usd: r.costUsd ?? null,
     msg: 'request',
   });
   (log as unknown as Record<symbol, { write(chunk: string): unknown }>)[pino.symbols.streamSym]!.write(`${line}\n`);

@@ -6,8 +6,8 @@
 // What carries over: circuit breakers and latency averages of every target whose provider did not
 // change (a provider whose URL, key, quirks or limits changed is a different upstream: its targets
 // start closed and unmeasured). What does not change without a restart: the listening address, the
-// worker count, the store and Redis — a reload that changes them keeps the running values and says
-// so in the log.
+// worker count, the store, Redis and telemetry — a reload that changes them keeps the running values
+// and says so in the log. Prices (`pricing:`) follow the reload.
 
 import type { Config } from '../config/types.ts';
 
@@ -18,6 +18,8 @@ const RESTART_ONLY: Array<[string, (c: Config) => unknown]> = [
   ['server.workers', (c) => c.server.workers],
   ['store', (c) => c.store],
   ['redis', (c) => c.redis],
+  // The exporter is started once (telemetry/).
+  ['telemetry', (c) => JSON.stringify(c.telemetry ?? null)],
 ];
 
 export interface ReloadPlan {
@@ -35,6 +37,7 @@ export function planReload(running: Config, next: Config): ReloadPlan {
     ...next,
     server: { ...next.server, host: running.server.host, port: running.server.port, workers: running.server.workers },
     store: running.store,
+    telemetry: running.telemetry,
   };
   if (running.redis === undefined) delete config.redis;
   else config.redis = running.redis;

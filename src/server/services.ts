@@ -5,16 +5,21 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/types.ts';
 import type { RequestRecord } from '../gateway/pipeline.ts';
-import { createAdmission } from '../limits/index.ts';
+import { Budgets, createAdmission } from '../limits/index.ts';
+import { Pricer } from '../pricing/index.ts';
+import { priceRecord } from '../pricing/record.ts';
 import { syncCircuits } from '../router/circuit-sync.ts';
 import { HealthRegistry } from '../router/health.ts';
 import { createRouter } from '../router/index.ts';
 import { createState } from '../state/index.ts';
 import { UsageRecorder, openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
-import { attachMetricsTo } from '../metrics/attach.ts';
+import { attachMetricsTo, mergeHooks } from '../metrics/attach.ts';
 import { createMetrics, type Metrics } from '../metrics/index.ts';
+import { startTelemetry } from '../telemetry/index.ts';
 import { attachPlayground } from '../playground/index.ts';
+import { RecentRequests, spendRoutes } from '../playground/spend.ts';
+import { Authenticator } from './auth.ts';
 import type { CircuitEntry } from '../cluster/circuits.ts';
 import { workerHealth } from '../cluster/circuits.ts';
 import { IpcState } from '../cluster/ipc-state.ts';
@@ -25,9 +30,11 @@ import type { SharedState } from '../state/types.ts';
 
 export interface Services {
   appOptions: AppOptions;
+  readonly pricer: Pricer;
+  budgets: Budgets;
   metrics: Metrics;
   health: HealthRegistry;
-  /** A reload: new breaker settings for every target, fresh health for targets whose provider changed. */
+  /** A reload: new breaker settings for every target, fresh health for targets whose provider changed, new prices. */
   applyReload(plan: ReloadPlan): void;
   close(): Promise<void>;
 }
@@ -83,22 +90,50 @@ export async function startServices(config: Config, log: Logger, worker?: Worker
   }
   const sync = config.redis ? syncCircuits(health, state) : undefined;
   const routerFor = (c: Config) => createRouter(c, { health });
+  let pricer = newPricer(config);
+  function newPricer(c: Config): Pricer {
+    return new Pricer(c, {
+      onUnpriced: (target) =>
+        log.warn({ target }, 'no price for this target in the catalog or pricing: its requests cost $0 and count $0 toward budgets'),
+    });
+  }
+  const budgets = new Budgets(state, {
+    history: {
+      // Rows still queued for the store are part of the history too.
+      spendSince: async (keyName, since) => {
+        await usage.flush();
+        return store.spendSince(keyName, since);
+      },
+    },
+    onError: (err) => storeFailed('budget accounting', err),
+  });
 
+  const recent = new RecentRequests();
+  // The spend page's own key check; its static keys follow reloads (applyReload).
+  const spendAuth = new Authenticator(config.auth.keys, store);
   const appOptions: AppOptions = {
+    routes: spendRoutes({ store, auth: spendAuth, recent, flush: () => usage.flush() }),
     router: routerFor(config),
     routerFor,
     store,
     documents: store,
     log: (fields, message) => log.info(fields, message),
-    admission: createAdmission(state),
+    admission: createAdmission(state, budgets),
     hooks: {
       onRecord(record) {
         // Requests refused before routing (401/403/429…) carry no usage and are not stored.
         if (record.endReason === 'rejected') return;
+        // First: the log line, the store, /metrics and the budget all read the cost.
+        priceRecord(pricer, record);
         usage.add(usageRow(record));
+        recent.add(record);
       },
     },
   };
+
+  // Tracing: an observer per request and a span per refusal, after pricing (spans carry the cost).
+  const telemetry = startTelemetry(config.telemetry, log);
+  if (telemetry) appOptions.hooks = mergeHooks(appOptions.hooks ?? {}, telemetry.hooks);
 
   // Metrics last: they merge with every hook set above. Then the playground at GET /.
   const link = worker?.link;
@@ -106,14 +141,21 @@ export async function startServices(config: Config, log: Logger, worker?: Worker
   if (link) serveSnapshots(link, metrics.registry);
   return {
     appOptions: attachPlayground(attachMetricsTo(appOptions, metrics).appOptions),
+    get pricer() {
+      return pricer;
+    },
+    budgets,
     metrics,
     health,
     applyReload(plan) {
       health.configure(plan.config.breaker);
       for (const key of targetsOf(plan.changedProviders, health.keys())) health.forget(key);
+      pricer = newPricer(plan.config);
+      spendAuth.setStaticKeys(plan.config.auth.keys);
     },
     async close() {
       sync?.stop();
+      await telemetry?.shutdown();
       await usage.close();
       await state.close();
       await store.close();
@@ -136,5 +178,6 @@ function usageRow(r: RequestRecord): UsageRow {
     estimated: r.usage?.estimated === true,
     endReason: r.endReason,
     status: r.status,
+    costUsd: r.costUsd,
   };
 }

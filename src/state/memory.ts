@@ -22,6 +22,7 @@ export class MemoryState implements SharedState {
   private readonly windows = new Map<string, Counter & { windowMs: number }>();
   private readonly slots = new Map<string, number>();
   private readonly circuits = new Map<string, SharedCircuit>();
+  private readonly counters = new Map<string, { value: number; expiresAt: number }>();
   private ops = 0;
 
   constructor(now: () => number = Date.now) {
@@ -93,6 +94,33 @@ export class MemoryState implements SharedState {
     return lease ? { allowed: true, lease } : { allowed: true };
   }
 
+  async addToCounter(name: string, amount: number): Promise<number | undefined> {
+    const c = this.liveCounter(name);
+    if (!c) return undefined;
+    c.value += amount;
+    return c.value;
+  }
+
+  async readCounter(name: string): Promise<number | undefined> {
+    return this.liveCounter(name)?.value;
+  }
+
+  async seedCounter(name: string, value: number, expiresAt: number): Promise<number> {
+    const c = this.liveCounter(name);
+    if (c) return c.value;
+    this.counters.set(name, { value, expiresAt });
+    return value;
+  }
+
+  private liveCounter(name: string): { value: number; expiresAt: number } | undefined {
+    const c = this.counters.get(name);
+    if (c && c.expiresAt !== 0 && c.expiresAt <= this.now()) {
+      this.counters.delete(name);
+      return undefined;
+    }
+    return c;
+  }
+
   async publishCircuit(target: string, circuit: SharedCircuit): Promise<void> {
     this.circuits.set(target, circuit);
   }
@@ -122,6 +150,9 @@ export class MemoryState implements SharedState {
   private sweep(now: number): void {
     for (const [name, c] of this.windows) {
       if (Math.floor(now / c.windowMs) - c.index > IDLE_WINDOWS) this.windows.delete(name);
+    }
+    for (const [name, c] of this.counters) {
+      if (c.expiresAt !== 0 && c.expiresAt <= now) this.counters.delete(name);
     }
   }
 }

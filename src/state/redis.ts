@@ -27,6 +27,11 @@ export function windowKey(name: string): string {
   return `${PREFIX}w:{${name}}`;
 }
 
+/** The key of a budget counter (one key per script: the tag only keeps the names uniform). */
+export function counterKey(name: string): string {
+  return `${PREFIX}c:{${name}}`;
+}
+
 /** The key of a concurrency slot set. */
 export function slotsKey(name: string): string {
   return `${PREFIX}slots:{${name}}`;
@@ -77,7 +82,24 @@ redis.call('PEXPIRE', KEYS[1], ttl * 2)
 return 1
 `;
 
+// KEYS[1] = counter. ARGV = amount. Adds only to an existing counter; nil when there is none.
+const COUNTER_ADD_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+`;
+
+// KEYS[1] = counter. ARGV = value, expiresAt (ms since the epoch; 0: never). SET NX, then the value.
+const COUNTER_SEED_LUA = `
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+redis.call('SET', KEYS[1], ARGV[1])
+if tonumber(ARGV[2]) > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[2]) end
+return ARGV[1]
+`;
+
 interface Scripts {
+  sluiceCounterAdd(key: string, amount: number): Promise<number | null>;
+  sluiceCounterSeed(key: string, value: number, expiresAt: number): Promise<string>;
   sluiceWindow(key: string, windowMs: number, limit: number, cost: number): Promise<[number, number, number, number]>;
   sluiceAcquire(key: string, limit: number, lease: string, ttlMs: number): Promise<number>;
   sluiceRenew(key: string, lease: string, ttlMs: number): Promise<number>;
@@ -122,6 +144,8 @@ export class RedisState implements SharedState {
     this.client.defineCommand('sluiceWindow', { numberOfKeys: 1, lua: WINDOW_LUA });
     this.client.defineCommand('sluiceAcquire', { numberOfKeys: 1, lua: ACQUIRE_LUA });
     this.client.defineCommand('sluiceRenew', { numberOfKeys: 1, lua: RENEW_LUA });
+    this.client.defineCommand('sluiceCounterAdd', { numberOfKeys: 1, lua: COUNTER_ADD_LUA });
+    this.client.defineCommand('sluiceCounterSeed', { numberOfKeys: 1, lua: COUNTER_SEED_LUA });
     this.scripts = this.client as unknown as Scripts;
     // Without an 'error' listener ioredis prints every failed reconnect; the wrapper logs once.
     this.client.on('error', (err: Error) => {
@@ -184,6 +208,20 @@ export class RedisState implements SharedState {
         if (this.ready) this.client.zrem(key, id).catch(() => {});
       },
     };
+  }
+
+  async addToCounter(name: string, amount: number): Promise<number | undefined> {
+    const v = await this.scripts.sluiceCounterAdd(counterKey(name), Math.round(amount));
+    return v === null ? undefined : Number(v);
+  }
+
+  async readCounter(name: string): Promise<number | undefined> {
+    const v = await this.client.get(counterKey(name));
+    return v === null ? undefined : Number(v);
+  }
+
+  async seedCounter(name: string, value: number, expiresAt: number): Promise<number> {
+    return Number(await this.scripts.sluiceCounterSeed(counterKey(name), Math.round(value), Math.round(expiresAt)));
   }
 
   async publishCircuit(target: string, circuit: SharedCircuit): Promise<void> {

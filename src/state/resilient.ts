@@ -65,6 +65,18 @@ export class ResilientState implements SharedState {
     return this.use((s) => s.acquire(name, limit, ttlMs));
   }
 
+  addToCounter(name: string, amount: number): Promise<number | undefined> {
+    return this.use((s) => s.addToCounter(name, amount));
+  }
+
+  readCounter(name: string): Promise<number | undefined> {
+    return this.use((s) => s.readCounter(name));
+  }
+
+  seedCounter(name: string, value: number, expiresAt: number): Promise<number> {
+    return this.use((s) => s.seedCounter(name, value, expiresAt));
+  }
+
   async publishCircuit(target: string, circuit: SharedCircuit): Promise<void> {
     if (!this.usable()) return;
     try {
@@ -118,7 +130,7 @@ export class ResilientState implements SharedState {
     this.degraded = true;
     this.log.warn(
       { redis: this.where, reason },
-      'redis unreachable: rate limits, concurrency and circuit states are per instance until it is back',
+      'redis unreachable: rate limits, concurrency, budgets and circuit states are per instance until it is back',
     );
   }
 

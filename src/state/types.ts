@@ -51,6 +51,20 @@ export interface SharedState {
    * that order, the slot given back when a later limit refuses.
    */
   admitAll?(check: LimitCheck): Promise<LimitVerdict>;
+  /**
+   * Counters that live for a period (budgets: USD spent per key and day, month or ever, in integer
+   * units). Adds `amount` to an existing counter and returns its new value; undefined when the
+   * counter does not exist (never seeded, lapsed, or lost with a Redis restart), so the caller can
+   * seed it from the store first rather than start again from zero.
+   */
+  addToCounter(name: string, amount: number): Promise<number | undefined>;
+  /** The counter's value; undefined when it does not exist. */
+  readCounter(name: string): Promise<number | undefined>;
+  /**
+   * Creates the counter with `value` unless it exists (atomic: of two instances seeding at once,
+   * one wins); returns its value afterwards. It lapses at `expiresAt` (wall-clock ms; 0: never).
+   */
+  seedCounter(name: string, value: number, expiresAt: number): Promise<number>;
   publishCircuit(target: string, circuit: SharedCircuit): Promise<void>;
   readCircuits(): Promise<Map<string, SharedCircuit>>;
   close(): Promise<void>;

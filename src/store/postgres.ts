@@ -4,9 +4,29 @@
 
 import pg from 'pg';
 import { hashKey, type ClientKey } from '../server/auth.ts';
-import { limitsFromColumns, modelsColumn, tokenDetails } from './columns.ts';
+import {
+  ADDED_KEY_COLUMNS,
+  ADDED_USAGE_COLUMNS,
+  USAGE_COLUMNS,
+  limitsFromColumns,
+  modelsColumn,
+  summaryFromRow,
+  summarySql,
+  usageFromRow,
+  usageValues,
+  type SummaryDbRow,
+  type UsageDbRow,
+} from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
-import { KeyExistsError, LAST_USED_RESOLUTION_MS, type KeyLimits, type Store, type StoredKey, type UsageRow } from './types.ts';
+import {
+  KeyExistsError,
+  LAST_USED_RESOLUTION_MS,
+  type KeyLimits,
+  type Store,
+  type StoredKey,
+  type UsageRow,
+  type UsageSummary,
+} from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sluice_keys (
@@ -35,11 +55,11 @@ CREATE TABLE IF NOT EXISTS sluice_usage (
   end_reason TEXT NOT NULL,
   status INTEGER NOT NULL
 );
-ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS cache_read_tokens INTEGER;
-ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS cache_write_tokens INTEGER;
-ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS reasoning_tokens INTEGER;
 CREATE INDEX IF NOT EXISTS sluice_usage_time ON sluice_usage (time);
 CREATE INDEX IF NOT EXISTS sluice_usage_key ON sluice_usage (key_name, time);
+${ADDED_KEY_COLUMNS.map(([name, type]) => `ALTER TABLE sluice_keys ADD COLUMN IF NOT EXISTS ${name} ${pgType(type)};`).join('\n')}
+${ADDED_USAGE_COLUMNS.map(([name, type]) => `ALTER TABLE sluice_usage ADD COLUMN IF NOT EXISTS ${name} ${pgType(type)};`).join('\n')}
+CREATE INDEX IF NOT EXISTS sluice_usage_request ON sluice_usage (request_id);
 CREATE TABLE IF NOT EXISTS sluice_documents (
   kind TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -50,11 +70,16 @@ CREATE TABLE IF NOT EXISTS sluice_documents (
 CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_at);
 `;
 
+/** Columns added by later versions are added to existing tables (ADD COLUMN IF NOT EXISTS) in SCHEMA. */
+function pgType(type: 'REAL' | 'TEXT' | 'INTEGER'): string {
+  return type === 'REAL' ? 'DOUBLE PRECISION' : type === 'INTEGER' ? 'BIGINT' : 'TEXT';
+}
+
 /** Any constant: the advisory lock that serialises schema creation across instances. */
 const SCHEMA_LOCK = 0x51_1c_e0;
 const UNIQUE_VIOLATION = '23505';
 
-const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, created_at, last_used_at';
+const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at, last_used_at';
 
 interface KeyRow {
   name: string;
@@ -63,6 +88,8 @@ interface KeyRow {
   rpm: number | null;
   tpm: number | null;
   concurrency: number | null;
+  budget_usd: number | null;
+  budget_per: string | null;
   created_at: Date;
   last_used_at: Date | null;
 }
@@ -101,7 +128,8 @@ export class PostgresStore implements Store {
     const createdAt = new Date();
     try {
       await this.query(
-        'INSERT INTO sluice_keys (name, hash, models, rpm, tpm, concurrency, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        `INSERT INTO sluice_keys (name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           name,
           hashKey(secret),
@@ -109,6 +137,8 @@ export class PostgresStore implements Store {
           limits.rpm ?? null,
           limits.tpm ?? null,
           limits.concurrency ?? null,
+          limits.budget?.usd ?? null,
+          limits.budget?.per ?? null,
           createdAt,
         ],
       );
@@ -158,48 +188,36 @@ export class PostgresStore implements Store {
     const tuples: string[] = [];
     for (const row of rows) {
       const n = values.length;
-      tuples.push(`(${Array.from({ length: 13 }, (_, k) => `$${n + k + 1}`).join(', ')})`);
-      values.push(row.time, row.requestId, row.keyName ?? null, row.model, row.target ?? null);
-      values.push(row.tokensIn, row.tokensOut, row.estimated, row.endReason, row.status);
-      values.push(row.cacheReadTokens ?? null, row.cacheWriteTokens ?? null, row.reasoningTokens ?? null);
+      tuples.push(`(${USAGE_COLUMNS.map((_, i) => `$${n + i + 1}`).join(', ')})`);
+      values.push(...usageValues(row, row.time, row.estimated));
     }
-    await this.query(
-      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status,
-         cache_read_tokens, cache_write_tokens, reasoning_tokens)
-       VALUES ${tuples.join(', ')}`,
-      values,
+    await this.query(`INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, values);
+  }
+
+  async usageOf(requestId: string): Promise<UsageRow | undefined> {
+    const { rows } = await this.query<UsageDbRow>('SELECT * FROM sluice_usage WHERE request_id = $1 ORDER BY id DESC LIMIT 1', [requestId]);
+    return rows[0] ? usageFromRow(rows[0]) : undefined;
+  }
+
+  async usageSummary(since: Date, keyName?: string): Promise<UsageSummary[]> {
+    const { rows } = await this.query<SummaryDbRow>(
+      summarySql('$1', keyName === undefined ? undefined : '$2'),
+      keyName === undefined ? [since] : [since, keyName],
     );
+    return rows.map(summaryFromRow);
+  }
+
+  async spendSince(keyName: string, since: Date): Promise<number> {
+    const { rows } = await this.query<{ usd: string | number }>(
+      'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM sluice_usage WHERE key_name = $1 AND time >= $2',
+      [keyName, since],
+    );
+    return Number(rows[0]?.usd ?? 0);
   }
 
   async recentUsage(limit: number): Promise<UsageRow[]> {
-    const { rows } = await this.query<{
-      time: Date;
-      request_id: string;
-      key_name: string | null;
-      model: string;
-      target: string | null;
-      tokens_in: number;
-      tokens_out: number;
-      estimated: boolean;
-      end_reason: string;
-      status: number;
-      cache_read_tokens: number | null;
-      cache_write_tokens: number | null;
-      reasoning_tokens: number | null;
-    }>('SELECT * FROM sluice_usage ORDER BY id DESC LIMIT $1', [limit]);
-    return rows.map((r) => ({
-      time: r.time,
-      requestId: r.request_id,
-      keyName: r.key_name ?? undefined,
-      model: r.model,
-      target: r.target ?? undefined,
-      tokensIn: r.tokens_in,
-      tokensOut: r.tokens_out,
-      estimated: r.estimated,
-      endReason: r.end_reason,
-      status: r.status,
-      ...tokenDetails(r),
-    }));
+    const { rows } = await this.query<UsageDbRow>('SELECT * FROM sluice_usage ORDER BY id DESC LIMIT $1', [limit]);
+    return rows.map(usageFromRow);
   }
 
   async close(): Promise<void> {

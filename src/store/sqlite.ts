@@ -10,9 +10,29 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { hashKey, type ClientKey } from '../server/auth.ts';
-import { ADDED_USAGE_COLUMNS, limitsFromColumns, modelsColumn, tokenDetails } from './columns.ts';
+import {
+  ADDED_KEY_COLUMNS,
+  ADDED_USAGE_COLUMNS,
+  USAGE_COLUMNS,
+  limitsFromColumns,
+  modelsColumn,
+  summaryFromRow,
+  summarySql,
+  usageFromRow,
+  usageValues,
+  type SummaryDbRow,
+  type UsageDbRow,
+} from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
-import { KeyExistsError, LAST_USED_RESOLUTION_MS, type KeyLimits, type Store, type StoredKey, type UsageRow } from './types.ts';
+import {
+  KeyExistsError,
+  LAST_USED_RESOLUTION_MS,
+  type KeyLimits,
+  type Store,
+  type StoredKey,
+  type UsageRow,
+  type UsageSummary,
+} from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sluice_keys (
@@ -56,7 +76,10 @@ CREATE TABLE IF NOT EXISTS sluice_documents (
 CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_at);
 `;
 
-const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, created_at, last_used_at';
+// After the columns of older versions exist (migrate): the playground looks a request up by id.
+const INDEXES = 'CREATE INDEX IF NOT EXISTS sluice_usage_request ON sluice_usage (request_id);';
+
+const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at, last_used_at';
 
 interface KeyRow {
   name: string;
@@ -65,24 +88,10 @@ interface KeyRow {
   rpm: number | null;
   tpm: number | null;
   concurrency: number | null;
+  budget_usd: number | null;
+  budget_per: string | null;
   created_at: string;
   last_used_at: string | null;
-}
-
-interface UsageDbRow {
-  time: string;
-  request_id: string;
-  key_name: string | null;
-  model: string;
-  target: string | null;
-  tokens_in: number;
-  tokens_out: number;
-  estimated: number;
-  end_reason: string;
-  status: number;
-  cache_read_tokens: number | null;
-  cache_write_tokens: number | null;
-  reasoning_tokens: number | null;
 }
 
 export class SqliteStore implements Store {
@@ -121,7 +130,8 @@ export class SqliteStore implements Store {
     try {
       this.sql(
         db,
-        'INSERT INTO sluice_keys (name, hash, models, rpm, tpm, concurrency, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO sluice_keys (name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         name,
         hashKey(secret),
@@ -129,6 +139,8 @@ export class SqliteStore implements Store {
         limits.rpm ?? null,
         limits.tpm ?? null,
         limits.concurrency ?? null,
+        limits.budget?.usd ?? null,
+        limits.budget?.per ?? null,
         createdAt.toISOString(),
       );
     } catch (err) {
@@ -161,28 +173,12 @@ export class SqliteStore implements Store {
     const db = this.open(true)!;
     const insert = this.sql(
       db,
-      `INSERT INTO sluice_usage (time, request_id, key_name, model, target, tokens_in, tokens_out, estimated, end_reason, status,
-         cache_read_tokens, cache_write_tokens, reasoning_tokens)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})`,
     );
     db.exec('BEGIN');
     try {
       for (const row of rows) {
-        insert.run(
-          row.time.toISOString(),
-          row.requestId,
-          row.keyName ?? null,
-          row.model,
-          row.target ?? null,
-          row.tokensIn,
-          row.tokensOut,
-          row.estimated ? 1 : 0,
-          row.endReason,
-          row.status,
-          row.cacheReadTokens ?? null,
-          row.cacheWriteTokens ?? null,
-          row.reasoningTokens ?? null,
-        );
+        insert.run(...(usageValues(row, row.time.toISOString(), row.estimated ? 1 : 0) as Array<string | number | null>));
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -195,19 +191,32 @@ export class SqliteStore implements Store {
     const db = this.open(false);
     if (!db) return [];
     const rows = this.sql(db, 'SELECT * FROM sluice_usage ORDER BY id DESC LIMIT ?').all(limit) as unknown as UsageDbRow[];
-    return rows.map((r) => ({
-      time: new Date(r.time),
-      requestId: r.request_id,
-      keyName: r.key_name ?? undefined,
-      model: r.model,
-      target: r.target ?? undefined,
-      tokensIn: r.tokens_in,
-      tokensOut: r.tokens_out,
-      estimated: r.estimated === 1,
-      endReason: r.end_reason,
-      status: r.status,
-      ...tokenDetails(r),
-    }));
+    return rows.map(usageFromRow);
+  }
+
+  async usageOf(requestId: string): Promise<UsageRow | undefined> {
+    const db = this.open(false);
+    if (!db) return undefined;
+    const row = this.sql(db, 'SELECT * FROM sluice_usage WHERE request_id = ? ORDER BY id DESC LIMIT 1').get(requestId) as unknown as
+      | UsageDbRow
+      | undefined;
+    return row ? usageFromRow(row) : undefined;
+  }
+
+  async usageSummary(since: Date, keyName?: string): Promise<UsageSummary[]> {
+    const db = this.open(false);
+    if (!db) return [];
+    const stmt = this.sql(db, summarySql('?', keyName === undefined ? undefined : '?'));
+    const args = keyName === undefined ? [since.toISOString()] : [since.toISOString(), keyName];
+    return (stmt.all(...args) as unknown as SummaryDbRow[]).map(summaryFromRow);
+  }
+
+  async spendSince(keyName: string, since: Date): Promise<number> {
+    const db = this.open(false);
+    if (!db) return 0;
+    const spend = 'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM sluice_usage WHERE key_name = ? AND time >= ?';
+    const row = this.sql(db, spend).get(keyName, since.toISOString()) as { usd: number };
+    return Number(row.usd);
   }
 
   async get(kind: string, id: string): Promise<unknown> {
@@ -249,8 +258,8 @@ export class SqliteStore implements Store {
     // `sluice keys`) may hold for a moment.
     db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
     db.exec(SCHEMA);
-    const have = new Set((db.prepare('PRAGMA table_info(sluice_usage)').all() as Array<{ name: string }>).map((c) => c.name));
-    for (const column of ADDED_USAGE_COLUMNS) if (!have.has(column)) db.exec(`ALTER TABLE sluice_usage ADD COLUMN ${column} INTEGER`);
+    migrate(db);
+    db.exec(INDEXES);
     // Key digests and usage are nobody else's business on a shared machine.
     if (!existed) chmodSync(this.path, 0o600);
     this.db = db;
@@ -272,6 +281,16 @@ export class SqliteStore implements Store {
     this.lastUsedWritten.set(name, now);
     const touch = 'UPDATE sluice_keys SET last_used_at = ? WHERE name = ? AND revoked_at IS NULL';
     this.sql(db, touch).run(new Date(now).toISOString(), name);
+  }
+}
+
+/** Adds the columns a database made by an older sluice lacks (NULL in old rows: no budget, no price). */
+function migrate(db: DatabaseSync): void {
+  for (const [table, columns] of [['sluice_keys', ADDED_KEY_COLUMNS], ['sluice_usage', ADDED_USAGE_COLUMNS]] as const) {
+    const have = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+    for (const [name, type] of columns) {
+      if (!have.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 
 import type { DocumentStore } from '../core/protocol.ts';
 import type { KeyStore } from '../server/auth.ts';
+import type { BudgetConfig } from '../config/types.ts';
 
 export interface KeyLimits {
   /** Allowed model names (undefined: all). */
@@ -11,6 +12,8 @@ export interface KeyLimits {
   rpm?: number;
   tpm?: number;
   concurrency?: number;
+  /** Spend limit (docs/budgets.md). */
+  budget?: BudgetConfig;
 }
 
 export interface StoredKey extends KeyLimits {
@@ -37,6 +40,25 @@ export interface UsageRow {
   estimated: boolean;
   endReason: string;
   status: number;
+  /** USD (SPEC §12); undefined when no price is known for the target. */
+  costUsd?: number;
+}
+
+/** Requests, tokens and cost of one key and model over a period (`sluice keys usage`, the playground). */
+export interface UsageSummary {
+  keyName?: string;
+  model: string;
+  requests: number;
+  tokensIn: number;
+  tokensOut: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Requests whose token counts sluice estimated (the upstream reported none). */
+  estimatedRequests: number;
+  /** Requests no price was known for (counted as $0 in costUsd). */
+  unpricedRequests: number;
+  costUsd: number;
 }
 
 /**
@@ -56,6 +78,12 @@ export interface Store extends KeyStore, DocumentStore {
   recordUsage(rows: UsageRow[]): Promise<void>;
   /** Most recent usage rows first. */
   recentUsage(limit: number): Promise<UsageRow[]>;
+  /** The usage row of one request (the most recent, should a client reuse an id). */
+  usageOf(requestId: string): Promise<UsageRow | undefined>;
+  /** Per key and model since `since`, most expensive first; only `keyName`'s rows when given. */
+  usageSummary(since: Date, keyName?: string): Promise<UsageSummary[]>;
+  /** USD spent by a key since `since` (budgets count from it when their shared counter is gone). */
+  spendSince(keyName: string, since: Date): Promise<number>;
   close(): Promise<void>;
 }
 

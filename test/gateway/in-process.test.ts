@@ -120,3 +120,49 @@ describe('the gateway in-process', () => {
     await agent.close();
   });
 });
+
+describe('usage of an abandoned stream', () => {
+  test("keeps the upstream's reported input count and estimates only the output", async () => {
+    const events = [
+      { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', content: [], usage: { input_tokens: 1234, output_tokens: 1 } } } },
+      { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+      { event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a few words that were generated before the client left' } } },
+    ];
+    const sse = events.map((e) => `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`).join('');
+    // An upstream that sends the start of an answer and then keeps the stream open.
+    let aborted = false;
+    const held = new (class extends Dispatcher {
+      override dispatch(_options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        const controller = {
+          abort: () => (aborted = true),
+          pause() {},
+          resume() {},
+          paused: false,
+          aborted: false,
+          reason: null,
+          rawHeaders: null,
+          rawTrailers: null,
+        } as unknown as Dispatcher.DispatchController;
+        handler.onRequestStart?.(controller, {});
+        handler.onResponseStart?.(controller, 200, { 'content-type': 'text/event-stream' }, 'OK');
+        handler.onResponseData?.(controller, Buffer.from(sse));
+        return true;
+      }
+    })();
+    const config = parseConfig(
+      'providers:\n  a: { type: anthropic, base_url: "http://a.test", api_key: k }\nmodels:\n  m: { targets: [ { provider: a, model: claude-x } ] }\n',
+      { env: {} },
+    );
+    const pipeline = new Pipeline(config, createRouter(config), {}, { clock: new ManualClock(), dispatcher: held });
+    const { out, done } = await run(pipeline, { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    for (let i = 0; i < 10 && !out.body.includes('generated'); i++) await new Promise((r) => setImmediate(r));
+    assert.match(out.body, /generated before/);
+    out.hangUp();
+    const record = await done;
+    assert.equal(record.endReason, 'client_abort');
+    assert.ok(aborted, 'the upstream request was aborted');
+    assert.equal(record.usage?.inputTokens, 1234, 'the input count the upstream reported');
+    assert.ok((record.usage?.outputTokens ?? 0) > 1, 'output raised to what was sent');
+    assert.equal(record.usage?.estimated, true);
+  });
+});

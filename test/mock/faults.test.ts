@@ -469,6 +469,8 @@ describe('bad requests', () => {
 
   test('missing messages → 400; unknown path → 404', async () => {
     assert.equal((await raw(mock.url + '/v1/chat/completions', { body: { model: 'x' } })).status, 400);
-    assert.equal((await raw(mock.url + '/v1/embeddings', { body: {} })).status, 404);
+    assert.equal((await raw(mock.url + '/v1/audio/speech', { body: {} })).status, 404);
+    // Embeddings are served (SPEC §8); a body without input is the client's mistake.
+    assert.equal((await raw(mock.url + '/v1/embeddings', { body: {} })).status, 400);
   });
 });

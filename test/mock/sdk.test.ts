@@ -214,3 +214,28 @@ test('usage input counts messages: 10 + messages', async () => {
   });
   assert.equal(res.usage?.prompt_tokens, 13);
 });
+
+describe('embeddings', () => {
+  test('OpenAI SDK embeddings.create: float, base64 (the SDK default) and batches give mockEmbedding()', async () => {
+    const { mockEmbedding } = await import('../../src/mock/embeddings.ts');
+    const float = await openai.embeddings.create({ model: 'text-embedding-3-small', input: 'lock keeper', encoding_format: 'float' });
+    assert.deepEqual(float.data[0]!.embedding, Array.from(mockEmbedding('lock keeper')));
+    assert.equal(float.usage.prompt_tokens, 3);
+    const b64 = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'bb'], dimensions: 4 });
+    assert.deepEqual(b64.data.map((d) => d.embedding), [Array.from(mockEmbedding('a', 4)), Array.from(mockEmbedding('bb', 4))]);
+    await assert.rejects(openai.embeddings.create({ model: 'm', input: '' }), (e: unknown) => (e as { status?: number }).status === 400);
+  });
+
+  test('Gemini embedContent and batchEmbedContents (REST shapes of the Gemini API)', async () => {
+    const { mockEmbedding } = await import('../../src/mock/embeddings.ts');
+    const one = await raw(mock.url + '/v1beta/models/gemini-embedding-001:embedContent', { body: { content: { parts: [{ text: 'weir' }] }, outputDimensionality: 6 } });
+    assert.equal(one.status, 200);
+    assert.deepEqual(JSON.parse(one.text).embedding.values, Array.from(mockEmbedding('weir', 6)));
+    const batch = await raw(mock.url + '/v1beta/models/gemini-embedding-001:batchEmbedContents', {
+      body: { requests: [{ model: 'models/gemini-embedding-001', content: { parts: [{ text: 'x' }] } }, { model: 'models/gemini-embedding-001', content: { parts: [{ text: 'y' }] } }] },
+    });
+    assert.deepEqual(JSON.parse(batch.text).embeddings.map((e: { values: number[] }) => e.values), [Array.from(mockEmbedding('x')), Array.from(mockEmbedding('y'))]);
+    const bad = await raw(mock.url + '/v1beta/models/gemini-embedding-001:batchEmbedContents', { body: { requests: [{ model: 'models/other', content: { parts: [{ text: 'x' }] } }] } });
+    assert.equal(bad.status, 400);
+  });
+});

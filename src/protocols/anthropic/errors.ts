@@ -37,6 +37,8 @@ export function anthropicStatusAndType(err: GatewayError): { status: number; typ
   if (err.code === 'upstream_overloaded' && (err.status === 503 || err.status === 529)) {
     return { status: 529, type: 'overloaded_error' };
   }
+  // SPEC §12: the type says it is the budget, not a rate limit; the SDKs go by the 429 status.
+  if (err.code === 'budget_exceeded') return { status: 429, type: 'budget_exceeded' };
   const status = err.status === 409 || err.status === 422 ? 400 : err.status;
   const type = TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   return { status, type };

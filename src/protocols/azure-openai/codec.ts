@@ -7,8 +7,9 @@
 import type { UpstreamCodec, UpstreamEndpoint } from '../../core/protocol.ts';
 import { openaiUpstream } from '../openai/index.ts';
 import { responsesUpstream } from '../openai-responses/index.ts';
+import { openaiEmbeddingsUpstream } from '../openai/embeddings.ts';
 import { createAzureStreamDecoder } from './decode-stream.ts';
-import { acceptsStreamOptions, chatCompletionsUrl, responsesUrl, type AzureResource } from './endpoint.ts';
+import { acceptsStreamOptions, chatCompletionsUrl, embeddingsUrl, responsesUrl, type AzureResource } from './endpoint.ts';
 
 export function azureChatCodec(resource: AzureResource): UpstreamCodec {
   const streamOptions = acceptsStreamOptions(resource.apiVersion);
@@ -25,6 +26,20 @@ export function azureChatCodec(resource: AzureResource): UpstreamCodec {
       return { ...inner, url: chatCompletionsUrl(resource, model), body };
     },
     createStreamDecoder: createAzureStreamDecoder,
+    embeddings: azureEmbeddings(resource),
+  };
+}
+
+/**
+ * Embeddings (docs/embeddings.md): OpenAI's request and answer at Azure's `/openai/v1/embeddings`, or
+ * the deployment's `/embeddings?api-version=…` (azure-openai.md), whichever API the provider uses.
+ */
+function azureEmbeddings(resource: AzureResource): NonNullable<UpstreamCodec['embeddings']> {
+  return {
+    buildRequest(req, model, endpoint) {
+      return { ...openaiEmbeddingsUpstream.buildRequest(req, model, withoutKey(endpoint)), url: embeddingsUrl(resource, model) };
+    },
+    decodeResponse: openaiEmbeddingsUpstream.decodeResponse,
   };
 }
 
@@ -41,6 +56,7 @@ export function azureResponsesCodec(resource: AzureResource): UpstreamCodec {
     buildRequest(req, model, endpoint, stream) {
       return { ...responsesUpstream.buildRequest(req, model, withoutKey(endpoint), stream), url };
     },
+    embeddings: azureEmbeddings(resource),
   };
 }
 

@@ -19,6 +19,7 @@ import { decodeGeminiError } from './errors.ts';
 import { geminiMock } from './mock.ts';
 import { geminiPresets } from './presets.ts';
 import { geminiQuirkFields } from './quirks.ts';
+import { geminiEmbeddingsUpstream } from './embeddings.ts';
 
 export const geminiUpstream: UpstreamCodec = {
   name: 'gemini',
@@ -27,6 +28,7 @@ export const geminiUpstream: UpstreamCodec = {
   createStreamDecoder: (emit) => createGeminiStreamDecoder(emit),
   decodeResponse: (body) => decodeGeminiResponse(body),
   decodeError: (status, bodyText, headers) => decodeGeminiError(status, bodyText, headers),
+  embeddings: geminiEmbeddingsUpstream,
   countTokens: { buildRequest: buildGeminiCountRequest, decodeResponse: decodeGeminiCount },
 };
 

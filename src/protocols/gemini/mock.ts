@@ -3,6 +3,7 @@
 // functionCall parts without ids, no [DONE] (Q-29).
 
 import type { Finish } from '../../mock/directives.ts';
+import { MOCK_EMBEDDING_DIMENSIONS, MOCK_MAX_DIMENSIONS, mockEmbedding } from '../../mock/embeddings.ts';
 import {
   type Dialect,
   type Inspected,
@@ -214,6 +215,24 @@ export const geminiMock: Dialect = {
       },
     },
   ],
+  embeddings: {
+    routes: [
+      {
+        path: /\/models\/([^/:]+):(embedContent|batchEmbedContents)$/,
+        help: ['POST …/models/M:embedContent, …:batchEmbedContents', 'Gemini embeddings: deterministic vectors'],
+        info(match) {
+          let model = match[1]!;
+          try {
+            model = decodeURIComponent(model);
+          } catch {
+            // keep the raw segment
+          }
+          return { pathModel: model, method: match[2] };
+        },
+      },
+    ],
+    answer: embeddingsAnswer,
+  },
   countJson: (tokens) => `{"totalTokens":${tokens}}`,
   inspect,
   streamEvents,
@@ -225,3 +244,39 @@ export const geminiMock: Dialect = {
   sseContentType: 'text/event-stream',
   requestIdHeader: 'x-request-id',
 };
+
+/** Text of a Gemini `content` (its text parts joined). */
+function contentTextOf(content: unknown): string | undefined {
+  if (!isObject(content) || !Array.isArray(content.parts)) return undefined;
+  let text = '';
+  for (const p of content.parts) if (isObject(p) && typeof p.text === 'string') text += p.text;
+  return text;
+}
+
+/** `:embedContent` → `{embedding:{values}}`; `:batchEmbedContents` → `{embeddings:[{values}]}`. No usage: Gemini reports none. */
+function embeddingsAnswer(body: unknown, route: RouteInfo): { json: string } | string {
+  if (!isObject(body)) return 'sluice mock: body must be a JSON object';
+  const one = (r: unknown): { values: number[] } | string => {
+    if (!isObject(r)) return 'sluice mock: each request must be an object';
+    const text = contentTextOf(r.content);
+    if (text === undefined || text === '') return 'sluice mock: content.parts must hold text';
+    const dims = r.outputDimensionality;
+    if (dims !== undefined && (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || dims > MOCK_MAX_DIMENSIONS)) {
+      return `sluice mock: outputDimensionality must be 1..${MOCK_MAX_DIMENSIONS}`;
+    }
+    return { values: Array.from(mockEmbedding(text, typeof dims === 'number' ? dims : MOCK_EMBEDDING_DIMENSIONS)) };
+  };
+  if (route.method === 'embedContent') {
+    const e = one(body);
+    return typeof e === 'string' ? e : { json: JSON.stringify({ embedding: e }) };
+  }
+  if (!Array.isArray(body.requests) || body.requests.length === 0) return 'sluice mock: requests must be a non-empty list';
+  const embeddings = [];
+  for (const r of body.requests) {
+    if (isObject(r) && r.model !== `models/${route.pathModel}`) return `sluice mock: requests[].model must be models/${route.pathModel}`;
+    const e = one(r);
+    if (typeof e === 'string') return e;
+    embeddings.push(e);
+  }
+  return { json: JSON.stringify({ embeddings }) };
+}

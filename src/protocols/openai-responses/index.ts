@@ -21,6 +21,8 @@ import { responsesPlayground } from './playground.ts';
 import { responsesQuirkFields } from './quirks.ts';
 import { deleteStoredResponse, getStoredResponse, getStoredInputItems } from './retrieve.ts';
 import { responsesSettings } from './store.ts';
+// OpenAI's embeddings live beside /responses on the same base URL (docs/embeddings.md).
+import { openaiEmbeddingsUpstream } from '../openai/embeddings.ts';
 
 export const responsesFront: FrontCodec = {
   name: FRONT_NAME,
@@ -45,6 +47,7 @@ export const responsesUpstream: UpstreamCodec = {
   createStreamDecoder: createResponsesStreamDecoder,
   decodeResponse: decodeResponsesResponse,
   decodeError: decodeResponsesUpstreamError,
+  embeddings: openaiEmbeddingsUpstream,
 };
 
 export const responsesProviderType: ProviderType = {

@@ -9,7 +9,7 @@ import {
   parseRetryAfter,
   type ErrorCode,
 } from '../../core/errors.ts';
-import type { DecodeContext, RenderedError } from '../../core/protocol.ts';
+import type { ErrorContext, RenderedError } from '../../core/protocol.ts';
 import type { WireErrorBody } from './wire.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,6 +26,8 @@ const TIMEOUT_CODES: ReadonlySet<ErrorCode> = new Set([
 /** `error.type` in sluice's OpenAI vocabulary (translation.md §8); openai-node only looks at the status. */
 export function openAIErrorType(err: GatewayError): string {
   if (TIMEOUT_CODES.has(err.code)) return 'timeout';
+  // LiteLLM's name for it, which spend-aware clients already look for.
+  if (err.code === 'budget_exceeded') return 'budget_exceeded';
   const status = err.status;
   if (status === 401) return 'authentication_error';
   if (status === 402) return 'insufficient_quota';
@@ -120,7 +122,7 @@ export function decodeUpstreamError(
   status: number,
   bodyText: string,
   headers: Record<string, string | string[] | undefined>,
-  ctx: DecodeContext,
+  ctx: ErrorContext,
 ): GatewayError {
   const parsed = readWireError(tryParseJson(bodyText));
   const message = parsed?.message || textSnippet(bodyText) || `HTTP ${status}`;
@@ -140,7 +142,7 @@ export function decodeUpstreamError(
  * OpenRouter shapes, Q-13), or a non-streaming body with `error`. A numeric HTTP-like code (OpenRouter)
  * classifies it like a status; otherwise the type or code text decides overloaded / rate limited.
  */
-export function errorFromPayload(errorValue: unknown, ctx: DecodeContext, fallbackMessage: string): GatewayError {
+export function errorFromPayload(errorValue: unknown, ctx: ErrorContext, fallbackMessage: string): GatewayError {
   const parsed =
     typeof errorValue === 'string'
       ? { message: errorValue }

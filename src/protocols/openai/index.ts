@@ -21,6 +21,7 @@ import { modelList } from './models.ts';
 import { openaiPlayground } from './playground.ts';
 import { openaiPresets } from './presets.ts';
 import { openaiQuirkFields } from './quirks.ts';
+import { openaiEmbeddingsFront, openaiEmbeddingsUpstream } from './embeddings.ts';
 
 export const openaiFront: FrontCodec = {
   name: 'openai',
@@ -30,11 +31,14 @@ export const openaiFront: FrontCodec = {
     // The configured model names in OpenAI's list shape (SPEC §3).
     { method: 'GET', path: '/v1/models', op: 'custom', handle: modelList },
     { method: 'GET', path: '/models', op: 'custom', handle: modelList },
+    { method: 'POST', path: '/v1/embeddings', op: 'embeddings' },
+    { method: 'POST', path: '/embeddings', op: 'embeddings' },
   ],
   decodeRequest: (body, info) => decodeOpenAIRequest(body, info.headers),
   createStreamEncoder: createOpenAIStreamEncoder,
   encodeResponse: encodeOpenAIResponse,
   encodeError: encodeOpenAIError,
+  embeddings: openaiEmbeddingsFront,
 };
 
 export const openaiUpstream: UpstreamCodec = {
@@ -44,6 +48,7 @@ export const openaiUpstream: UpstreamCodec = {
   createStreamDecoder: createOpenAIStreamDecoder,
   decodeResponse: decodeOpenAIResponse,
   decodeError: decodeUpstreamError,
+  embeddings: openaiEmbeddingsUpstream,
 };
 
 export const openaiProviderType: ProviderType = {

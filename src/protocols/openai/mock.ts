@@ -3,6 +3,8 @@
 // pre-stringified constant parts: the benchmark drives thousands of these streams.
 
 import { type Dialect, type Inspected, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
+import type { Usage } from '../../mock/content.ts';
+import { MOCK_EMBEDDING_DIMENSIONS, MOCK_MAX_DIMENSIONS, base64Of, mockEmbedding, mockEmbeddingTokens } from '../../mock/embeddings.ts';
 
 const CHOICE_OPEN = '{"index":0,"delta":';
 const CHOICE_CLOSE = ',"logprobs":null,"finish_reason":';
@@ -225,6 +227,10 @@ function inspect(body: unknown): Inspected | string {
 export const openaiMock: Dialect = {
   name: 'openai',
   routes: [{ path: /\/chat\/completions$/, help: ['POST …/chat/completions', 'OpenAI (any base path prefix)'] }],
+  embeddings: {
+    routes: [{ path: /\/embeddings$/, help: ['POST …/embeddings', 'OpenAI embeddings: deterministic vectors, float or base64'] }],
+    answer: (body) => embeddingsAnswer(body),
+  },
   inspect,
   streamEvents,
   responseJson,
@@ -237,3 +243,29 @@ export const openaiMock: Dialect = {
   sseContentType: 'text/event-stream; charset=utf-8',
   requestIdHeader: 'x-request-id',
 };
+
+/** `POST …/embeddings`: deterministic vectors (mock/embeddings.ts), float or base64, OpenAI's 400s. */
+function embeddingsAnswer(body: unknown): { json: string } | string {
+  if (!isObject(body)) return 'sluice mock: embeddings body must be a JSON object';
+  const { input, model, encoding_format: format, dimensions } = body;
+  if (typeof model !== 'string' || model === '') return "sluice mock: 'model' is required";
+  let inputs: Array<string | number[]>;
+  if (typeof input === 'string') inputs = [input];
+  else if (Array.isArray(input) && input.length > 0 && input.every((i) => typeof i === 'number')) inputs = [input as number[]];
+  else if (Array.isArray(input) && input.length > 0 && input.every((i) => typeof i === 'string' || (Array.isArray(i) && i.length > 0))) {
+    inputs = input as Array<string | number[]>;
+  } else return "sluice mock: 'input' must be a string, a list of strings or token ids";
+  if (inputs.some((i) => i === '')) return "sluice mock: 'input' must not contain empty strings";
+  if (format !== undefined && format !== 'float' && format !== 'base64') return "sluice mock: 'encoding_format' must be float or base64";
+  if (dimensions !== undefined && (typeof dimensions !== 'number' || !Number.isInteger(dimensions) || dimensions < 1 || dimensions > MOCK_MAX_DIMENSIONS)) {
+    return `sluice mock: 'dimensions' must be 1..${MOCK_MAX_DIMENSIONS}`;
+  }
+  const dims = typeof dimensions === 'number' ? dimensions : MOCK_EMBEDDING_DIMENSIONS;
+  let tokens = 0;
+  const data = inputs.map((item, index) => {
+    tokens += mockEmbeddingTokens(item);
+    const v = mockEmbedding(typeof item === 'string' ? item : item.join(' '), dims);
+    return { object: 'embedding', index, embedding: format === 'base64' ? base64Of(v) : Array.from(v) };
+  });
+  return { json: JSON.stringify({ object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } }) };
+}

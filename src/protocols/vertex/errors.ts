@@ -4,12 +4,12 @@
 // (`{"type":"error","error":{…}}`) and go to the Anthropic codec's reader.
 
 import type { GatewayError } from '../../core/errors.ts';
-import type { DecodeContext, UpstreamCodec } from '../../core/protocol.ts';
+import type { ErrorContext, UpstreamCodec } from '../../core/protocol.ts';
 import { decodeGeminiError } from '../gemini/errors.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
-export function decodeVertexError(status: number, bodyText: string, headers: Headers, ctx: DecodeContext, publisher: UpstreamCodec): GatewayError {
+export function decodeVertexError(status: number, bodyText: string, headers: Headers, ctx: ErrorContext, publisher: UpstreamCodec): GatewayError {
   if (isAnthropicShaped(bodyText)) return publisher.decodeError(status, bodyText, headers, ctx);
   return decodeGeminiError(status, bodyText, headers);
 }

@@ -24,6 +24,9 @@ export function vertexGeminiCodec(loc: VertexLocation): UpstreamCodec {
 
   return {
     ...geminiUpstream,
+    // Vertex embeds through `:predict`, not the Gemini API's embedContent: not offered yet
+    // (docs/embeddings.md), so /v1/embeddings skips Vertex targets.
+    embeddings: undefined,
     buildRequest: build,
     decodeError: (status, bodyText, headers, ctx) => decodeVertexError(status, bodyText, headers, ctx, geminiUpstream),
     countTokens: {

@@ -1,0 +1,125 @@
+// OTLP/HTTP export off the request path (docs/telemetry.md): finished spans go to the SDK's
+// BatchSpanProcessor, a bounded queue that one timer drains in batches to the official OTLP/HTTP
+// exporter. A request only ever appends to that queue; it never waits for the collector.
+//
+// A collector that is down or slow costs requests nothing: exports fail or time out in the
+// background, spans beyond the queue's bound are dropped, and sluice logs one warning when exports
+// start failing and one line when they work again (not one per batch).
+
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type { Tracer } from '@opentelemetry/api';
+
+/** Spans waiting for export; beyond it new spans are dropped (the SDK counts them). */
+export const MAX_QUEUE = 4096;
+const MAX_BATCH = 512;
+/** A batch leaves at least this often while spans wait. */
+const EXPORT_DELAY_MS = 500;
+/** One export request may take this long before it counts as failed. */
+const EXPORT_TIMEOUT_MS = 10_000;
+
+export interface ExportLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+export interface TraceExport {
+  tracer: Tracer;
+  /** Exports what is queued (bounded by the export timeout). */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface TraceExportOptions {
+  endpoint: string;
+  headers: Record<string, string>;
+  serviceName: string;
+  serviceVersion: string;
+  log: ExportLog;
+  /** Tests: export sooner. */
+  delayMs?: number;
+}
+
+/** `endpoint` is the collector's base URL (like OTEL_EXPORTER_OTLP_ENDPOINT): traces go to /v1/traces. */
+export function tracesUrl(endpoint: string): string {
+  const base = endpoint.replace(/\/+$/, '');
+  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
+}
+
+export function startTraceExport(opts: TraceExportOptions): TraceExport {
+  const url = tracesUrl(opts.endpoint);
+  const exporter = new WarnOnceExporter(
+    new OTLPTraceExporter({ url, headers: opts.headers, timeoutMillis: EXPORT_TIMEOUT_MS }),
+    opts.log,
+    describeEndpoint(url),
+  );
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': opts.serviceVersion }),
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter,
+        maxQueueSize: MAX_QUEUE,
+        maxExportBatchSize: MAX_BATCH,
+        scheduledDelayMillis: opts.delayMs ?? EXPORT_DELAY_MS,
+        exportTimeoutMillis: EXPORT_TIMEOUT_MS,
+      }),
+    ],
+  });
+  return {
+    tracer: provider.getTracer('sluice', opts.serviceVersion),
+    flush: () => provider.forceFlush().catch(() => undefined),
+    shutdown: () => provider.shutdown().catch(() => undefined),
+  };
+}
+
+/** Passes batches on; logs the first failure of a run of failures, and the recovery after it. */
+class WarnOnceExporter implements SpanExporter {
+  private readonly inner: SpanExporter;
+  private readonly log: ExportLog;
+  private readonly where: string;
+  private failing = false;
+
+  constructor(inner: SpanExporter, log: ExportLog, where: string) {
+    this.inner = inner;
+    this.log = log;
+    this.where = where;
+  }
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === ExportResultCode.SUCCESS) {
+        if (this.failing) {
+          this.failing = false;
+          this.log.info({ otlp: this.where }, 'trace export works again');
+        }
+      } else if (!this.failing) {
+        this.failing = true;
+        this.log.warn(
+          { otlp: this.where, error: result.error?.message ?? 'export failed' },
+          'trace export failing: spans are dropped until the collector answers (requests are not affected)',
+        );
+      }
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/** Scheme, host, port and path: an endpoint URL may carry credentials in its userinfo or query. */
+function describeEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(unparsable endpoint)';
+  }
+}

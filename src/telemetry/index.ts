@@ -1,0 +1,63 @@
+// Tracing (SPEC §12, docs/telemetry.md): with `telemetry.otlp` set, every request is one trace
+// exported over OTLP/HTTP; without it nothing of OpenTelemetry is loaded or called. The pipeline sees
+// only its hooks (gateway/pipeline.ts `observe`), never OpenTelemetry itself.
+
+import { readFileSync } from 'node:fs';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { TelemetryConfig } from '../config/types.ts';
+import type { PipelineHooks, RequestRecord } from '../gateway/pipeline.ts';
+import { startTraceExport, type ExportLog, type TraceExport } from './export.ts';
+import { GEN_AI, GENERAL, SLUICE } from './genai.ts';
+import { RequestTrace } from './trace.ts';
+
+export { tracesUrl } from './export.ts';
+
+export interface Telemetry {
+  hooks: PipelineHooks;
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function startTelemetry(config: TelemetryConfig, log: ExportLog, opts: { delayMs?: number } = {}): Telemetry | undefined {
+  if (!config.otlp) return undefined;
+  const exported: TraceExport = startTraceExport({
+    endpoint: config.otlp.endpoint,
+    headers: config.otlp.headers,
+    serviceName: config.serviceName,
+    serviceVersion: VERSION,
+    log,
+    delayMs: opts.delayMs,
+  });
+  const { tracer } = exported;
+  const content = config.content;
+  return {
+    hooks: {
+      observe: (request, ctx) => new RequestTrace(tracer, request, ctx, { content }),
+      onRecord(r: RequestRecord) {
+        // Requests refused before they were served (bad key, limits, budget) get a span of their own.
+        if (r.endReason !== 'rejected') return;
+        const end = performance.now();
+        const span = tracer.startSpan(`chat ${r.model}`, {
+          kind: SpanKind.SERVER,
+          startTime: end - r.totalMs,
+          attributes: {
+            [GEN_AI.operationName]: 'chat',
+            [GEN_AI.requestModel]: r.model,
+            [SLUICE.requestId]: r.requestId,
+            [SLUICE.front]: r.front,
+            [SLUICE.endReason]: r.endReason,
+            [GENERAL.httpResponseStatusCode]: r.status,
+            ...(r.keyName !== undefined ? { [SLUICE.keyName]: r.keyName } : {}),
+            ...(r.errorCode !== undefined ? { [GENERAL.errorType]: r.errorCode } : {}),
+          },
+        });
+        if (r.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode });
+        span.end(end);
+      },
+    },
+    flush: () => exported.flush(),
+    shutdown: () => exported.shutdown(),
+  };
+}
