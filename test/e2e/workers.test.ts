@@ -15,6 +15,7 @@ import { parseExposition, sampleValue } from '../metrics/exposition.ts';
 const LIMITED = 'sk-sluice-rpm10-0123456789abcdefghij';
 const SINGLE = 'sk-sluice-conc3-0123456789abcdefghij';
 const FREE = 'sk-sluice-free00-0123456789abcdefghij';
+const BUDGETED = 'sk-sluice-budget-0123456789abcdefghij';
 
 let mock: MockServer;
 let sluice: SluiceProcess;
@@ -39,6 +40,10 @@ auth:
     - { name: limited, key: "${LIMITED}", rpm: 10 }
     - { name: single, key: "${SINGLE}", concurrency: 3 }
     - { name: free, key: "${FREE}" }
+    - { name: budgeted, key: "${BUDGETED}", budget: { usd: 50, per: day } }
+# $1 a token: a request (11 tokens in, 12 out) costs $23.
+pricing:
+  m-good: { input: 1000000, output: 1000000 }
 retries: { attempts: 1, backoff: 10ms }
 breaker: { failure_threshold: 3, cooldown: 60s }
 `;
@@ -122,12 +127,27 @@ describe('two workers without Redis', () => {
     assert.equal(upstream('m-flaky'), 3, 'no worker called the open target again');
   });
 
+  test('a budget holds across workers: requests of $23 against $50 a day, the third crosses it, then every worker refuses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const before = sluice.records().filter((r) => r.key_name === 'budgeted').length;
+      const a = await ask(BUDGETED);
+      statuses.push(a.status);
+      if (a.status === 429) assert.match(a.body, /budget_exceeded/);
+      // Spend is counted when the request ends, right after its log line.
+      await until('its line', () => sluice.records().filter((r) => r.key_name === 'budgeted').length > before);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429, 429]);
+    const served = sluice.records().filter((r) => r.key_name === 'budgeted' && r.status === 200);
+    assert.deepEqual(served.map((r) => r.cost_usd), [23, 23, 23]);
+  });
+
   test('request lines carry the worker id; /metrics counts every request of both workers', async () => {
     await until('a line per request', () => sluice.records().length === sent);
     assert.deepEqual([...workersOf(sluice.records())].sort(), [1, 2]);
     const samples = await metrics();
     assert.equal(sampleValue(samples, 'sluice_requests_total'), sent);
-    assert.equal(sampleValue(samples, 'sluice_requests_total', { status: '429' }), 10 + 9);
+    assert.equal(sampleValue(samples, 'sluice_requests_total', { status: '429' }), 10 + 9 + 4);
     assert.equal(sampleValue(samples, 'sluice_workers'), 2);
     assert.equal(sampleValue(samples, 'sluice_config_generation'), 1);
   });
