@@ -27,9 +27,9 @@ export function windowKey(name: string): string {
   return `${PREFIX}w:{${name}}`;
 }
 
-/** The key of a budget counter (one key per script: the tag only keeps the names uniform). */
+/** The key of a budget counter: each of its scripts touches this one key, so a cluster needs no tag. */
 export function counterKey(name: string): string {
-  return `${PREFIX}c:{${name}}`;
+  return `${PREFIX}c:${name}`;
 }
 
 /** The key of a concurrency slot set. */

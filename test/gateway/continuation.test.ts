@@ -71,12 +71,12 @@ describe('what may continue', () => {
 
 describe('the continuation request', () => {
   test('the conversation plus the text so far; reasoning off; the rest of max_tokens; canonical build', () => {
-    const d = deliveredText(['Sluice', ' streams'], [{ type: 'usage', usage: { inputTokens: 12, outputTokens: 2 } }]);
+    const d = deliveredText(['Sluice', ' streams'], [{ type: 'usage', usage: { inputTokens: 12, outputTokens: 4 } }]);
     const c = new Continuation(chat({ maxTokens: 100, reasoning: { effort: 'high' } }), d, broke);
     const r = c.request;
     assert.equal(r.continuation, true);
     assert.equal(r.reasoning, undefined);
-    assert.equal(r.maxTokens, 98);
+    assert.equal(r.maxTokens, 96);
     assert.deepEqual(r.messages.at(-1), { role: 'assistant', content: [{ type: 'text', text: 'Sluice streams' }] });
     assert.equal(r.messages.length, 2);
   });
@@ -162,17 +162,24 @@ describe('splicing', () => {
 
   test('usage is the sum of every upstream call, estimated where one reported none', () => {
     const d = deliveredText(['one two'], [{ type: 'usage', usage: { inputTokens: 10, outputTokens: 2, cacheReadTokens: 4 } }]);
+    // 'one two' is 7 characters, about 2 tokens: the report is not behind what was sent.
     const c = new Continuation(chat(), d, broke);
     const out = splice(c, d, [
       { type: 'block-start', index: 0, block: { kind: 'text' } },
       { type: 'text-delta', index: 0, text: ' three' },
-      { type: 'usage', usage: { inputTokens: 14, outputTokens: 1 } },
+      { type: 'usage', usage: { inputTokens: 14, outputTokens: 2 } },
     ]);
-    assert.deepEqual(out.at(-1), { type: 'usage', usage: { inputTokens: 24, outputTokens: 3, cacheReadTokens: 4 } });
+    assert.deepEqual(out.at(-1), { type: 'usage', usage: { inputTokens: 24, outputTokens: 4, cacheReadTokens: 4 } });
     // A second break: the first two calls are carried, the second as it reported itself.
     c.next(broke);
     const again = splice(c, d, [{ type: 'usage', usage: { inputTokens: 16, outputTokens: 5 } }]);
-    assert.deepEqual(again.at(-1), { type: 'usage', usage: { inputTokens: 40, outputTokens: 8, cacheReadTokens: 4 } });
+    assert.deepEqual(again.at(-1), { type: 'usage', usage: { inputTokens: 40, outputTokens: 9, cacheReadTokens: 4 } });
+    // A call whose last report is behind what it sent counts what it sent, marked estimated.
+    const behind = deliveredText(['a long answer of many words'], [{ type: 'usage', usage: { inputTokens: 10, outputTokens: 1 } }]);
+    const b = new Continuation(chat(), behind, broke);
+    const raised = splice(b, behind, [{ type: 'usage', usage: { inputTokens: 3, outputTokens: 3 } }]).at(-1) as { usage: { outputTokens: number; estimated?: boolean } };
+    assert.equal(raised.usage.outputTokens, 7 + 3);
+    assert.equal(raised.usage.estimated, true);
     // No usage from the broken call: estimated from its text, and marked.
     const quiet = deliveredText(['12345678']);
     const q = new Continuation(chat(), quiet, broke);
