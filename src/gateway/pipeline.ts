@@ -128,6 +128,12 @@ export interface ChatContext {
   variant?: string;
   services?: FrontServices;
   /**
+   * The front that received the request and renders the answer. Usually chat.front; not when a front
+   * accepts another dialect's body (Bedrock's invoke carries Anthropic Messages, and chat.front says
+   * so, for that dialect's upstreams to pass it through).
+   */
+  front?: string;
+  /**
    * Aborted when a drain runs out of time (server/drain.ts; reason: GatewayError 'shutdown'): the
    * request ends with that error in the client's dialect, an event if the stream is committed.
    */
@@ -185,12 +191,12 @@ export class Pipeline {
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
   async serve(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
-    const front = frontCodec(chat.front);
+    const front = frontCodec(ctx.front ?? chat.front);
     const fctx = frontContext(chat, ctx);
     const record: RequestRecord = {
       requestId: ctx.requestId,
       keyName: ctx.keyName,
-      front: chat.front,
+      front: front.name,
       model: chat.model,
       stream: chat.stream,
       attempts: 0,
@@ -277,7 +283,7 @@ export class Pipeline {
       if (ev.type === 'done') responder.end();
       if (this.hooks.onClientEvent) {
         const now = turnNow();
-        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, chat.front);
+        this.hooks.onClientEvent(lastClientEvent === 0 ? now - ctx.startedAt : now - lastClientEvent, lastClientEvent === 0, front.name);
         lastClientEvent = now;
       }
       if (record.firstEventMs < 0) record.firstEventMs = turnNow() - ctx.startedAt;
@@ -431,7 +437,7 @@ export class Pipeline {
    * answers, marked as an estimate. Never a made-up constant. Answers in the front's shape.
    */
   async count(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<TokenCount> {
-    const front = frontCodec(chat.front);
+    const front = frontCodec(ctx.front ?? chat.front);
     const abort = new AbortController();
     const offClose = out.onClose(() => abort.abort(new GatewayError('internal', 'client closed the connection')));
     let count: TokenCount | undefined;
@@ -448,7 +454,7 @@ export class Pipeline {
         }
       }
       count ??= await this.countLocally(chat, target?.model);
-      if (!front.encodeCount) throw new GatewayError('not_found', `${chat.front} has no token count endpoint`);
+      if (!front.encodeCount) throw new GatewayError('not_found', `${front.name} has no token count endpoint`);
       // A local count is an estimate of what the upstream will bill (docs/token-counting.md).
       const headers = count.estimated ? { ...ctx.headers, 'x-sluice-token-count': 'estimated' } : ctx.headers;
       out.sendJson(200, headers, front.encodeCount(count, frontContext(chat, ctx)));

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Answer } from './content.ts';
 import type { Plan } from './directives.ts';
+import type { Framed } from './framing.ts';
 
 export type MockDialect = Dialect;
 
@@ -32,6 +33,14 @@ export interface Inspected {
    * streams the rest of its answer after it, as a model would (content.ts).
    */
   prefill?: string;
+  /** Prompt tokens the request takes from a cache resource it names (Gemini `cachedContent`): reported as cache reads. */
+  cachedTokens?: number;
+}
+
+/** A request the dialect refuses with a status of its own (inspect's answer; a plain string is a 400). */
+export interface Refusal {
+  status: number;
+  message: string;
 }
 
 export interface StreamContext {
@@ -79,6 +88,18 @@ export interface MockRoute {
    * query parameter) before anything is answered; a reply refuses it. Body not yet read.
    */
   authorize?(req: MockHttpRequest, ctx: MockContext): MockHttpReply | undefined;
+  /**
+   * Like `authorize`, over the request exactly as sent, body included, once it was read (a request
+   * signature covers the raw path and the body: Bedrock's SigV4). May be async; a reply refuses it.
+   */
+  verify?(req: MockSignedRequest, ctx: MockContext): Promise<MockHttpReply | undefined> | MockHttpReply | undefined;
+}
+
+/** What `verify` sees besides MockHttpRequest: the request target and body as they arrived. */
+export interface MockSignedRequest extends MockHttpRequest {
+  /** The request target as received: percent-encoded path (directives segment included) and query. */
+  target: string;
+  rawBody: Buffer;
 }
 
 /** A request as a dialect's hooks see it. */
@@ -116,7 +137,7 @@ export interface MockContext {
  * a metadata server, a token count. Matched before the chat routes, on the method and the whole path.
  */
 export interface MockEndpoint {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: RegExp;
   handle(req: MockHttpRequest, ctx: MockContext): MockHttpReply;
 }
@@ -129,6 +150,12 @@ export interface Dialect {
   endpoints?: readonly MockEndpoint[];
   /** Returns the request facts, or a message for a 400 when the body has the wrong shape. */
   inspect(body: unknown, route: RouteInfo): Inspected | string;
+  /**
+   * After inspect, for dialects whose requests can name resources their endpoints made (Gemini's
+   * cachedContents): the facts with what the resource adds (cachedTokens), or a Refusal with its
+   * own status when the request cannot use it. `ctx.state` holds the resources.
+   */
+  resolve?(body: unknown, info: Inspected, ctx: MockContext): Inspected | Refusal;
   streamEvents(ctx: StreamContext): SseEvent[];
   responseJson(ctx: StreamContext): string;
   errorJson(status: number, message: string): string;
@@ -140,8 +167,16 @@ export interface Dialect {
   keepaliveEvent: SseEvent;
   /** The dialect's own stream ends with `data: [DONE]` (fault done_after_stop then adds nothing, Q-9). */
   endsWithDone?: boolean;
+  /** Content type of the streamed answer (SSE unless the dialect frames its own way). */
   sseContentType: string;
   requestIdHeader: string;
+  /**
+   * A dialect whose stream is not SSE (AWS event-stream) frames its events itself, with the faults
+   * that apply to its framing; default: framing.ts frameSse.
+   */
+  frameStream?(events: SseEvent[], plan: Plan, ctx: StreamContext): Framed;
+  /** Headers of the dialect's error replies besides the content type (e.g. `x-amzn-ErrorType`). */
+  errorHeaders?(status: number): Record<string, string>;
   /** Embeddings (mock/embeddings.ts), for dialects that have them: their paths and answers. */
   embeddings?: {
     routes: readonly MockRoute[];

@@ -31,7 +31,7 @@ export const FAULTS = {
   // Early endings, after `after=K` events.
   stall_mid: { kind: 'ending', help: 'stop sending after K events; the connection stays open' },
   drop_mid: { kind: 'ending', help: 'close the socket after K events (the client sees a broken chunked body)' },
-  error_mid: { kind: 'ending', help: 'after K events send the dialect\'s mid-stream error, then end the body: OpenAI `data: {"error":…}` (`style=openrouter`: error chunk with finish_reason "error"), Anthropic `event: error` overloaded_error, Gemini `data: {"error":…}` (Q-13)' },
+  error_mid: { kind: 'ending', help: 'after K events send the dialect\'s mid-stream error, then end the body: OpenAI `data: {"error":…}` (`style=openrouter`: error chunk with finish_reason "error"), Anthropic `event: error` overloaded_error, Gemini `data: {"error":…}` (Q-13), Bedrock an exception message (modelStreamErrorException; `style=throttling|unavailable|internal|validation` for the others, Q-34)' },
   truncate: { kind: 'ending', help: 'end the body cleanly after K events, without any finish reason or terminal marker (Q-14)' },
   // SSE framing.
   crlf: { kind: 'framing', help: 'CRLF line endings (Q-5)' },
@@ -45,7 +45,7 @@ export const FAULTS = {
   padding: { kind: 'framing', help: 'whitespace inside every JSON payload, e.g. `{"type":"message_stop"      }` (Q-11)' },
   bom: { kind: 'framing', help: 'a UTF-8 byte order mark before the first byte of the body' },
   keepalive: { kind: 'framing', help: 'same as `keepalive=100` unless `keepalive=` is given' },
-  malformed: { kind: 'framing', help: 'an invalid-JSON data event after K events; the stream then continues' },
+  malformed: { kind: 'framing', help: 'an invalid-JSON data event after K events (Bedrock: a message whose CRC does not match); the stream then continues' },
   // Chunk contents.
   azure_filter: { kind: 'shape', help: 'OpenAI: a prompt_filter_results chunk with empty id/model first and a choice without `delta` mid-stream (Q-16)' },
   changing_ids: { kind: 'shape', help: 'OpenAI: a different chunk `id` on every chunk (Q-17)' },
@@ -88,7 +88,7 @@ export const DIRECTIVE_KEYS = {
   status: 'HTTP status for fault=status / json_error_sse / html_error',
   retry_after: 'SECONDS for the retry-after header of fault=status',
   after: 'K: events sent before an ending fault, glued or malformed (default 4, clamped to the stream)',
-  style: 'openrouter (error_mid) or json (glued)',
+  style: 'openrouter (error_mid), json (glued), or the Bedrock exception of error_mid: throttling | unavailable | internal | validation',
   every: 'MS between keepalive_only comments (default 100)',
   for: 'MS of keepalive_only comments before the body ends (default: until the client leaves)',
   size: 'BYTES of the big_event delta (default 1048576)',

@@ -6,13 +6,14 @@ import type { Dialect, SseEvent, StreamContext } from './dialect.ts';
 import type { Plan } from './directives.ts';
 
 export interface Framed {
-  /** One string per res.write, in order. */
-  frames: string[];
+  /** One string (or, for binary framings, bytes) per res.write, in order. */
+  frames: Array<string | Uint8Array>;
   /** Frames written before the ending fault strikes (only read when plan.ending is set). */
   endingAt: number;
   /** What error_mid writes at endingAt. */
-  errorFrame: string;
-  keepaliveFrame: string;
+  errorFrame: string | Uint8Array;
+  /** '' when the framing has no keepalive. */
+  keepaliveFrame: string | Uint8Array;
 }
 
 const UTF8_BOM = '\uFEFF';
@@ -87,6 +88,11 @@ class SseWriter {
 function pad(data: string): string {
   if (data.length < 2 || data.charCodeAt(0) !== 0x7b || data.charCodeAt(data.length - 1) !== 0x7d) return data;
   return '{ ' + data.slice(1, -1) + PADDING + '}';
+}
+
+/** The dialect's stream framing: its own (frameStream) or SSE. */
+export function frameStream(events: SseEvent[], plan: Plan, ctx: StreamContext, dialect: Dialect): Framed {
+  return dialect.frameStream ? dialect.frameStream(events, plan, ctx) : frameSse(events, plan, ctx, dialect);
 }
 
 export function frameSse(events: SseEvent[], plan: Plan, ctx: StreamContext, dialect: Dialect): Framed {

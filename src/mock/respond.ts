@@ -5,7 +5,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { buildAnswer } from './content.ts';
 import type { Dialect, Inspected, StreamContext } from './dialect.ts';
 import type { Plan } from './directives.ts';
-import { type Framed, frameBody, frameJsonArray, frameSse } from './framing.ts';
+import { type Framed, frameBody, frameJsonArray, frameStream } from './framing.ts';
 import { type PlayOptions, play } from './player.ts';
 
 export interface Exchange {
@@ -44,8 +44,8 @@ export function respond(x: Exchange): void {
     'content-type': contentType,
     'cache-control': 'no-cache',
   });
-  const errorHeaders = (contentType: string): Record<string, string> => {
-    const h: Record<string, string> = { ...baseHeaders, 'content-type': contentType };
+  const errorHeaders = (contentType: string, status?: number): Record<string, string> => {
+    const h: Record<string, string> = { ...baseHeaders, ...(status === undefined ? undefined : dialect.errorHeaders?.(status)), 'content-type': contentType };
     if (plan.retryAfter !== undefined) h['retry-after'] = String(plan.retryAfter);
     return h;
   };
@@ -84,7 +84,7 @@ export function respond(x: Exchange): void {
       x.markFault();
       const status = plan.status ?? 500;
       const body = dialect.errorJson(status, `sluice mock: injected HTTP ${status} (fault=status)`);
-      return run({ status, headers: errorHeaders(JSON_TYPE), headersEarly: false, framed: single(body) });
+      return run({ status, headers: errorHeaders(JSON_TYPE, status), headersEarly: false, framed: single(body) });
     }
     case 'html_error': {
       x.markFault();
@@ -104,13 +104,13 @@ export function respond(x: Exchange): void {
         headers: sse ? sseHeaders() : { ...baseHeaders, 'content-type': JSON_TYPE },
         headersEarly: true,
         // Keepalive frames (if asked for) still flow: the "relay that only pings" case.
-        framed: sse ? { ...frameSse([], plan, ctx, dialect), frames: [], endingAt: 0 } : NOTHING,
+        framed: sse ? { ...frameStream([], plan, ctx, dialect), frames: [], endingAt: 0 } : NOTHING,
         ending: 'stall_mid',
         keepaliveMs: sse ? plan.keepaliveMs : 0,
         firstMs: 0,
       });
     case 'keepalive_only': {
-      const framed = frameSse([], plan, ctx, dialect);
+      const framed = frameStream([], plan, ctx, dialect);
       return run({
         status: 200,
         headers: sseHeaders(),
@@ -154,7 +154,7 @@ export function respond(x: Exchange): void {
   }
 
   const events = dialect.streamEvents(ctx);
-  const framed = x.jsonArray ? frameJsonArray(events, plan, ctx, dialect) : frameSse(events, plan, ctx, dialect);
+  const framed = x.jsonArray ? frameJsonArray(events, plan, ctx, dialect) : frameStream(events, plan, ctx, dialect);
   const contentType = x.jsonArray || plan.mode === 'sse_as_json' ? JSON_TYPE : dialect.sseContentType; // Q-4
   run({
     status: 200,

@@ -90,8 +90,8 @@ function sendReply(res: ServerResponse, reply: MockHttpReply): void {
   res.end(reply.body);
 }
 
-function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
+function sendJson(res: ServerResponse, status: number, body: string, headers?: Record<string, string>): void {
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
 
@@ -208,6 +208,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const record: MockRequestRecord = {
       id: nextId++,
       dialect: dialect.name,
+      method: req.method ?? 'GET',
       path: req.url ?? '',
       headers: req.headers,
       body: undefined,
@@ -231,6 +232,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     });
     log.changed(record);
 
+    const fail = (status: number, message: string): void => sendJson(res, status, dialect.errorJson(status, message), dialect.errorHeaders?.(status));
     const refused = route.route.authorize?.(hookRequest(req, path, query, ''), contextOf(dialect));
     if (refused !== undefined) {
       req.resume();
@@ -242,8 +244,18 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const raw = await readBody(req);
     if (raw === undefined || res.destroyed) return;
     if (raw === 'too_large') {
-      sendJson(res, 413, dialect.errorJson(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`));
+      fail(413, `sluice mock: request body larger than ${MAX_BODY_BYTES} bytes`);
       return;
+    }
+    if (route.route.verify) {
+      // A check over the request as sent, body included (a request signature), before it is answered.
+      const refusal = await route.route.verify({ ...hookRequest(req, path, query, ''), target: req.url ?? '/', rawBody: raw }, contextOf(dialect));
+      if (res.destroyed) return;
+      if (refusal !== undefined) {
+        record.outcome = 'refused';
+        sendReply(res, refusal);
+        return;
+      }
     }
     const text = raw.toString('utf8');
     let body: unknown;
@@ -251,7 +263,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       body = JSON.parse(text);
     } catch (e) {
       record.body = text;
-      sendJson(res, 400, dialect.errorJson(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`));
+      fail(400, `sluice mock: request body is not valid JSON (${(e as Error).message})`);
       return;
     }
     record.body = body;
@@ -259,9 +271,15 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       answerEmbeddings(res, route, body, pathDirectives, req.headers['x-mock'], record);
       return;
     }
-    const info = dialect.inspect(body, route.info);
-    if (typeof info === 'string') {
-      sendJson(res, 400, dialect.errorJson(400, info));
+    const inspected = dialect.inspect(body, route.info);
+    if (typeof inspected === 'string') {
+      fail(400, inspected);
+      return;
+    }
+    const info = dialect.resolve === undefined ? inspected : dialect.resolve(body, inspected, contextOf(dialect));
+    if ('status' in info) {
+      record.outcome = 'refused';
+      fail(info.status, info.message);
       return;
     }
     record.stream = info.stream;
@@ -274,7 +292,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       plan = buildPlan(directives);
     } catch (e) {
       if (!(e instanceof DirectiveError)) throw e;
-      sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+      fail(400, `sluice mock: ${e.message}`);
       return;
     }
     log.changed(record);
@@ -308,6 +326,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const record: MockRequestRecord = {
       id: nextId++,
       dialect: dialect.name,
+      method: req.method ?? 'GET',
       path: req.url ?? '',
       headers: req.headers,
       body: undefined,
@@ -357,7 +376,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       return sendJson(res, 404, JSON.stringify({ error: { message, type: 'not_found', code: 404 } }));
     }
     handleApi(req, res, route, directives, path, url.searchParams).catch((e: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`));
+      if (!res.headersSent) sendJson(res, 500, route.dialect.errorJson(500, `sluice mock: internal error: ${(e as Error).message}`), route.dialect.errorHeaders?.(500));
       else res.destroy();
     });
   };

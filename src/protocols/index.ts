@@ -11,6 +11,7 @@ import { openai } from './openai/index.ts';
 import { anthropic } from './anthropic/index.ts';
 import { gemini } from './gemini/index.ts';
 import { demo } from './demo/index.ts';
+import { bedrock } from './bedrock/index.ts';
 import { cohere } from './cohere/index.ts';
 import { openaiResponses } from './openai-responses/index.ts';
 import { vertex } from './vertex/index.ts';
@@ -21,6 +22,7 @@ export const protocols: readonly Protocol[] = [
   anthropic,
   gemini,
   demo,
+  bedrock,
   cohere,
   openaiResponses,
   vertex,

@@ -19,6 +19,11 @@ export interface FrontConformance {
    * (throwing a node:assert error naming the broken one) and returns the answer it carries.
    */
   check(output: string, opts: { model: string; includeUsage: boolean }): FrontAnswer;
+  /**
+   * A binary framing's output (as a latin1 string) rendered as text, for comparing outputs with
+   * minted ids masked (checksums change with the ids); text framings leave it out.
+   */
+  readable?(output: string): string;
 }
 
 /**

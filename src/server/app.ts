@@ -107,12 +107,15 @@ const fallbackFront = (): FrontCodec => fronts[0]!;
 export function createApp(initial: Config, opts: AppOptions = {}): App {
   const auth = new Authenticator(initial.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
+  // Upstreams log their own events (a cache resource refused) where the fronts do, unless the env says otherwise.
+  const env = opts.env ?? DEFAULT_ENV;
+  const pipelineEnv = env.log === undefined && opts.log !== undefined ? { ...env, log: opts.log } : env;
   const routes = new RouteTable(fronts);
   const generation = (number: number, config: Config, router: Router): Generation => ({
     number,
     config,
     router,
-    pipeline: new Pipeline(config, router, hooks, opts.env ?? DEFAULT_ENV, opts.countLocally),
+    pipeline: new Pipeline(config, router, hooks, pipelineEnv, opts.countLocally),
     servicesByFront: new Map(),
   });
   let live = generation(1, initial, opts.router ?? createRouter(initial));
@@ -260,7 +263,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
-      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, shutdown: drain.signal };
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, front: front.name, shutdown: drain.signal };
       if (route.op === 'count-tokens') {
         await pipeline.count(chat, plan, out, ctx);
         return;

@@ -22,7 +22,7 @@ test('every YAML block of the provider cookbook parses and validates', () => {
     for (const p of Object.values(config.providers)) covered.add(p.preset ?? p.type);
     for (const m of Object.values(config.models)) assert.ok(m.targets.length > 0);
   }
-  for (const kind of ['openai', 'anthropic', 'gemini', 'cohere', 'vertex', 'azure-openai', 'azure-anthropic', 'openrouter', 'minimax', 'minimax-openai', 'ollama', 'vllm', 'llamacpp', 'exo']) {
+  for (const kind of ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'vertex', 'azure-openai', 'azure-anthropic', 'openrouter', 'minimax', 'minimax-openai', 'ollama', 'vllm', 'llamacpp', 'exo']) {
     assert.ok(covered.has(kind), `the cookbook covers ${kind}`);
   }
 });

@@ -12,9 +12,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startMock, mockText, type MockServer } from '../../src/mock/server.ts';
 import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 import { parseExposition, sampleValue } from '../metrics/exposition.ts';
+import { MOCK_AWS_ACCESS_KEY_ID, MOCK_AWS_SECRET_ACCESS_KEY } from '../../src/protocols/bedrock/mock.ts';
 
 /** Dialects that can continue an answer (with supports_prefill where it is a quirk). */
-const CONTINUERS = ['openai', 'anthropic', 'gemini'] as const;
+const CONTINUERS = ['openai', 'anthropic', 'gemini', 'bedrock'] as const;
 /** Every upstream dialect can break; the Responses API and Cohere have no prefill to continue with. */
 const BREAKERS = [...CONTINUERS, 'openai-responses', 'cohere'] as const;
 type Dialect = (typeof BREAKERS)[number];
@@ -31,19 +32,24 @@ function base(dialect: Dialect, directives?: string): string {
   return dialect === 'openai' || dialect === 'openai-responses' ? `${root}/v1` : root;
 }
 
+/** Provider settings beyond type and base_url: Bedrock signs with the mock's test credentials. */
+function auth(dialect: Dialect): string {
+  return dialect === 'bedrock' ? `region: us-east-1, access_key_id: ${MOCK_AWS_ACCESS_KEY_ID}, secret_access_key: ${MOCK_AWS_SECRET_ACCESS_KEY}` : 'api_key: sk-up';
+}
+
 before(async () => {
   mock = await startMock({ port: 0 });
   const providers: string[] = [];
   const models: string[] = [];
   for (const d of BREAKERS) {
     // The first target drops the connection after 7 events (text has gone out by then).
-    providers.push(`  drop-${d}: { type: ${d}, base_url: "${base(d, 'fault=drop_mid;after=7')}", api_key: sk-up }`);
+    providers.push(`  drop-${d}: { type: ${d}, base_url: "${base(d, 'fault=drop_mid;after=7')}", ${auth(d)} }`);
   }
   for (const d of CONTINUERS) {
     // The continuing target: OpenAI-compatible and Gemini ones continue a trailing assistant turn
     // only where the provider says they can.
-    const prefill = d === 'anthropic' ? '' : ', supports_prefill: true';
-    providers.push(`  cont-${d}: { type: ${d}, base_url: "${base(d)}", api_key: sk-up${prefill} }`);
+    const prefill = d === 'openai' || d === 'gemini' ? ', supports_prefill: true' : '';
+    providers.push(`  cont-${d}: { type: ${d}, base_url: "${base(d)}", ${auth(d)}${prefill} }`);
   }
   providers.push(`  cont-responses: { type: openai-responses, base_url: "${base('openai-responses')}", api_key: sk-up }`);
   models.push(`  to-responses:\n    strategy: fallback\n    continue_on_failure: true\n    targets: [{ provider: drop-openai, model: m-tr-1 }, { provider: cont-responses, model: m-tr-2 }]`);
@@ -66,7 +72,9 @@ after(async () => {
 });
 
 function upstreamBodies(model: string): Array<Record<string, unknown>> {
-  return mock.requests.filter((r) => (r.body as { model?: string } | undefined)?.model === model || r.path.includes(`/models/${model}:`)).map((r) => r.body as Record<string, unknown>);
+  return mock.requests
+    .filter((r) => (r.body as { model?: string } | undefined)?.model === model || r.path.includes(`/models/${model}:`) || r.path.includes(`/model/${model}/`))
+    .map((r) => r.body as Record<string, unknown>);
 }
 
 describe('a stream broken after the commit point continues on the next target', () => {

@@ -65,6 +65,7 @@ export async function startSluice(opts: StartOptions = {}): Promise<SluiceProces
     const timer = setTimeout(() => reject(new Error(`sluice did not start in 15 s:\n${stderr.join('\n')}`)), 15_000);
     proc.on('exit', (code) => {
       clearTimeout(timer);
+      clearInterval(check);
       reject(new Error(`sluice exited with ${code} before listening:\n${stderr.join('\n')}\n${stdout.join('\n')}`));
     });
     const check = setInterval(() => {

@@ -117,6 +117,8 @@ export const PAIR_NOTES: Record<string, string> = {
   'cohere→*': 'Cohere citations and request documents: documents reach other upstreams as plain-text documents; citations have no canonical form and are dropped',
   '*→cohere': 'a named tool_choice becomes REQUIRED with only that tool declared; images in tool results are refused (400)',
   'cohere→cohere': 'a tool plan reaches the client as content; citations are dropped',
+  'bedrock→*': 'guardrailConfig, promptVariables, guardContent, video, audio and S3 images reach only a Bedrock upstream (400 elsewhere); invoke* bodies are Anthropic Messages and keep their blocks to an Anthropic upstream',
+  '*→bedrock': 'image URLs are refused (Bedrock takes bytes or s3://); tool_choice none sends no tools; unsigned reasoning from other models is not replayed; tool names outside [a-zA-Z0-9_-] are mapped and back',
 };
 
 export interface Cell {

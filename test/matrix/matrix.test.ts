@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MOCK_TOOL_ARGS, mockText, startMock, type MockServer } from '../../src/mock/server.ts';
 import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
+import { MOCK_AWS_ACCESS_KEY_ID, MOCK_AWS_SECRET_ACCESS_KEY } from '../../src/protocols/bedrock/mock.ts';
 import { FRONT_DRIVERS, TOOL } from './clients.ts';
 import { registered } from './registry.ts';
 
@@ -21,7 +22,8 @@ const UPSTREAMS: ReadonlyArray<{ type: string; provider: (mock: string) => strin
   {
     type: 'bedrock',
     provider: (m) => `base_url: ${m}, region: us-east-1`,
-    env: { AWS_ACCESS_KEY_ID: 'AKIDMATRIX', AWS_SECRET_ACCESS_KEY: 'matrix-secret' },
+    // Through the AWS credential chain (env), with the credentials the mock verifies signatures against.
+    env: { AWS_ACCESS_KEY_ID: MOCK_AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: MOCK_AWS_SECRET_ACCESS_KEY, AWS_EC2_METADATA_DISABLED: 'true' },
   },
 ];
 
