@@ -2,7 +2,7 @@
 // left before the response headers must go out (server.keepalive), sluice answers at once with the
 // 429 and the shortest retry-after, in the client's dialect — never a 200 whose stream then carries
 // the error, which would keep the client's own retry logic from running. The official SDKs (retries
-// off) see a RateLimitError with the header; the other fronts (Responses, Cohere, Gemini) on the wire.
+// off) see a RateLimitError with the header; the other fronts (Responses, Cohere, Gemini, Bedrock) on the wire.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,11 +86,12 @@ describe('every target rate limited past the headers point', () => {
     });
   }
 
-  test('the Responses, Cohere and Gemini fronts: 429 JSON with retry-after, not a stream', async () => {
+  test('the Responses, Cohere, Gemini and Bedrock fronts: 429 JSON with retry-after, not a stream', async () => {
     const bodies: Record<string, object> = {
       '/v1/responses': { model: 'busy-openai', stream: true, input: 'hi' },
       '/v2/chat': { model: 'busy-anthropic', stream: true, messages: [{ role: 'user', content: 'hi' }] },
       '/v1beta/models/busy-openai:streamGenerateContent?alt=sse': { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] },
+      '/model/busy-anthropic/converse-stream': { messages: [{ role: 'user', content: [{ text: 'hi' }] }] },
     };
     for (const [path, body] of Object.entries(bodies)) {
       const res = await fetch(`${sluice.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
