@@ -32,6 +32,7 @@ import { responseToEvents, type ChatResponse } from '../core/response.ts';
 import { countRequestTokens } from '../tokenize/index.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
+import { parseClientJson } from './client-json.ts';
 import { Continuation, DeliveredText } from './continuation.ts';
 
 export type EndReason =
@@ -163,26 +164,14 @@ export class Pipeline {
 
   /** Decodes the client's body. Throws (or rejects with) GatewayError (400) with a message naming what is wrong. */
   decode(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo, services: FrontServices): ChatRequest | Promise<ChatRequest> {
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
-    }
-    return frontCodec(frontName).decodeRequest(json, info, services);
+    return frontCodec(frontName).decodeRequest(parseClientJson(body), info, services);
   }
 
   /** Decodes an embeddings body (FrontCodec.embeddings). Throws GatewayError (400, or 404 for a front without embeddings). */
   decodeEmbeddings(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo): EmbeddingsRequest {
     const front = frontCodec(frontName);
     if (!front.embeddings) throw new GatewayError('not_found', `${frontName} has no embeddings endpoint`);
-    let json: unknown;
-    try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
-    }
-    return front.embeddings.decodeRequest(json, info);
+    return front.embeddings.decodeRequest(parseClientJson(body), info);
   }
 
   plan(request: { model: string }): RoutePlan {

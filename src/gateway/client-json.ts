@@ -1,0 +1,37 @@
+// A client's JSON body, parsed once and bounded in depth. JSON.parse itself takes any nesting, but
+// JSON.stringify and sluice's recursive walkers (schema conversion, token counting) recurse per
+// level: a body of 5,000 nested arrays overflowed the stack while the upstream request was built,
+// which answered a 500 and counted against the target's circuit. So a body deeper than
+// MAX_JSON_DEPTH is the client's 400, before any of that runs (docs/errors.md).
+
+import { GatewayError } from '../core/errors.ts';
+
+/** Far above any real request (a deeply nested tool schema has a few dozen levels), far below the stack's limit. */
+export const MAX_JSON_DEPTH = 256;
+
+/** Parses a request body; throws GatewayError (400) for invalid JSON or nesting deeper than MAX_JSON_DEPTH. */
+export function parseClientJson(body: Buffer): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (exceedsDepth(json, 1)) {
+    throw new GatewayError('invalid_request', `request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return json;
+}
+
+/** Whether `value` (at nesting `depth`) holds a container deeper than MAX_JSON_DEPTH; stops at the limit, so it cannot overflow. */
+function exceedsDepth(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth > MAX_JSON_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (exceedsDepth(item, depth + 1)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (exceedsDepth(record[key], depth + 1)) return true;
+  return false;
+}
