@@ -139,7 +139,7 @@ export interface TokenCount {
 export interface FrontCodec {
   readonly name: string;
   readonly routes: readonly FrontRoute[];
-  /** The client key presented with a request; default: `Authorization: Bearer` or `x-api-key`. */
+  /** The client key presented with a request; when absent or undefined: `Authorization: Bearer` or `x-api-key`. */
   clientKey?(info: FrontRequestInfo): string | undefined;
   /** Validates and decodes a parsed JSON body; throws GatewayError('invalid_request', …) naming the field. */
   decodeRequest(body: unknown, info: FrontRequestInfo, services: FrontServices): ChatRequest | Promise<ChatRequest>;

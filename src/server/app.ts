@@ -223,7 +223,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     try {
       // Authenticate before reading a large body from a stranger.
       if (!auth.open && !(route.op === 'custom' && route.open)) {
-        key = await auth.authenticate(front.clientKey ? front.clientKey(info) : presentedKey(req.headers));
+        key = await auth.authenticate(front.clientKey?.(info) ?? presentedKey(req.headers));
         if (!key) {
           req.resume();
           return reject(new GatewayError('unauthorized', 'missing or invalid API key'));

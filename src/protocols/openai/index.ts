@@ -17,7 +17,7 @@ import { encodeOpenAIResponse } from './encode-response.ts';
 import { createOpenAIStreamEncoder } from './encode-stream.ts';
 import { decodeUpstreamError, encodeOpenAIError } from './errors.ts';
 import { openaiMock } from './mock.ts';
-import { modelList } from './models.ts';
+import { modelList, modelListKey } from './models.ts';
 import { openaiPlayground } from './playground.ts';
 import { openaiPresets } from './presets.ts';
 import { openaiQuirkFields } from './quirks.ts';
@@ -29,11 +29,12 @@ export const openaiFront: FrontCodec = {
     { method: 'POST', path: '/v1/chat/completions', op: 'chat' },
     { method: 'POST', path: '/chat/completions', op: 'chat' },
     // The configured model names in OpenAI's list shape (SPEC §3).
-    { method: 'GET', path: '/v1/models', op: 'custom', handle: modelList },
-    { method: 'GET', path: '/models', op: 'custom', handle: modelList },
+    { method: 'GET', path: '/v1/models', op: 'custom', handle: modelList, variant: 'models' },
+    { method: 'GET', path: '/models', op: 'custom', handle: modelList, variant: 'models' },
     { method: 'POST', path: '/v1/embeddings', op: 'embeddings' },
     { method: 'POST', path: '/embeddings', op: 'embeddings' },
   ],
+  clientKey: modelListKey,
   decodeRequest: (body, info) => decodeOpenAIRequest(body, info.headers),
   createStreamEncoder: createOpenAIStreamEncoder,
   encodeResponse: encodeOpenAIResponse,

@@ -5,7 +5,7 @@
 // so an unchanged list is a 304.
 
 import { createHash } from 'node:crypto';
-import type { FrontHttpRequest, FrontHttpResponse, FrontServices } from '../../core/protocol.ts';
+import type { FrontHttpRequest, FrontHttpResponse, FrontRequestInfo, FrontServices } from '../../core/protocol.ts';
 import { listGeminiModels } from '../gemini/models.ts';
 
 /**
@@ -66,4 +66,15 @@ function modelsMember(req: FrontHttpRequest, names: string[]): Record<string, un
     return JSON.parse(listGeminiModels(names, req.query)) as Record<string, unknown>;
   }
   return { models: names.map((slug, i) => codexModelInfo(slug, i)) };
+}
+
+/**
+ * The client key of a model-list request from `@google/genai`, which sends it as `x-goog-api-key`
+ * (gemini.md §8.2); undefined leaves the default (Bearer or x-api-key). Other OpenAI routes take
+ * the default only.
+ */
+export function modelListKey(info: FrontRequestInfo): string | undefined {
+  if (info.variant !== 'models') return undefined;
+  const goog = info.headers['x-goog-api-key'];
+  return typeof goog === 'string' && goog.trim() !== '' ? goog.trim() : undefined;
 }
