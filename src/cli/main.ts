@@ -7,12 +7,13 @@ const USAGE = `sluice — an LLM API gateway whose streams never hang, never buf
 Usage: sluice <command> [options]
 
 Commands:
-  serve [--config FILE] [--host H] [--port N]   run the gateway (default 127.0.0.1:4000)
-  doctor URL [--model M] [--key K] [--protocol openai|anthropic] [--json]
+  serve [--config FILE] [--host H] [--port N] [--workers N|auto]
+                                                run the gateway (default 127.0.0.1:4000)
+  doctor URL [--model M] [--key K] [--protocol openai|responses|anthropic|gemini] [--json]
                                                 diagnose streaming through every hop to URL
-  mock [--port N] [--latency MS]                a fault-injecting fake upstream (OpenAI, Anthropic, Gemini)
+  mock [--port N] [--latency MS]                a fault-injecting fake upstream for every provider type
   check FILE                                    validate a config file
-  keys create|list|revoke|usage                 manage client keys in the store; usage and cost per key
+  keys create|list|revoke|usage [--config FILE] manage client keys in the store; usage and cost per key
 
 Run 'sluice <command> --help' for a command's options.`;
 

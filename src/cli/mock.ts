@@ -3,13 +3,20 @@
 import { UsageError, parseArgs } from './args.ts';
 import { directivesHelp } from '../mock/help.ts';
 import { type MockRequestRecord, startMock } from '../mock/server.ts';
+import { mockDialects } from '../protocols/index.ts';
+
+/** The provider types the mock answers, each once, in registry order. */
+function mockTypes(): string {
+  return [...new Set(mockDialects().map((d) => d.name))].join(', ');
+}
 
 const DEFAULT_PORT = 4010;
 
 const HELP = `Usage: sluice mock [--port N] [--host H] [--latency MS|chunk=MS,first=MS] [--chunks N] [--quiet]
 
-A fake upstream speaking OpenAI, Anthropic and Gemini that streams deterministic text and tool
-calls at a chosen pace and injects faults on request.
+A fake upstream that streams deterministic text and tool calls at a chosen pace and injects faults
+on request, for every provider type sluice calls:
+  ${mockTypes()}
 
   --port N        listen port (default ${DEFAULT_PORT}; 0 picks a free port)
   --host H        listen address (default 127.0.0.1)

@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/sluice.ts';
+import { mockDialects } from '../../src/protocols/index.ts';
 
 const BIN = join(ROOT, 'bin/sluice');
 
@@ -24,6 +25,22 @@ test('bin/sluice uses the pinned Node and every command answers --help', () => {
   const unknown = spawnSync(BIN, ['frobnicate'], { encoding: 'utf8' });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
+});
+
+test("the overview's synopses carry every option docs/spec.md §1 names, and mock --help every type it fakes", () => {
+  const top = spawnSync(BIN, ['--help'], { encoding: 'utf8' }).stdout;
+  const spec = readFileSync(join(ROOT, 'docs/spec.md'), 'utf8');
+  const rows = [...spec.matchAll(/^\| `\.\/bin\/sluice (\w+)([^`]*)` \|/gm)];
+  assert.ok(rows.length >= 5, 'spec §1 rows found');
+  for (const [, cmd, synopsis] of rows) {
+    const line = top.split('\n').find((l) => l.startsWith(`  ${cmd} `)) ?? '';
+    assert.ok(line, `overview lists ${cmd}`);
+    for (const flag of synopsis!.match(/--[a-z-]+/g) ?? []) assert.ok(line.includes(flag), `overview line of ${cmd} lacks ${flag}: ${line}`);
+    const choices = /--protocol ([a-z|\\]+)/.exec(synopsis!)?.[1]?.split(/\\?\|/);
+    for (const choice of choices ?? []) assert.ok(line.includes(choice), `overview line of ${cmd} lacks --protocol ${choice}`);
+  }
+  const mock = spawnSync(BIN, ['mock', '--help'], { encoding: 'utf8' }).stdout;
+  for (const d of mockDialects()) assert.ok(mock.includes(d.name), `mock --help lacks ${d.name}`);
 });
 
 test('an old Node exits with a clear message instead of a stack trace', (t) => {
