@@ -55,27 +55,8 @@ before(async () => {
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   home = mkdtempSync(join(tmpdir(), 'sluice-codex-'));
   mkdirSync(join(home, '.codex'));
-  // The README's config.toml (docs/clients/codex.md), plus what keeps Codex off the internet.
-  writeFileSync(
-    join(home, '.codex', 'config.toml'),
-    `model_provider = "sluice"
-check_for_update_on_startup = false
-
-[analytics]
-enabled = false
-
-[features]
-plugins = false
-
-[model_providers.sluice]
-name = "sluice"
-base_url = "${env.sluice.url}/v1"
-wire_api = "responses"
-env_key = "SLUICE_KEY"
-stream_max_retries = 0
-request_max_retries = 0
-`,
-  );
+  // The README's config.toml as a user copies it, with this test's address and no retries.
+  writeFileSync(join(home, '.codex', 'config.toml'), readmeCodexConfig(`${env.sluice.url}/v1`));
 });
 
 after(async () => {
@@ -128,6 +109,15 @@ function codexExec(model: string, prompt: string, cwd: string): Promise<Run> {
   });
 }
 
+/** The README's Codex config.toml block, pointed at `baseUrl`, with Codex's own retries off. */
+function readmeCodexConfig(baseUrl: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = /\*\*Codex CLI\.\*\*[\s\S]*?```toml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(block, 'README has the Codex config.toml block');
+  assert.ok(block.includes('http://127.0.0.1:4000/v1'));
+  return block.replace('http://127.0.0.1:4000/v1', baseUrl).replace(/^(env_key = .*)$/m, '$1\nstream_max_retries = 0\nrequest_max_retries = 0');
+}
+
 describe('codex exec through sluice', { skip: missing }, () => {
   for (const [model, dialect] of [
     ['m-an', 'anthropic'],
@@ -138,6 +128,8 @@ describe('codex exec through sluice', { skip: missing }, () => {
       const cwd = mkdtempSync(join(tmpdir(), 'sluice-codex-work-'));
       const run = await codexExec(model, `${tag} look around [[mock tool=exec_command chunks=12]]`, cwd);
       assert.equal(run.code, 0, `codex exec exit code; stderr:\n${run.stderr}`);
+      // Every setting of the README's config.toml is one Codex knows where it stands.
+      assert.doesNotMatch(run.stderr + run.stdout, /unrecognized configuration setting|is ignored/);
       assert.equal(run.last.trim(), mockText(12).join('').trim(), 'the final message is the upstream answer');
 
       await recordFor(env.mock, tag);
