@@ -65,6 +65,16 @@ export interface RouterOptions {
   health?: HealthRegistry;
 }
 
+/**
+ * For a bare name that no model maps: how to reach a provider's model directly (SPEC §2), naming a
+ * configured provider. Zero-config with OPENAI_API_KEY set has no model "gpt-4.1", only openai/gpt-4.1.
+ */
+function directHint(config: Config, name: string): string {
+  if (name.includes('/') || name.length > 200) return '';
+  const provider = Object.values(config.providers).find((p) => p.type !== 'demo');
+  return provider ? `; ask for PROVIDER/MODEL to reach a provider's model directly (e.g. ${provider.name}/${name})` : '';
+}
+
 export function createRouter(config: Config, options: RouterOptions | (() => number) = {}): Router {
   const opts: RouterOptions = typeof options === 'function' ? { random: options } : options;
   const random = opts.random ?? Math.random;
@@ -101,7 +111,7 @@ export function createRouter(config: Config, options: RouterOptions | (() => num
     plan(name: string): RoutePlan {
       const { candidates, model } = candidatesFor(name);
       if (candidates.length === 0) {
-        throw new GatewayError('model_not_found', `model "${name}" is not configured on this gateway`, { param: 'model' });
+        throw new GatewayError('model_not_found', `model "${name}" is not configured on this gateway${directHint(config, name)}`, { param: 'model' });
       }
       const order = model ? STRATEGIES[model.strategy](candidates, random) : candidates;
       const plan = new Plan(name, model?.strategy ?? 'direct', order, { config, maxAttempts, random, now });
