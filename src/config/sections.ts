@@ -62,10 +62,21 @@ function schemeOf(url: string): string {
   return m === null ? 'no scheme' : `"${m[0]}"`;
 }
 
+/**
+ * Whether `pg` can read the URL: it tries it as a URL (spaces encoded), then with a stand-in host for
+ * `user@/db` socket forms. Otherwise `serve` stopped with a bare "Invalid URL".
+ */
+function pgParses(url: string): boolean {
+  const encoded = / |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url) ? encodeURI(url).replace(/%25(\d\d)/g, '%$1') : url;
+  return URL.canParse(encoded) || URL.canParse(encoded.replace('@/', '@socket/'));
+}
+
 export function resolveStore(raw: string | undefined, problems: ProblemList): string {
   const store = raw ?? DEFAULT_STORE;
   if (!STORE_SCHEMES.test(store)) {
     problems.add(['store'], `unsupported store (${schemeOf(store)}); use sqlite:PATH or postgres://…`);
+  } else if (/^postgres/i.test(store) && !pgParses(store)) {
+    problems.add(['store'], 'not a valid postgres:// URL: check its host and port (postgres://USER:PASSWORD@HOST:PORT/DB)');
   }
   return store;
 }

@@ -94,7 +94,9 @@ export function resolveTelemetry(raw: RawTelemetry | undefined, problems: Proble
   const telemetry: TelemetryConfig = { content: raw?.content ?? false, serviceName: raw?.service_name ?? 'sluice' };
   if (raw?.otlp) {
     const endpoint = raw.otlp.endpoint;
-    if (!/^https?:\/\/[^/]/i.test(endpoint)) {
+    // URL.canParse too: an unreadable port or host otherwise passed `check` and stopped `serve` with
+    // the exporter's message, which quotes the whole URL (credentials included).
+    if (!/^https?:\/\/[^/]/i.test(endpoint) || !URL.canParse(endpoint)) {
       problems.add(['telemetry', 'otlp', 'endpoint'], 'must be an http:// or https:// URL (the collector base URL, e.g. http://127.0.0.1:4318)');
     }
     telemetry.otlp = { endpoint, headers: raw.otlp.headers ?? {} };

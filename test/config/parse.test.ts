@@ -336,6 +336,20 @@ models: [a, b]
     ]);
   });
 
+  test('a postgres store or OTLP endpoint that cannot be read as a URL is a check problem, not a serve crash quoting it', () => {
+    const problems = problemsOf(
+      'store: "postgres://u:pg-secret-1@:badport/db"\ntelemetry: { otlp: { endpoint: "http://u:otel-secret-2@collector:99999" } }\n',
+    );
+    assert.deepEqual(problems, [
+      'store: not a valid postgres:// URL: check its host and port (postgres://USER:PASSWORD@HOST:PORT/DB)',
+      'telemetry.otlp.endpoint: must be an http:// or https:// URL (the collector base URL, e.g. http://127.0.0.1:4318)',
+    ]);
+    // What pg itself reads stays valid: socket forms, no host, an encoded socket path, a space in a password.
+    for (const store of ['postgres:///db', 'postgres://u@/db', 'postgresql://u@%2Fvar%2Frun%2Fpostgresql/db', 'postgres://u:p w@h:5432/db?sslmode=require']) {
+      assert.equal(parseConfig(`store: "${store}"\n`).store, store);
+    }
+  });
+
   test('a Redis Cluster by its seed nodes; several hosts need the cluster scheme; no password echoed', () => {
     const config = parseConfig('redis: "redis+cluster://:pw-secret-1@127.0.0.1:7000,127.0.0.1:7001"\n');
     assert.equal(config.redis, 'redis+cluster://:pw-secret-1@127.0.0.1:7000,127.0.0.1:7001');
