@@ -49,6 +49,8 @@ export interface FrontRequestInfo {
   params: Readonly<Record<string, string>>;
   query: URLSearchParams;
   variant?: string;
+  /** Name of the client key that authenticated the request; undefined on an open gateway (and in clientKey). */
+  keyName?: string;
 }
 
 export interface FrontHttpRequest extends FrontRequestInfo {
@@ -57,8 +59,6 @@ export interface FrontHttpRequest extends FrontRequestInfo {
   /** The raw body (empty for GET). */
   body: Buffer;
   requestId: string;
-  /** Name of the client key that authenticated the request, if any. */
-  keyName?: string;
 }
 
 export interface FrontHttpResponse {

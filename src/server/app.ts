@@ -228,6 +228,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
           req.resume();
           return reject(new GatewayError('unauthorized', 'missing or invalid API key'));
         }
+        info.keyName = key.name;
       }
       const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readRequestBody(req, config.server.maxBodyBytes);
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') req.resume();

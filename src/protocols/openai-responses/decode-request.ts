@@ -43,7 +43,7 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
         { param: 'previous_response_id' },
       );
     }
-    const stored = await loadResponse(docs, id);
+    const stored = await loadResponse(docs, id, info.keyName);
     if (!stored) {
       throw new GatewayError(
         'invalid_request',
@@ -66,7 +66,7 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
       items.push(item);
       continue;
     }
-    const found = docs ? await loadItem(docs, id) : undefined;
+    const found = docs ? await loadItem(docs, id, info.keyName) : undefined;
     if (found) {
       items.push(found);
       resolvedAny = true;
@@ -129,6 +129,7 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
     expanded: history.length > 0 || resolvedAny,
     tools: tools.origins,
     store: docs !== undefined && w.store !== false,
+    owner: info.keyName,
     retentionMs: settings.retentionMs,
     template: template(w),
   });

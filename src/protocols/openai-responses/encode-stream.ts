@@ -276,5 +276,5 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
 export function remember(state: ResponsesFrontState | undefined, ctx: FrontContext, output: OutItem[], response: ReturnType<typeof responseObject>): void {
   const services = ctx.services;
   if (!state?.store || !services) return;
-  saveResponse(services, { response: { ...response, output }, input: state.input }, state.retentionMs);
+  saveResponse(services, { response: { ...response, output }, input: state.input, owner: state.owner }, state.retentionMs);
 }

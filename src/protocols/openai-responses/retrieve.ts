@@ -1,5 +1,6 @@
 // GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items (SPEC §3.1): the responses
-// sluice stored (store.ts). Unknown, expired, or the store off: 404 in OpenAI's error shape, saying why.
+// sluice stored (store.ts). Unknown, expired, another key's, or the store off: 404 in OpenAI's error
+// shape, saying why (another key's reads as unknown: its existence is not revealed).
 
 import type { FrontHttpRequest, FrontHttpResponse, FrontServices } from '../../core/protocol.ts';
 import type { WireErrorBody } from './wire.ts';
@@ -21,21 +22,21 @@ export async function getStoredResponse(req: FrontHttpRequest, services: FrontSe
   const id = req.params.id ?? '';
   if (req.query.get('stream') === 'true') return error(400, 'Streaming a stored response is not supported by sluice; retrieve it without stream=true.', 'stream');
   const docs = documentsOf(services);
-  const stored = docs ? await loadResponse(docs, id) : undefined;
+  const stored = docs ? await loadResponse(docs, id, req.keyName) : undefined;
   return stored ? { status: 200, body: JSON.stringify(stored.response) } : notFound(id, services);
 }
 
 export async function deleteStoredResponse(req: FrontHttpRequest, services: FrontServices): Promise<FrontHttpResponse> {
   const id = req.params.id ?? '';
   const docs = documentsOf(services);
-  if (!docs || !(await deleteResponse(docs, id))) return notFound(id, services);
+  if (!docs || !(await deleteResponse(docs, id, req.keyName))) return notFound(id, services);
   return { status: 200, body: JSON.stringify({ id, object: 'response', deleted: true }) };
 }
 
 export async function getStoredInputItems(req: FrontHttpRequest, services: FrontServices): Promise<FrontHttpResponse> {
   const id = req.params.id ?? '';
   const docs = documentsOf(services);
-  const stored = docs ? await loadResponse(docs, id) : undefined;
+  const stored = docs ? await loadResponse(docs, id, req.keyName) : undefined;
   if (!stored) return notFound(id, services);
   const data = req.query.get('order') === 'asc' ? stored.input : [...stored.input].reverse();
   const idOf = (item: unknown): string | null => (typeof (item as { id?: unknown })?.id === 'string' ? (item as { id: string }).id : null);

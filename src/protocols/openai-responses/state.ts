@@ -31,6 +31,8 @@ export class ResponsesFrontState {
   readonly tools: Map<string, ToolOrigin>;
   /** Keep this response in the store (responses.store on and the request did not say store: false). */
   readonly store: boolean;
+  /** The client key whose request this is: only it may read the stored response back (store.ts). */
+  readonly owner: string | undefined;
   readonly retentionMs: number;
   /** The Response object's request-echo fields (everything but id, status, output, usage, errors). */
   readonly template: Omit<OutResponse, 'id' | 'created_at' | 'status' | 'output' | 'usage' | 'error' | 'incomplete_details' | 'model'>;
@@ -42,6 +44,7 @@ export class ResponsesFrontState {
     expanded: boolean;
     tools: Map<string, ToolOrigin>;
     store: boolean;
+    owner?: string;
     retentionMs: number;
     template: ResponsesFrontState['template'];
   }) {
@@ -49,6 +52,7 @@ export class ResponsesFrontState {
     this.expanded = init.expanded;
     this.tools = init.tools;
     this.store = init.store;
+    this.owner = init.owner;
     this.retentionMs = init.retentionMs;
     this.template = init.template;
   }

@@ -3,6 +3,9 @@
 // later request can name it in `previous_response_id`, fetch it with GET /v1/responses/{id}, or point
 // at one of its output items with an `item_reference` (the Vercel AI SDK does, with OpenAI's default
 // store: true). Two kinds of documents: the response with its expanded input, and each output item.
+// On a gateway with client keys each document names the key that made it, and only that key reads,
+// continues or deletes it: another key's id is as unknown as an expired one. Documents without an
+// owner (an open gateway, or written before owners were kept) stay readable by any key.
 
 import { z } from 'zod';
 import { bool } from '../../config/fields.ts';
@@ -20,6 +23,18 @@ export interface StoredResponse {
   response: OutResponse;
   /** The input the response answered, previous turns included (what previous_response_id replays). */
   input: unknown[];
+  /** Name of the client key whose request made it; absent on an open gateway. */
+  owner?: string;
+}
+
+/** An output item document of a keyed gateway: the item and the key that may reference it. */
+interface OwnedItem {
+  owner: string;
+  item: OutItem;
+}
+
+function isOwnedItem(value: unknown): value is OwnedItem {
+  return typeof (value as OwnedItem).owner === 'string' && typeof (value as OwnedItem).item === 'object';
 }
 
 /**
@@ -100,7 +115,8 @@ export function saveResponse(services: FrontServices, stored: StoredResponse, tt
       });
     pending.set(k, p);
   };
-  for (const item of stored.response.output) write(ITEM_KIND, item.id, item);
+  const owner = stored.owner;
+  for (const item of stored.response.output) write(ITEM_KIND, item.id, owner === undefined ? item : ({ owner, item } satisfies OwnedItem));
   write(RESPONSE_KIND, stored.response.id, stored);
 }
 
@@ -109,19 +125,24 @@ async function read(docs: DocumentStore, kind: string, id: string): Promise<unkn
   return docs.get(kind, id);
 }
 
-export async function loadResponse(docs: DocumentStore, id: string): Promise<StoredResponse | undefined> {
+/** The stored response `id` as `keyName` may see it: undefined when unknown, expired or another key's. */
+export async function loadResponse(docs: DocumentStore, id: string, keyName: string | undefined): Promise<StoredResponse | undefined> {
   const value = (await read(docs, RESPONSE_KIND, id)) as StoredResponse | undefined;
-  return value && typeof value === 'object' && value.response ? value : undefined;
+  if (!value || typeof value !== 'object' || !value.response) return undefined;
+  return value.owner === undefined || value.owner === keyName ? value : undefined;
 }
 
-export async function loadItem(docs: DocumentStore, id: string): Promise<OutItem | undefined> {
-  const value = (await read(docs, ITEM_KIND, id)) as OutItem | undefined;
-  return value && typeof value === 'object' ? value : undefined;
+/** The stored output item `id` as `keyName` may see it (as loadResponse). */
+export async function loadItem(docs: DocumentStore, id: string, keyName: string | undefined): Promise<OutItem | undefined> {
+  const value = await read(docs, ITEM_KIND, id);
+  if (!value || typeof value !== 'object') return undefined;
+  if (isOwnedItem(value)) return value.owner === keyName ? value.item : undefined;
+  return value as OutItem;
 }
 
-/** Deletes a response and its output items; false when it was not there. */
-export async function deleteResponse(docs: DocumentStore, id: string): Promise<boolean> {
-  const stored = await loadResponse(docs, id);
+/** Deletes a response `keyName` may see, and its output items; false when it was not there (for that key). */
+export async function deleteResponse(docs: DocumentStore, id: string, keyName: string | undefined): Promise<boolean> {
+  const stored = await loadResponse(docs, id, keyName);
   if (!stored) return false;
   await Promise.all(stored.response.output.map((item) => docs.delete(ITEM_KIND, item.id)));
   return docs.delete(RESPONSE_KIND, id);

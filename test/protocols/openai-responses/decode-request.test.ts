@@ -331,6 +331,23 @@ describe('stored responses', () => {
     assert.match(off.nonPortable ?? '', /cannot be resolved: sluice keeps no responses/);
   });
 
+  test("another client key's response and items are unknown; its own key resolves them", async () => {
+    const documents = memoryDocuments();
+    await documents.put(RESPONSE_KIND, 'resp_prev', { ...stored, owner: 'team-a' }, 60_000);
+    await documents.put(ITEM_KIND, 'msg_prev', { owner: 'team-a', item: stored.response.output[0] }, 60_000);
+    const svc = services({ store: true, documents });
+    const as = (keyName: string, body: unknown) => decodeResponsesRequest(body, { ...info(), keyName } as never, svc as never);
+    await assert.rejects(as('team-b', { model: 'm', input: 'x', previous_response_id: 'resp_prev' }), /Previous response with id 'resp_prev' not found/);
+    const refB = await as('team-b', { model: 'm', input: [{ type: 'item_reference', id: 'msg_prev' }, { role: 'user', content: 'q' }] });
+    assert.match(refB.nonPortable ?? '', /item_reference 'msg_prev' is not in sluice's store/);
+    const prevA = await as('team-a', { model: 'm', input: 'x', previous_response_id: 'resp_prev' });
+    assert.equal(prevA.messages.length, 3);
+    const refA = await as('team-a', { model: 'm', input: [{ type: 'item_reference', id: 'msg_prev' }, { role: 'user', content: 'q' }] });
+    assert.equal(refA.nonPortable, undefined);
+    assert.deepEqual(frontStateOf((refA as { frontState?: unknown }).frontState)!.input[0], stored.response.output[0]);
+    assert.equal(frontStateOf((refA as { frontState?: unknown }).frontState)!.owner, 'team-a');
+  });
+
   test('OpenAI reasoning keeps its summary text only for other upstreams', async () => {
     const req = await decode({
       model: 'm',
