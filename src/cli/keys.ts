@@ -56,7 +56,7 @@ export async function runKeys(argv: string[]): Promise<number> {
     switch (action) {
       case 'create':
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-        return await create(store, flags, Object.keys(config.models), Object.keys(config.providers));
+        return await create(store, flags, Object.keys(config.models), Object.keys(config.providers), config.auth.keys.map((k) => k.name));
       case 'list':
         if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
         return await list(store, flags.json === true, describeStore(config.store));
@@ -74,10 +74,16 @@ export async function runKeys(argv: string[]): Promise<number> {
   }
 }
 
-async function create(store: Store, flags: Record<string, string | boolean>, models: string[], providers: string[]): Promise<number> {
+async function create(store: Store, flags: Record<string, string | boolean>, models: string[], providers: string[], staticNames: string[]): Promise<number> {
   const name = flags.name;
   if (typeof name !== 'string') throw new UsageError('create needs --name NAME');
   if (!NAME.test(name)) throw new UsageError(`--name must be 1-64 letters, digits or . _ - @ : (got "${name}")`);
+  // Logs, usage, limits, budgets and stored Responses know a key by its name: a second key under a
+  // static key's name would share all of them with it.
+  if (staticNames.includes(name)) {
+    process.stderr.write(`sluice keys: a key named "${name}" is configured in auth.keys; pick another name\n`);
+    return 1;
+  }
   const limits: KeyLimits = {};
   if (typeof flags.models === 'string') {
     const list = flags.models.split(',').map((m) => m.trim()).filter((m) => m !== '');
