@@ -8,7 +8,7 @@
 //     refused for a while), else forgotten;
 //   - a creation in the background (`ensure`: made for the next request, waited for by none) belongs
 //     to the store, not to a request: waiters leaving do not abort it; one that has not answered
-//     within BACKGROUND_LIMIT_MS is aborted with TOO_SLOW when the store is next used, and `close`
+//     within BACKGROUND_LIMIT_MS is aborted with TOO_SLOW (no request's limits bound it), and `close`
 //     aborts it;
 //   - a resource is used while it has more than `minValidityMs` left; from half its lifetime on, the
 //     request that uses it also extends it (one PATCH at a time, not waited for), as Anthropic's
@@ -57,6 +57,8 @@ interface Creating {
   /** Wanted by the store for later requests: waiters leaving do not abort it. */
   background: boolean;
   startedAtMs: number;
+  /** A background creation's BACKGROUND_LIMIT_MS timer. */
+  timer?: unknown;
 }
 
 interface Refused {
@@ -87,14 +89,29 @@ export interface AcquireOptions extends UseOptions, CreateOptions {
   patience: AbortSignal;
 }
 
+/** Timers for the background limit (tests inject their own). */
+export interface CacheTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/**
+ * The process's timers, not holding the process open. UpstreamEnv carries no timer, so the limit
+ * runs on the process clock; ContextCaches' tests inject theirs.
+ */
+const PROCESS_TIMERS: CacheTimers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export class ContextCaches {
   readonly #entries = new Map<string, Entry>();
-  /** Creations under way that waiters do not own (ensure, or adopted by it). */
-  readonly #background = new Set<Creating>();
   readonly #now: () => number;
+  readonly #timers: CacheTimers;
 
-  constructor(now: () => number) {
+  constructor(now: () => number, timers: CacheTimers = PROCESS_TIMERS) {
     this.#now = now;
+    this.#timers = timers;
   }
 
   /** The live resource for `key`, or undefined; never starts a creation. */
@@ -105,7 +122,6 @@ export class ContextCaches {
 
   /** The resource name for `key` (made and waited for if need be), or undefined: send the request uncached. */
   acquire(key: string, opts: AcquireOptions): string | undefined | Promise<string | undefined> {
-    this.#sweep();
     const entry = this.#current(key);
     if (entry === undefined) return join(this.#create(key, opts, false), opts);
     switch (entry.kind) {
@@ -124,14 +140,9 @@ export class ContextCaches {
    * recently refused.
    */
   ensure(key: string, opts: CreateOptions): void {
-    this.#sweep();
     const entry = this.#current(key);
-    if (entry === undefined) {
-      this.#create(key, opts, true);
-    } else if (entry.kind === 'creating' && !entry.background) {
-      entry.background = true;
-      this.#background.add(entry);
-    }
+    if (entry === undefined) this.#create(key, opts, true);
+    else if (entry.kind === 'creating' && !entry.background) this.#keep(entry);
   }
 
   /** `key`'s entry while it is still good: a resource not near its expiry, a refusal still held, a creation. */
@@ -166,7 +177,6 @@ export class ContextCaches {
   close(): void {
     for (const entry of this.#entries.values()) if (entry.kind === 'creating') entry.abort.abort(new Error('context cache closed'));
     this.#entries.clear();
-    this.#background.clear();
   }
 
   /** Entries held (tests, the bound). */
@@ -177,7 +187,7 @@ export class ContextCaches {
   #create(key: string, opts: CreateOptions, background: boolean): Creating {
     const abort = new AbortController();
     const ttlMs = opts.ttlMs;
-    const entry: Creating = { kind: 'creating', waiters: 0, abort, result: Promise.resolve(undefined), background, startedAtMs: this.#now() };
+    const entry: Creating = { kind: 'creating', waiters: 0, abort, result: Promise.resolve(undefined), background: false, startedAtMs: this.#now() };
     entry.result = opts.create(abort.signal).then(
       (outcome) => {
         const current = this.#entries.get(key) === entry;
@@ -195,22 +205,17 @@ export class ContextCaches {
       },
     );
     this.#entries.set(key, entry);
-    if (background) this.#background.add(entry);
-    void entry.result.then(() => this.#background.delete(entry));
+    if (background) this.#keep(entry);
     this.#bound();
     return entry;
   }
 
-  /** Aborts background creations past BACKGROUND_LIMIT_MS (there are few: one per conversation step in flight). */
-  #sweep(): void {
-    if (this.#background.size === 0) return;
-    const now = this.#now();
-    for (const entry of this.#background) {
-      if (now - entry.startedAtMs >= BACKGROUND_LIMIT_MS) {
-        this.#background.delete(entry);
-        entry.abort.abort(TOO_SLOW);
-      }
-    }
+  /** Makes a creation the store's: kept whoever leaves it, aborted at BACKGROUND_LIMIT_MS from its start. */
+  #keep(entry: Creating): void {
+    entry.background = true;
+    const left = Math.max(0, entry.startedAtMs + BACKGROUND_LIMIT_MS - this.#now());
+    entry.timer = this.#timers.set(() => entry.abort.abort(TOO_SLOW), left);
+    void entry.result.then(() => this.#timers.clear(entry.timer));
   }
 
   #refresh(key: string, entry: Ready, opts: UseOptions): void {
