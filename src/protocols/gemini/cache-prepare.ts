@@ -269,21 +269,20 @@ function prefixAt(body: GeminiRequest, systemTexts: readonly SystemText[], cut: 
  */
 function restAfter(body: GeminiRequest, systemTexts: readonly SystemText[], cut: number, name: string): GeminiRequest {
   const contents = body.contents.slice(cut);
-  let copied: Set<GeminiContent> | undefined;
+  /** Contents of this request's own (the encoded ones are shared with the uncached body and the keys). */
+  const own = new Set<GeminiContent>();
   for (const s of systemTexts) {
     if (s.from <= cut) continue;
     // `from` k + 1: the text stands before the end of content k.
     let at = Math.max(s.from - 1, cut) - cut;
     while (at < contents.length && contents[at].role !== 'user') at++;
-    if (at >= contents.length) {
-      at = contents.length - 1;
-      if (contents[at].role !== 'user') contents.push({ role: 'user', parts: [] });
-      at = contents.length - 1;
-    }
-    copied ??= new Set();
-    if (!copied.has(contents[at])) {
+    if (at === contents.length && contents[at - 1].role === 'user') at--;
+    if (at === contents.length) {
+      contents.push({ role: 'user', parts: [] });
+      own.add(contents[at]);
+    } else if (!own.has(contents[at])) {
       contents[at] = { role: 'user', parts: contents[at].parts.slice() };
-      copied.add(contents[at]);
+      own.add(contents[at]);
     }
     contents[at].parts.push({ text: `${SYSTEM_OPEN}${s.text}${SYSTEM_CLOSE}` });
   }
