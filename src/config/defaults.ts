@@ -1,4 +1,4 @@
-// Every default of SPEC §2 / §4.4 in one place. Consumers read resolved values from Config and
+// Every default of SPEC §2, §4.4 in one place. Consumers read resolved values from Config and
 // never apply defaults of their own.
 
 import type { BreakerConfig, RetryConfig, ServerConfig, Strategy, StreamingMode, Timeouts } from './types.ts';

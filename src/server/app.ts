@@ -13,7 +13,7 @@ import { DEFAULT_ENV, type AttemptEnv } from '../gateway/attempt.ts';
 import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
-import { Authenticator, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
+import { Authenticator, modelAllowed, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
 import { readRequestBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
 import { httpOutput } from './http-output.ts';
@@ -184,7 +184,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       if (route.op === 'embeddings') {
         const request = pipeline.decodeEmbeddings(front.name, body, info);
         model = request.model;
-        if (key?.models && !key.models.includes(request.model)) {
+        if (!modelAllowed(key, request.model)) {
           return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
         }
         const plan = pipeline.plan(request);
@@ -203,7 +203,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       const chat: ChatRequest = decoded instanceof Promise ? await decoded : decoded;
       model = chat.model;
       stream = chat.stream;
-      if (key?.models && !key.models.includes(chat.model)) {
+      if (!modelAllowed(key, chat.model)) {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);

@@ -95,3 +95,24 @@ export class Authenticator {
     return undefined;
   }
 }
+
+const patterns = new Map<string, RegExp>();
+
+/**
+ * Whether `key` may use `model`: no list means every model; entries are exact names or `provider/model`,
+ * and `*` in an entry matches any run of characters (`gpt-*`, `openrouter/*`), as config allows (SPEC §6).
+ */
+export function modelAllowed(key: ClientKey | undefined, model: string): boolean {
+  if (key?.models === undefined) return true;
+  for (const entry of key.models) {
+    if (entry === model) return true;
+    if (!entry.includes('*')) continue;
+    let re = patterns.get(entry);
+    if (re === undefined) {
+      re = new RegExp(`^${entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      patterns.set(entry, re);
+    }
+    if (re.test(model)) return true;
+  }
+  return false;
+}
