@@ -8,6 +8,8 @@ export const DEFAULT_SERVER: Readonly<ServerConfig> = {
   port: 4000,
   keepaliveMs: 15_000,
   maxBodyBytes: 20 * 1024 * 1024,
+  drainTimeoutMs: 5 * 60_000,
+  workers: 1,
 };
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {

@@ -46,6 +46,13 @@ export class Authenticator {
   private storeHasKeys = false;
 
   constructor(keys: StaticKeyConfig[], store?: KeyStore) {
+    this.setStaticKeys(keys);
+    this.store = store;
+  }
+
+  /** The config's keys (at start, and on a reload: requests already admitted keep their key). */
+  setStaticKeys(keys: StaticKeyConfig[]): void {
+    this.staticKeys.clear();
     for (const k of keys) {
       this.staticKeys.set(hashKey(k.key), {
         name: k.name,
@@ -57,7 +64,6 @@ export class Authenticator {
         source: 'config',
       });
     }
-    this.store = store;
   }
 
   /** Refreshes whether the store holds keys (called at start and after key changes). */

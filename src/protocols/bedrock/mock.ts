@@ -7,7 +7,7 @@
 
 import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
 import type { Finish, Plan } from '../../mock/directives.ts';
-import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
 import type { Framed } from '../../mock/framing.ts';
 import { encodeEvent, encodeException } from './event-stream.ts';
 import { verifySigV4, type KnownKey } from './sigv4-verify.ts';
@@ -225,6 +225,9 @@ function inspect(body: unknown, route: { pathModel?: string; pathStream?: boolea
   const toolNames: string[] = [];
   const tools = isObject(body.toolConfig) && Array.isArray(body.toolConfig.tools) ? body.toolConfig.tools : [];
   for (const t of tools) if (isObject(t) && isObject(t.toolSpec) && typeof t.toolSpec.name === 'string') toolNames.push(t.toolSpec.name);
+  // A final assistant message is continued, as Anthropic models on Bedrock do.
+  const last = body.messages[body.messages.length - 1];
+  const prefill = isObject(last) && last.role === 'assistant' ? contentText(last.content) : undefined;
   return {
     model: route.pathModel ?? 'mock-model',
     stream: route.pathStream === true,
@@ -232,6 +235,7 @@ function inspect(body: unknown, route: { pathModel?: string; pathStream?: boolea
     messageCount: body.messages.length,
     lastUserText: lastUserText(body.messages, (m) => m.content),
     toolNames,
+    prefill,
   };
 }
 
