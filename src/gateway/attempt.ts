@@ -25,6 +25,7 @@ import {
   endsLikeJson,
   isCompleteJson,
 } from './reader.ts';
+import { callsInParallel } from './parallel.ts';
 import { upstreamOf } from './upstreams.ts';
 import { EventWatch } from './watch.ts';
 
@@ -368,43 +369,6 @@ export async function runEmbeddingsAttempt(
     if (parts.length === 1) return call(parts[0]!, limited);
     return joinEmbeddings(await callsInParallel(parts, limits?.concurrency ?? DEFAULT_EMBEDDING_CONCURRENCY, limited, call));
   });
-}
-
-/**
- * `call` for every part, at most `concurrency` at once, results in part order. The first failure
- * aborts the calls in flight (their own abort errors are not what failed) and starts no more.
- */
-async function callsInParallel<P, R>(parts: readonly P[], concurrency: number, signal: AbortSignal, call: (part: P, signal: AbortSignal) => Promise<R>): Promise<R[]> {
-  const local = new AbortController();
-  const onAbort = (): void => local.abort(signal.reason);
-  if (signal.aborted) local.abort(signal.reason);
-  else signal.addEventListener('abort', onAbort, { once: true });
-  const results = new Array<R>(parts.length);
-  let next = 0;
-  let failed = false;
-  let failure: unknown;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < parts.length) {
-      const i = next++;
-      try {
-        results[i] = await call(parts[i]!, local.signal);
-      } catch (err) {
-        if (!failed) {
-          failed = true;
-          failure = err;
-          local.abort(err);
-        }
-        return;
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, parts.length)) }, worker));
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-  if (failed) throw failure;
-  return results;
 }
 
 /** Runs `work` under the provider's total limit, and first_byte until the response head (non-streaming). */
