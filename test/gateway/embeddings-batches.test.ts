@@ -98,7 +98,7 @@ retries: { attempts: 0 }
 async function embed(p: Pipeline, input: string[]) {
   const req = p.decodeEmbeddings('openai', Buffer.from(JSON.stringify({ model: 'titan', input, encoding_format: 'float' })), { headers: {}, params: {}, query: new URLSearchParams() });
   const out = memoryOutput();
-  const record = await p.embed(req, p.plan(req), out, { requestId: 'r1', startedAt: 0, headers: {}, services: { modelNames: () => ['titan'], log: () => {} } });
+  const record = await p.embed(req, p.planEmbeddings(req), out, { requestId: 'r1', startedAt: 0, headers: {}, services: { modelNames: () => ['titan'], log: () => {} } });
   return { out, record };
 }
 
