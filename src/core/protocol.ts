@@ -188,7 +188,7 @@ export interface UpstreamHttpRequest {
   /** Absolute URL. */
   url: string;
   /** Default POST. */
-  method?: 'POST' | 'GET';
+  method?: 'POST' | 'GET' | 'PATCH' | 'DELETE';
   /** Without credentials: the provider's OutboundAuth adds them. */
   headers: Record<string, string>;
   /** JSON text ('' for GET). */
@@ -205,6 +205,34 @@ export interface ErrorContext {
 export interface DecodeContext extends ErrorContext {
   /** The request as sent (some decoders need the declared tools or the stop sequences). */
   request: ChatRequest;
+}
+
+/** The whole answer to one of a codec's own calls (UpstreamCalls.send). */
+export interface UpstreamReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as text (bounded in size). */
+  text: string;
+}
+
+/**
+ * What a codec's `prepare` step may do before its request is built: calls of its own to the same
+ * provider, signed by the provider's OutboundAuth, over the attempt's dispatcher and connect limit.
+ */
+export interface UpstreamCalls {
+  /** The attempt's signal: aborted when its time limits run out or the client goes away. */
+  readonly signal: AbortSignal;
+  /**
+   * Aborted once half the attempt's first_byte limit has gone by: work that only makes the request
+   * cheaper gives up then (and the request goes without it), so the request itself keeps its time.
+   */
+  readonly patience: AbortSignal;
+  /**
+   * Sends `req` with the provider's credentials and resolves with the whole answer, whatever its
+   * status. Rejects (a GatewayError) when it cannot be sent or `signal` (default: the attempt's)
+   * aborts. A call shared by several attempts passes a signal of its own.
+   */
+  send(req: UpstreamHttpRequest, signal?: AbortSignal): Promise<UpstreamReply>;
 }
 
 /** Consumes the events of one upstream response (as its framing cut them) and emits canonical events. */
@@ -258,8 +286,20 @@ export interface UpstreamCodec {
    */
   readonly name: string;
   readonly framing: Framing;
-  /** Builds the HTTP request for `model` at `endpoint`; throws GatewayError('unsupported'|'invalid_request') when untranslatable. */
-  buildRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest;
+  /**
+   * Builds the HTTP request for `model` at `endpoint`; throws GatewayError('unsupported'|'invalid_request')
+   * when untranslatable. `prepared` is what this codec's own `prepare` resolved to, when it ran.
+   */
+  buildRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean, prepared?: unknown): UpstreamHttpRequest;
+  /**
+   * Optional work before the request is built, such as creating a provider-side resource the request
+   * will refer to (Gemini's cachedContents). Returns undefined, synchronously, when there is nothing to
+   * do (the common case stays free of a Promise), else a Promise of the value handed to buildRequest as
+   * `prepared`. Runs inside the attempt: its time counts against first_byte and total, and `calls`
+   * carries the attempt's signal. Work that is only an optimisation should fall back rather than
+   * reject: a rejection fails the attempt like an upstream error.
+   */
+  prepare?(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, calls: UpstreamCalls): Promise<unknown> | undefined;
   createStreamDecoder(emit: EventSink, ctx: DecodeContext): UpstreamStreamDecoder;
   /** Decodes a complete (non-streaming) 2xx JSON body; throws GatewayError for an error-shaped body. */
   decodeResponse(body: unknown, ctx: DecodeContext): ChatResponse;
@@ -379,4 +419,9 @@ export interface UpstreamEnv {
   now(): number;
   /** For the upstream's own HTTP calls (token endpoints); undefined: undici's global dispatcher. */
   dispatcher?: Dispatcher;
+  /**
+   * A line in the gateway's log for the upstream's own events (a cache resource created, or refused
+   * and worked around). Fields carry names and counts, never a credential. Undefined: not logged.
+   */
+  log?(fields: Record<string, unknown>, message: string): void;
 }

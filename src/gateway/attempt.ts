@@ -10,7 +10,7 @@ import type { StreamEvent } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { ResponseCollector, responseToEvents, type ChatResponse } from '../core/response.ts';
 import { DEFAULT_EMBEDDING_CONCURRENCY, joinEmbeddings, splitEmbeddings, type EmbeddingsRequest, type EmbeddingsResponse } from '../core/embeddings.ts';
-import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCodec, UpstreamHttpRequest } from '../core/protocol.ts';
+import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCalls, UpstreamCodec, UpstreamEnv, UpstreamHttpRequest } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
 import { sendUpstream, type UpstreamBodyHandler, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -60,6 +60,8 @@ export interface AttemptEnv {
   clock: Clock;
   /** undici dispatcher for every upstream request; default: one keep-alive Agent per provider. */
   dispatcher?: Dispatcher;
+  /** Where upstreams log their own events (UpstreamEnv.log); default: nowhere. */
+  log?: UpstreamEnv['log'];
 }
 
 export const DEFAULT_ENV: AttemptEnv = { clock: systemClock };
@@ -194,13 +196,6 @@ export function runStreamAttempt(
     }
 
     let httpReq: UpstreamHttpRequest;
-    try {
-      httpReq = buildUpstreamRequest(codec, req, target, true, hooks.headers);
-    } catch (err) {
-      settle(asGatewayError(err));
-      return;
-    }
-
     const send = (): void => {
       if (state.kind === 'settled') return;
       const reader = createBodyReader(codec, ctx, {
@@ -242,7 +237,28 @@ export function runStreamAttempt(
       );
       if (state.kind === 'preparing') state = { kind: 'http', flow, paused: false };
     };
-    authorize(upstream.auth, httpReq, local.signal, send, settle);
+    const auth = upstream.auth;
+    const build = (prepared?: unknown): void => {
+      if (state.kind === 'settled') return;
+      try {
+        httpReq = buildUpstreamRequest(codec, req, target, true, hooks.headers, prepared);
+      } catch (err) {
+        settle(asGatewayError(err));
+        return;
+      }
+      authorize(auth, httpReq, local.signal, send, settle);
+    };
+    // The codec's own calls first (a cache resource), when it has any: their time counts against the
+    // attempt's limits, which abort local.signal.
+    let preparing: Promise<unknown> | undefined;
+    try {
+      preparing = prepareRequest(codec, req, target, auth, local.signal, env, hooks.headers);
+    } catch (err) {
+      settle(asGatewayError(err));
+      return;
+    }
+    if (preparing === undefined) build();
+    else preparing.then(build, (err: unknown) => settle(asGatewayError(err)));
 
     // A slow client: stop reading the upstream until it drained (TCP pushes back on the upstream),
     // and do not count that silence against the upstream's idle limit.
@@ -441,7 +457,8 @@ async function fetchComplete(
   onResponseHead?: () => void,
   headers?: Record<string, string>,
 ): Promise<ChatResponse> {
-  const httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false, headers);
+  const prepared = await prepareRequest(codec, req, target, auth, signal, env, headers);
+  const httpReq = buildUpstreamRequest(codec, { ...req, stream: false }, target, false, headers, prepared);
   await auth.apply(httpReq, signal);
   return new Promise<ChatResponse>((resolve, reject) => {
     const body = new BodySniffer(MAX_JSON_BODY);
@@ -562,11 +579,53 @@ function buildUpstreamRequest(
   target: ResolvedTarget,
   stream: boolean,
   headers?: Record<string, string>,
+  prepared?: unknown,
 ): UpstreamHttpRequest {
-  if (req.nonPortable !== undefined && codec.name !== req.front) {
-    throw new GatewayError('unsupported', `${req.nonPortable} (provider ${target.provider.name} speaks ${codec.name})`);
-  }
-  const built = codec.buildRequest(req, target.model, target.provider, stream);
+  checkPortable(codec, req, target);
+  const built = codec.buildRequest(req, target.model, target.provider, stream, prepared);
   if (headers !== undefined) Object.assign(built.headers, headers);
   return built;
 }
+
+function checkPortable(codec: UpstreamCodec, req: ChatRequest, target: ResolvedTarget): void {
+  if (req.nonPortable !== undefined && codec.name !== req.front) {
+    throw new GatewayError('unsupported', `${req.nonPortable} (provider ${target.provider.name} speaks ${codec.name})`);
+  }
+}
+
+/**
+ * The codec's prepare step (core/protocol.ts), or undefined when it has none or nothing to do. Its
+ * calls carry the request's extra headers, are signed by the provider's auth and bounded by `signal`
+ * (the attempt's limits).
+ */
+function prepareRequest(
+  codec: UpstreamCodec,
+  req: ChatRequest,
+  target: ResolvedTarget,
+  auth: OutboundAuth,
+  signal: AbortSignal,
+  env: AttemptEnv,
+  headers?: Record<string, string>,
+): Promise<unknown> | undefined {
+  if (codec.prepare === undefined) return undefined;
+  // A request this upstream must refuse is refused before any call is made for it.
+  checkPortable(codec, req, target);
+  const provider = target.provider;
+  const patience = new AbortController();
+  const calls: UpstreamCalls = {
+    signal,
+    patience: patience.signal,
+    async send(httpReq, callSignal = signal) {
+      // The request's own extra headers (trace context) go on its calls too.
+      if (headers !== undefined) Object.assign(httpReq.headers, headers);
+      await auth.apply(httpReq, callSignal);
+      return exchange(httpReq, provider, callSignal, env, noop);
+    },
+  };
+  const pending = codec.prepare(req, target.model, provider, calls);
+  if (pending === undefined) return undefined;
+  const timer = env.clock.setTimer(() => patience.abort(new GatewayError('first_byte_timeout', 'optional upstream work gave up at half the first_byte limit')), provider.timeouts.firstByteMs / 2);
+  return pending.finally(() => env.clock.clearTimer(timer));
+}
+
+const noop = (): void => {};

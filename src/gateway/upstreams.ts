@@ -10,14 +10,14 @@ import { type Clock, systemClock } from './clock.ts';
 
 const made = new WeakMap<ProviderConfig, Upstream>();
 
-export function upstreamOf(target: ProviderConfig, env: { clock: Clock; dispatcher?: UpstreamEnv['dispatcher'] }): Upstream {
+export function upstreamOf(target: ProviderConfig, env: { clock: Clock; dispatcher?: UpstreamEnv['dispatcher']; log?: UpstreamEnv['log'] }): Upstream {
   // A retry's copy of the provider (clamped time limits) shares the configured provider's upstream.
   const provider = target.origin ?? target;
   let upstream = made.get(provider);
   if (upstream === undefined) {
     const type = providerType(provider.type);
     if (type === undefined) throw new GatewayError('internal', `no provider type "${provider.type}" is registered`);
-    upstream = type.create(provider, { now: wallClock(env.clock), dispatcher: env.dispatcher });
+    upstream = type.create(provider, { now: wallClock(env.clock), dispatcher: env.dispatcher, log: env.log });
     made.set(provider, upstream);
   }
   return upstream;

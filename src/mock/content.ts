@@ -124,6 +124,8 @@ export interface Answer {
 export interface RequestFacts {
   messageCount: number;
   toolNames: string[];
+  /** Prompt tokens from a cache resource the request names (added to the input as cache reads). */
+  cachedTokens?: number;
 }
 
 function toolNames(plan: Plan, declared: string[]): string[] {
@@ -166,12 +168,13 @@ export function buildAnswer(plan: Plan, facts: RequestFacts, requestId: number):
   }));
   let finish: Finish = plan.finish ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
   if (toolCalls.length > 0 && plan.faults.has('stop_with_tools')) finish = 'stop';
+  const fromResource = facts.cachedTokens ?? 0;
   const usage: Usage | undefined = plan.usage
     ? {
-        input: 10 + facts.messageCount + plan.cached + plan.cacheWrite,
+        input: 10 + facts.messageCount + plan.cached + plan.cacheWrite + fromResource,
         output: text.length + reasoning.length + TOKENS_PER_TOOL_CALL * toolCalls.length,
         reasoning: reasoning.length,
-        cacheRead: plan.cached,
+        cacheRead: plan.cached + fromResource,
         cacheWrite: plan.cacheWrite,
       }
     : undefined;

@@ -27,6 +27,14 @@ export interface Inspected {
   messageCount: number;
   lastUserText: string;
   toolNames: string[];
+  /** Prompt tokens the request takes from a cache resource it names (Gemini `cachedContent`): reported as cache reads. */
+  cachedTokens?: number;
+}
+
+/** A request the dialect refuses with a status of its own (inspect's answer; a plain string is a 400). */
+export interface Refusal {
+  status: number;
+  message: string;
 }
 
 export interface StreamContext {
@@ -123,7 +131,7 @@ export interface MockContext {
  * a metadata server, a token count. Matched before the chat routes, on the method and the whole path.
  */
 export interface MockEndpoint {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: RegExp;
   handle(req: MockHttpRequest, ctx: MockContext): MockHttpReply;
 }
@@ -136,6 +144,12 @@ export interface Dialect {
   endpoints?: readonly MockEndpoint[];
   /** Returns the request facts, or a message for a 400 when the body has the wrong shape. */
   inspect(body: unknown, route: RouteInfo): Inspected | string;
+  /**
+   * After inspect, for dialects whose requests can name resources their endpoints made (Gemini's
+   * cachedContents): the facts with what the resource adds (cachedTokens), or a Refusal with its
+   * own status when the request cannot use it. `ctx.state` holds the resources.
+   */
+  resolve?(body: unknown, info: Inspected, ctx: MockContext): Inspected | Refusal;
   streamEvents(ctx: StreamContext): SseEvent[];
   responseJson(ctx: StreamContext): string;
   errorJson(status: number, message: string): string;

@@ -5,6 +5,7 @@ export interface MockRequestRecord {
   id: number;
   /** The dialect that answered (a protocol name). */
   dialect: string;
+  method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: any;

@@ -208,6 +208,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const record: MockRequestRecord = {
       id: nextId++,
       dialect: dialect.name,
+      method: req.method ?? 'GET',
       path: req.url ?? '',
       headers: req.headers,
       body: undefined,
@@ -270,9 +271,15 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
       answerEmbeddings(res, route, body, pathDirectives, req.headers['x-mock'], record);
       return;
     }
-    const info = dialect.inspect(body, route.info);
-    if (typeof info === 'string') {
-      fail(400, info);
+    const inspected = dialect.inspect(body, route.info);
+    if (typeof inspected === 'string') {
+      fail(400, inspected);
+      return;
+    }
+    const info = dialect.resolve === undefined ? inspected : dialect.resolve(body, inspected, contextOf(dialect));
+    if ('status' in info) {
+      record.outcome = 'refused';
+      fail(info.status, info.message);
       return;
     }
     record.stream = info.stream;
@@ -319,6 +326,7 @@ export function startMock(opts: MockOptions = {}): Promise<MockServer> {
     const record: MockRequestRecord = {
       id: nextId++,
       dialect: dialect.name,
+      method: req.method ?? 'GET',
       path: req.url ?? '',
       headers: req.headers,
       body: undefined,

@@ -68,7 +68,9 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
   const router = opts.router ?? createRouter(config);
   const auth = new Authenticator(config.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
-  const pipeline = new Pipeline(config, router, hooks, opts.env ?? DEFAULT_ENV, opts.countLocally);
+  // Upstreams log their own events (a cache resource refused) where the fronts do, unless the env says otherwise.
+  const env = opts.env ?? DEFAULT_ENV;
+  const pipeline = new Pipeline(config, router, hooks, env.log === undefined && opts.log !== undefined ? { ...env, log: opts.log } : env, opts.countLocally);
   const routes = new RouteTable(fronts);
   const servicesByFront = new Map<string, FrontServices>();
   let refreshTimer: NodeJS.Timeout | undefined;

@@ -1,16 +1,21 @@
 // Local token counts for count_tokens when the upstream has no counter of its own (SPEC §3): a real
-// BPE tokenizer (gpt-tokenizer, pure JavaScript) over the whole request — system, messages, tool
-// calls and results, tool definitions, images and documents — never a constant. The result is an
-// estimate for every model whose vocabulary is not published (docs/token-counting.md).
+// BPE tokenizer (OpenAI's vocabularies from gpt-tokenizer, counted by bpe.ts) over the whole
+// request — system, messages, tool calls and results, tool definitions, images and documents —
+// never a constant. The result is an estimate for every model whose vocabulary is not published
+// (docs/token-counting.md).
 //
-// Cost: about 7 ms for 100 KB of text with o200k_base (bench `count-tokens`). Agents count the same
-// conversation again and again with one more turn each time, so counts of long text parts are kept
-// in a bounded cache: a repeated count only tokenizes what is new.
+// Cost: about 2 ms of CPU for 100 KB of new text (bench/count-tokens.ts; gpt-tokenizer's own
+// countTokens took 8–11 ms). Agents count the same conversation again and again with one more turn
+// each time, so counts of long text parts are kept in a bounded cache: a repeated count only
+// tokenizes what is new.
 
 import { Buffer } from 'node:buffer';
 import type { ChatRequest, ContentPart } from '../core/request.ts';
+import { BpeCounter } from './bpe.ts';
 import { vocabularyFor, type Vocabulary } from './families.ts';
 import { imageSize, imageTokens, MAX_IMAGE_TOKENS } from './images.ts';
+import { countOffThread } from './offload.ts';
+import { cl100kAsciiPieceEnd, cl100kPieceEnd, o200kAsciiPieceEnd, o200kPieceEnd } from './pretokenize.ts';
 
 export interface Encoder {
   countTokens(text: string): number;
@@ -26,17 +31,23 @@ const TOKENS_PER_PDF_PAGE = 1500;
 /** Texts shorter than this are tokenized each time: cheaper than a cache lookup of a long key. */
 const CACHE_MIN_CHARS = 256;
 const CACHE_MAX_CHARS = 8_000_000;
+/**
+ * New text per request from which the count runs in a worker thread: about 5 ms of counting here.
+ * The worker costs about 100 MB of resident memory and 0.3 s to start, so it is started only for
+ * prompts that would hold up other streams for longer than that (bench/count-tokens.ts).
+ */
+export const OFF_THREAD_CHARS = 256 * 1024;
 
 const loaded = new Map<Vocabulary, Promise<Encoder>>();
 
-/** The encoder of a vocabulary, loaded on first use (the rank tables take ~150 ms to build). */
+/** The counter of a vocabulary, loaded on first use (reading and indexing the ranks takes ~150 ms). */
 export function loadEncoder(vocabulary: Vocabulary): Promise<Encoder> {
   let p = loaded.get(vocabulary);
   if (p === undefined) {
     p =
       vocabulary === 'cl100k_base'
-        ? import('gpt-tokenizer/encoding/cl100k_base').then((m) => ({ countTokens: (t: string) => m.countTokens(t) }))
-        : import('gpt-tokenizer/encoding/o200k_base').then((m) => ({ countTokens: (t: string) => m.countTokens(t) }));
+        ? import('gpt-tokenizer/bpeRanks/cl100k_base').then((m) => new BpeCounter(m.default, cl100kPieceEnd, cl100kAsciiPieceEnd))
+        : import('gpt-tokenizer/bpeRanks/o200k_base').then((m) => new BpeCounter(m.default, o200kPieceEnd, o200kAsciiPieceEnd));
     loaded.set(vocabulary, p);
   }
   return p;
@@ -47,11 +58,13 @@ class CountCache {
   readonly #entries = new Map<string, number>();
   #chars = 0;
 
-  count(encoder: Encoder, text: string): number {
-    if (text.length < CACHE_MIN_CHARS) return encoder.countTokens(text);
-    const hit = this.#entries.get(text);
-    if (hit !== undefined) return hit;
-    const n = encoder.countTokens(text);
+  get(text: string): number | undefined {
+    return this.#entries.get(text);
+  }
+
+  set(text: string, n: number): void {
+    // One text of more than an eighth of the budget would empty the cache for itself alone.
+    if (text.length > CACHE_MAX_CHARS / 8 || this.#entries.has(text)) return;
     this.#entries.set(text, n);
     this.#chars += text.length;
     for (const [key] of this.#entries) {
@@ -59,11 +72,16 @@ class CountCache {
       this.#entries.delete(key);
       this.#chars -= key.length;
     }
-    return n;
   }
 }
 
 const caches = new Map<Encoder, CountCache>();
+
+function cacheOf(encoder: Encoder): CountCache {
+  let cache = caches.get(encoder);
+  if (cache === undefined) caches.set(encoder, (cache = new CountCache()));
+  return cache;
+}
 
 export interface TokenCount {
   inputTokens: number;
@@ -72,18 +90,48 @@ export interface TokenCount {
   vocabulary: Vocabulary;
 }
 
-/** The input tokens of `req` for `model` (the upstream model name when known). */
+/**
+ * The input tokens of `req` for `model` (the upstream model name when known). Texts already counted
+ * come from the cache; when the new ones add up to OFF_THREAD_CHARS or more they are counted in a
+ * worker thread (offload.ts), so that a multi-megabyte prompt does not hold up other streams.
+ */
 export async function countRequestTokens(req: ChatRequest, model: string): Promise<TokenCount> {
   const vocabulary = vocabularyFor(model);
   const encoder = await loadEncoder(vocabulary);
-  return { inputTokens: countWith(encoder, req), estimated: true, vocabulary };
+  const cache = cacheOf(encoder);
+  const pending: string[] = [];
+  let pendingChars = 0;
+  let inputTokens = walk(req, (t) => {
+    if (t.length < CACHE_MIN_CHARS) return t === '' ? 0 : encoder.countTokens(t);
+    const hit = cache.get(t);
+    if (hit !== undefined) return hit;
+    pending.push(t);
+    pendingChars += t.length;
+    return 0;
+  });
+  if (pending.length > 0) {
+    const counts = pendingChars >= OFF_THREAD_CHARS ? await countOffThread(vocabulary, pending, encoder) : pending.map((t) => encoder.countTokens(t));
+    for (let i = 0; i < pending.length; i++) {
+      cache.set(pending[i]!, counts[i]!);
+      inputTokens += counts[i]!;
+    }
+  }
+  return { inputTokens, estimated: true, vocabulary };
 }
 
-/** The synchronous core, for callers holding an encoder (and the benchmark). */
+/** The synchronous count on this thread, for callers holding an encoder (and the benchmark). */
 export function countWith(encoder: Encoder, req: ChatRequest): number {
-  let cache = caches.get(encoder);
-  if (cache === undefined) caches.set(encoder, (cache = new CountCache()));
-  const text = (t: string): number => (t === '' ? 0 : cache.count(encoder, t));
+  const cache = cacheOf(encoder);
+  return walk(req, (t) => {
+    if (t.length < CACHE_MIN_CHARS) return t === '' ? 0 : encoder.countTokens(t);
+    let n = cache.get(t);
+    if (n === undefined) cache.set(t, (n = encoder.countTokens(t)));
+    return n;
+  });
+}
+
+/** The request's tokens, with `text` counting each text: framing, messages, parts, tools. */
+function walk(req: ChatRequest, text: (t: string) => number): number {
   let total = REPLY_PRIMER;
   for (const m of req.messages) {
     total += TOKENS_PER_MESSAGE + text(m.role);

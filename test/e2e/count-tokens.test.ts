@@ -69,6 +69,15 @@ describe('messages.countTokens', () => {
     });
   }
 
+  test('text that spells a special token (<|endoftext|>) is counted as text, not refused', async () => {
+    const content = 'Tokenizer notes: <|endoftext|> ends a document, <|im_start|>assistant opens a turn. '.repeat(20);
+    const res = await within(8000, client.messages.countTokens({ model: 'm-oa', messages: [{ role: 'user', content }] }));
+    const enc = get_encoding('o200k_base');
+    const reference = enc.encode_ordinary(content).length;
+    enc.free();
+    assert.ok(Math.abs(res.input_tokens - reference) / reference < 0.1, `${res.input_tokens} vs reference ${reference}`);
+  });
+
   test('?beta=true is accepted and the estimate is marked', async () => {
     const res = await fetch(`${env.sluice.url}/v1/messages/count_tokens?beta=true`, {
       method: 'POST',

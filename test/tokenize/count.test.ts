@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { get_encoding } from 'tiktoken';
 import type { ChatRequest } from '../../src/core/request.ts';
-import { countRequestTokens, imageSize, imageTokens, MAX_IMAGE_TOKENS, vocabularyFor } from '../../src/tokenize/index.ts';
+import { countRequestTokens, countWith, imageSize, imageTokens, loadEncoder, MAX_IMAGE_TOKENS, OFF_THREAD_CHARS, vocabularyFor, type Encoder } from '../../src/tokenize/index.ts';
 
 function request(over: Partial<ChatRequest>): ChatRequest {
   return { model: 'm', messages: [], stream: false, includeUsage: false, front: 'openai', raw: {}, ...over };
@@ -86,6 +86,59 @@ test('repeated counts of long texts are stable (cache) and the claude family use
   const ref = get_encoding('cl100k_base');
   assert.equal(a.inputTokens, ref.encode(PARAGRAPH.repeat(100)).length + 7);
   ref.free();
+});
+
+test('special-token text counts as text, as the upstream reads it (no error)', async () => {
+  const text = 'Split on <|endoftext|> and <|im_start|> markers. '.repeat(3);
+  const ref = get_encoding('o200k_base');
+  const reference = ref.encode_ordinary(text).length;
+  ref.free();
+  const { inputTokens } = await countRequestTokens(request({ messages: [{ role: 'user', content: [{ type: 'text', text }] }] }), 'gpt-4o');
+  assert.equal(inputTokens, reference + 7);
+});
+
+test('re-counting a conversation with one more turn tokenizes only the new turn', async () => {
+  const real = await loadEncoder('o200k_base');
+  const seen: string[] = [];
+  const spy: Encoder = {
+    countTokens(t) {
+      seen.push(t);
+      return real.countTokens(t);
+    },
+  };
+  const turns = Array.from({ length: 20 }, (_, i) => ({
+    role: i % 2 === 0 ? ('user' as const) : ('assistant' as const),
+    content: [{ type: 'text' as const, text: `Turn ${i}: ${PARAGRAPH.repeat(10)}` }],
+  }));
+  const before = countWith(spy, request({ messages: turns }));
+  const added = { role: 'user' as const, content: [{ type: 'text' as const, text: `And now: ${PARAGRAPH.repeat(5)}` }] };
+  seen.length = 0;
+  const after = countWith(spy, request({ messages: [...turns, added] }));
+  const long = seen.filter((t) => t.length >= 256);
+  assert.deepEqual(long, [added.content[0]!.text]);
+  assert.equal(after, before + countWith(real, request({ messages: [added] })) - 3);
+});
+
+test('a prompt with more new text than OFF_THREAD_CHARS is counted in a worker: exact, and this thread stays free', async () => {
+  const parts = Array.from({ length: 8 }, (_, i) => `Part ${i} of a long prompt. ${PARAGRAPH.repeat(Math.ceil(OFF_THREAD_CHARS / 8 / PARAGRAPH.length))}`);
+  const req = request({ messages: [{ role: 'user', content: parts.map((text) => ({ type: 'text' as const, text })) }] });
+  const ref = get_encoding('o200k_base');
+  const reference = parts.reduce((n, t) => n + ref.encode_ordinary(t).length, 0);
+  ref.free();
+  // Counted on this thread, nothing else would run until the count is done.
+  let turns = 0;
+  let spinning = true;
+  const spin = (): void => {
+    turns++;
+    if (spinning) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const { inputTokens } = await countRequestTokens(req, 'gpt-4o');
+  spinning = false;
+  assert.equal(inputTokens, reference + 7);
+  assert.ok(turns > 0, 'the event loop did not turn while counting');
+  // The worker's counts were remembered here: the same request again is answered from the cache.
+  assert.equal((await countRequestTokens(req, 'gpt-4o')).inputTokens, inputTokens);
 });
 
 function png(width: number, height: number): string {

@@ -10,11 +10,19 @@ import { SKIP_THOUGHT_SIGNATURE, type GeminiContent, type GeminiInlineData, type
 export interface ContentsOptions {
   /** Reply 400 to a trailing assistant message meant as a prefill (translation.md §1 Decision). */
   rejectPrefill: boolean;
+  /** Find the contents the last cache breakpoint covers (EncodedContents.cacheCut). */
+  breakpoints?: boolean;
 }
 
 export interface EncodedContents {
   system?: string;
   contents: GeminiContent[];
+  /**
+   * With `breakpoints`: how many leading contents the last message-level cache breakpoint covers —
+   * the content holding the marked part, whole (a content merges neighbouring messages), or for a
+   * system message every content before it. Undefined when no message carries one.
+   */
+  cacheCut?: number;
 }
 
 interface CallInfo {
@@ -41,8 +49,10 @@ export function encodeGeminiContents(messages: readonly Message[], options: Cont
     }
   };
 
+  let cacheCut: number | undefined;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
+    if (options.breakpoints === true && hasBreakpoint(message)) cacheCut = -1;
     if (message.role === 'system') {
       // All system messages, wherever they stand, become one instruction (translation.md §1).
       for (const part of message.content) if (part.type === 'text' && part.text !== '') systemTexts.push(part.text);
@@ -52,6 +62,7 @@ export function encodeGeminiContents(messages: readonly Message[], options: Cont
       // user and tool messages: function responses travel in user contents (gemini.md §2).
       append('user', encoder.parts(message.content, false));
     }
+    if (cacheCut === -1) cacheCut = contents.length;
   }
 
   if (options.rejectPrefill) rejectPrefill(messages);
@@ -59,7 +70,13 @@ export function encodeGeminiContents(messages: readonly Message[], options: Cont
 
   const result: EncodedContents = { contents };
   if (systemTexts.length > 0) result.system = systemTexts.join('\n\n');
+  if (cacheCut !== undefined) result.cacheCut = cacheCut;
   return result;
+}
+
+function hasBreakpoint(message: Message): boolean {
+  for (const part of message.content) if ('cacheControl' in part && part.cacheControl !== undefined) return true;
+  return false;
 }
 
 class PartEncoder {

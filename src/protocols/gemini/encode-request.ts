@@ -1,7 +1,8 @@
 // Canonical ChatRequest -> Gemini `generateContent` request (gemini.md §1–§2, §6; translation.md §1–§4,
 // §10). A Gemini-front request is sent as the client wrote it (fromRaw); any other front is built from
 // the canonical fields: fields only OpenAI or Anthropic understand (user, metadata,
-// parallel_tool_calls, cache_control, …) never reach Google (Q-31).
+// parallel_tool_calls, …) never reach Google (Q-31). Cache breakpoints become a cachedContents
+// resource where the provider has `context_cache` (context-cache.ts), else they are dropped.
 
 import type { ChatRequest, ToolDef, ToolChoice } from '../../core/request.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
@@ -35,16 +36,26 @@ const THINKING_BUDGET_BY_EFFORT: ReadonlyMap<string, number> = new Map([
 /** Dynamic thinking: the model picks its own budget (gemini.md §2 `thinkingBudget: -1`). */
 const DYNAMIC_THINKING = -1;
 
+/** What the context cache's prepare step (context-cache.ts) hands to buildRequest: the body to send. */
+export interface PreparedGeminiBody {
+  readonly geminiBody: GeminiRequest;
+}
+
+function isPrepared(prepared: unknown): prepared is PreparedGeminiBody {
+  return typeof prepared === 'object' && prepared !== null && 'geminiBody' in prepared;
+}
+
 export function buildGeminiRequest(
   req: ChatRequest,
   model: string,
   endpoint: UpstreamEndpoint,
   stream: boolean,
+  prepared?: unknown,
 ): UpstreamHttpRequest {
   return {
     url: geminiUrl(endpoint.baseUrl, model, stream),
     headers: geminiHeaders(endpoint),
-    body: JSON.stringify(encodeGeminiBody(req, endpoint)),
+    body: JSON.stringify(isPrepared(prepared) ? prepared.geminiBody : encodeGeminiBody(req, endpoint)),
   };
 }
 
@@ -72,12 +83,21 @@ export function geminiHeaders(endpoint: UpstreamEndpoint): Record<string, string
 }
 
 export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): GeminiRequest {
+  return encodeGeminiBodyAndCut(req, endpoint, false).body;
+}
+
+/**
+ * The body, and with `breakpoints` how many leading contents the last message-level cache breakpoint
+ * covers (encode-contents.ts cacheCut).
+ */
+export function encodeGeminiBodyAndCut(req: ChatRequest, endpoint: UpstreamEndpoint, breakpoints: boolean): { body: GeminiRequest; cacheCut?: number } {
   // Same dialect: the client's own body, so safety settings, cached content, file parts and built-in
   // tools reach Google unchanged (decode-request.ts).
-  if (req.front === 'gemini') return fromRaw(req.raw);
-  const { system, contents } = encodeGeminiContents(req.messages, {
+  if (req.front === 'gemini') return { body: fromRaw(req.raw) };
+  const { system, contents, cacheCut } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
     rejectPrefill: req.front === 'anthropic' && geminiQuirks(endpoint).supportsPrefill !== true,
+    breakpoints,
   });
   const body: GeminiRequest = { contents };
   if (system !== undefined) body.systemInstruction = { parts: [{ text: system }] };
@@ -87,7 +107,7 @@ export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): 
   }
   const generationConfig = encodeGenerationConfig(req, endpoint);
   if (generationConfig !== undefined) body.generationConfig = generationConfig;
-  return body;
+  return cacheCut === undefined ? { body } : { body, cacheCut };
 }
 
 function functionDeclaration(tool: ToolDef): GeminiFunctionDeclaration {

@@ -2,12 +2,14 @@
 // front.ts) and as an upstream (sluice speaks Gemini to generativelanguage.googleapis.com, the `gemini`
 // provider type).
 
-import type { ProviderType, UpstreamCodec } from '../../core/protocol.ts';
+import type { ProviderType, Upstream, UpstreamCodec, UpstreamEndpoint, UpstreamEnv } from '../../core/protocol.ts';
 import { sseFraming } from '../../sse/framing.ts';
 import type { Protocol } from '../plugin.ts';
 import { apiKeyAuth } from '../shared/api-key.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
-import { buildGeminiRequest } from './encode-request.ts';
+import { buildGeminiRequest, geminiBase } from './encode-request.ts';
+import { withContextCache, type CacheResources } from './cache-prepare.ts';
+import { contextCacheField, contextCacheOf } from './cache-settings.ts';
 import { buildGeminiCountRequest, decodeGeminiCount } from './count-tokens.ts';
 import { geminiConformance } from './conformance.ts';
 import { geminiDoctor } from './doctor.ts';
@@ -32,15 +34,34 @@ export const geminiUpstream: UpstreamCodec = {
   countTokens: { buildRequest: buildGeminiCountRequest, decodeResponse: decodeGeminiCount },
 };
 
+/** The Gemini API's cachedContents collection (gemini.md §9). */
+const geminiCacheResources: CacheResources = {
+  modelName: (model) => `models/${model.startsWith('models/') ? model.slice('models/'.length) : model}`,
+  collectionUrl: (endpoint) => `${geminiBase(endpoint.baseUrl)}/cachedContents`,
+  resourceUrl: (name, endpoint) => `${geminiBase(endpoint.baseUrl)}/${name.split('/').map(encodeURIComponent).join('/')}`,
+};
+
+/** Outside the gateway (tools, tests): the process clock. */
+const SYSTEM_ENV: UpstreamEnv = { now: Date.now };
+
+function createGeminiUpstream(endpoint: UpstreamEndpoint, env: UpstreamEnv = SYSTEM_ENV): Upstream {
+  // The key travels in a header, never as `?key=`, so it cannot land in access logs (gemini.md §1).
+  const auth = apiKeyAuth(endpoint, 'x-goog-api-key');
+  const settings = contextCacheOf(endpoint);
+  if (settings === undefined) return { kind: 'http', codecFor: () => geminiUpstream, auth };
+  const codec = withContextCache(geminiUpstream, geminiCacheResources, settings, env, endpoint.name);
+  return { kind: 'http', codecFor: () => codec, auth, close: async () => codec.close() };
+}
+
 export const geminiProviderType: ProviderType = {
   type: 'gemini',
   quirkFields: geminiQuirkFields,
+  settingFields: contextCacheField,
   defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   pastedSuffix: /\/v1(?:beta|alpha)?(?:\/models)?$/i,
   presets: geminiPresets,
   check: checkTemperatureRange,
-  // The key travels in a header, never as `?key=`, so it cannot land in access logs (gemini.md §1).
-  create: (endpoint) => ({ kind: 'http', codecFor: () => geminiUpstream, auth: apiKeyAuth(endpoint, 'x-goog-api-key') }),
+  create: createGeminiUpstream,
 };
 
 export const gemini: Protocol = {

@@ -7,12 +7,15 @@ import { MOCK_EMBEDDING_DIMENSIONS, MOCK_MAX_DIMENSIONS, mockEmbedding } from '.
 import {
   type Dialect,
   type Inspected,
+  type MockContext,
+  type Refusal,
   type RouteInfo,
   type SseEvent,
   type StreamContext,
   isObject,
   lastUserText,
 } from '../../mock/dialect.ts';
+import { cachedContentEndpoints, cachedContentsOf, requireGoogleKey } from './mock-cache.ts';
 
 const SIGNATURE_FIELD = ',"thoughtSignature":"bW9jay10aG91Z2h0LXNpZ25hdHVyZQ=="';
 
@@ -179,6 +182,12 @@ function inspect(raw: unknown, route: RouteInfo): Inspected | string {
   };
 }
 
+/** A request naming a cachedContents resource gets its tokens as cache reads, or Google's refusal (mock-cache.ts). */
+export function resolveCachedContent(body: unknown, info: Inspected, ctx: MockContext): Inspected | Refusal {
+  if (!isObject(body) || (body.cachedContent === undefined && body.cached_content === undefined)) return info;
+  return cachedContentsOf(ctx).use(body, info, info.model);
+}
+
 export const geminiMock: Dialect = {
   name: 'gemini',
   routes: [
@@ -210,6 +219,13 @@ export const geminiMock: Dialect = {
       },
     },
   ],
+  // The Gemini API's cachedContents (gemini.md §9), keyed like every Gemini API call.
+  endpoints: cachedContentEndpoints({
+    collection: /\/v1(?:beta|alpha)?\/()cachedContents$/,
+    resource: /\/v1(?:beta|alpha)?\/(cachedContents\/[^/]+)$/,
+    modelOk: (model) => /^models\/[^/]+$/.test(model),
+    authorize: requireGoogleKey,
+  }),
   embeddings: {
     routes: [
       {
@@ -230,6 +246,7 @@ export const geminiMock: Dialect = {
   },
   countJson: (tokens) => `{"totalTokens":${tokens}}`,
   inspect,
+  resolve: resolveCachedContent,
   streamEvents,
   responseJson,
   errorJson,

@@ -53,6 +53,24 @@ export interface GeminiRequest {
   tools?: Array<{ functionDeclarations: GeminiFunctionDeclaration[] }>;
   toolConfig?: { functionCallingConfig: GeminiFunctionCallingConfig };
   generationConfig?: GeminiGenerationConfig;
+  /** A cachedContents resource name; the request then carries no systemInstruction, tools or toolConfig (gemini.md §9). */
+  cachedContent?: string;
+}
+
+/** What a cachedContents resource holds: the part of a request it stands for (gemini.md §9). */
+export interface GeminiCachedPrefix {
+  systemInstruction?: GeminiRequest['systemInstruction'];
+  tools?: GeminiRequest['tools'];
+  toolConfig?: GeminiRequest['toolConfig'];
+  contents?: GeminiContent[];
+}
+
+/** A created or updated cachedContents resource, as Google answers (every field optional until checked). */
+export interface GeminiCachedContentReply {
+  name?: unknown;
+  model?: unknown;
+  expireTime?: unknown;
+  usageMetadata?: { totalTokenCount?: unknown } | null;
 }
 
 // ---- Response (what Gemini sends; every field optional until checked) ----

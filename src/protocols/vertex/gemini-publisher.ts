@@ -16,9 +16,10 @@ export function vertexGeminiCodec(loc: VertexLocation): UpstreamCodec {
   const url = (endpoint: UpstreamEndpoint, model: string, method: string): string =>
     hasApiKey(endpoint) ? expressModelUrl(loc.baseUrl, model, method) : modelUrl(loc, 'google', model, method);
 
-  const build = (req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest => {
-    // The Gemini codec builds body and headers; the key (express mode only) is the auth's to add.
-    const inner = geminiUpstream.buildRequest(req, model, withoutKey(endpoint), stream);
+  const build = (req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean, prepared?: unknown): UpstreamHttpRequest => {
+    // The Gemini codec builds body and headers (from a prepared body: context cache); the key
+    // (express mode only) is the auth's to add.
+    const inner = geminiUpstream.buildRequest(req, model, withoutKey(endpoint), stream, prepared);
     // Always alt=sse when streaming: without it Vertex streams one JSON array (as the Gemini API does).
     return { ...inner, url: url(endpoint, model, stream ? 'streamGenerateContent?alt=sse' : 'generateContent') };
   };

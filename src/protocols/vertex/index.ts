@@ -13,12 +13,14 @@ import type { Protocol } from '../plugin.ts';
 const SYSTEM_ENV: UpstreamEnv = { now: Date.now };
 import { anthropicQuirkFields } from '../anthropic/quirks.ts';
 import { geminiQuirkFields } from '../gemini/quirks.ts';
+import { withContextCache } from '../gemini/cache-prepare.ts';
+import { contextCacheField, contextCacheOf } from '../gemini/cache-settings.ts';
 import { checkTemperatureRange } from '../shared/quirks.ts';
 import { vertexAnthropicCodec } from './anthropic-publisher.ts';
 import { apiKeyAuth, bearerAuth } from './auth.ts';
 import { lazyTokenFetcher } from './credentials.ts';
 import { vertexGeminiCodec } from './gemini-publisher.ts';
-import { isValidRegion, publisherOf, vertexHost, type VertexLocation } from './location.ts';
+import { isValidRegion, publisherOf, vertexCacheResources, vertexHost, type VertexLocation } from './location.ts';
 import { vertexMock } from './mock.ts';
 import { TokenCache } from './token-cache.ts';
 
@@ -36,6 +38,8 @@ const settingFields = {
   project: text(),
   region: z.string().trim().toLowerCase().min(1).optional(),
   credentials: text(),
+  // Gemini models only: Claude models take the breakpoints themselves (docs/protocols/gemini.md §9).
+  ...contextCacheField,
 };
 
 // The flags the reused codecs honour; the key header is Vertex's own (x-goog-api-key, express mode).
@@ -63,6 +67,7 @@ export const vertexProviderType: ProviderType = {
     if (s.region !== undefined && !isValidRegion(s.region)) problem('region', `"${s.region}" is not a Vertex AI location (e.g. us-east5, europe-west1, global, us, eu)`);
     if (s.project === undefined && !expressMode(provider)) problem('project', 'required (the Google Cloud project id), unless api_key selects express mode');
     if (expressMode(provider) && s.credentials !== undefined) problem('credentials', 'not used with api_key (express mode): give one or the other');
+    if (expressMode(provider) && contextCacheOf(provider) !== undefined) problem('context_cache', 'needs a project (cachedContents live in a project location), not api_key (express mode)');
     checkTemperatureRange(provider, problem);
   },
   create: createVertexUpstream,
@@ -80,7 +85,9 @@ export function createVertexUpstream(endpoint: UpstreamEndpoint, env: UpstreamEn
     cache = new TokenCache(lazyTokenFetcher(s.credentials, env.now, env.dispatcher), { now: env.now });
     auth = bearerAuth(cache, endpoint.name);
   }
-  const google = withTokenRejection(vertexGeminiCodec(loc), cache);
+  const caching = contextCacheOf(endpoint);
+  const cached = caching === undefined || expressMode(endpoint) ? undefined : withContextCache(vertexGeminiCodec(loc), vertexCacheResources(loc), caching, env, endpoint.name);
+  const google = withTokenRejection(cached ?? vertexGeminiCodec(loc), cache);
   const claude = withTokenRejection(vertexAnthropicCodec(loc), cache);
   return {
     kind: 'http' as const,
@@ -88,6 +95,7 @@ export function createVertexUpstream(endpoint: UpstreamEndpoint, env: UpstreamEn
     auth,
     async close(): Promise<void> {
       cache?.close();
+      cached?.close();
     },
   };
 }

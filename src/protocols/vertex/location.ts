@@ -61,6 +61,24 @@ function modelSegment(model: string): string {
   return encodeURIComponent(name).replace(/%40/g, '@');
 }
 
+/**
+ * A location's cachedContents (docs/protocols/gemini.md §9): the collection
+ * `{base}/v1beta1/projects/{p}/locations/{l}/cachedContents`, resources named
+ * `projects/{p}/locations/{l}/cachedContents/{id}`, and the model as its full publisher-model name.
+ */
+export function vertexCacheResources(loc: VertexLocation): {
+  modelName(model: string): string;
+  collectionUrl(): string;
+  resourceUrl(name: string): string;
+} {
+  const parent = `projects/${encodeURIComponent(loc.project)}/locations/${encodeURIComponent(loc.region)}`;
+  return {
+    modelName: (model) => `projects/${loc.project}/locations/${loc.region}/publishers/google/models/${model.startsWith('models/') ? model.slice('models/'.length) : model}`,
+    collectionUrl: () => `${loc.baseUrl}/${API_VERSION.google}/${parent}/cachedContents`,
+    resourceUrl: (name) => `${loc.baseUrl}/${API_VERSION.google}/${name.split('/').map(encodeURIComponent).join('/')}`,
+  };
+}
+
 /** Claude models are served by the Anthropic publisher, everything else by Google's (SPEC §2). */
 export function publisherOf(model: string): Publisher {
   return model.startsWith('claude-') || model.startsWith('claude@') ? 'anthropic' : 'google';

@@ -1,6 +1,6 @@
 // Vertex AI as `sluice mock` speaks it (docs/cloud-providers.md, docs/cloud-auth.md):
 //   - Google's models at `…/publishers/google/models/{m}:generateContent|streamGenerateContent|countTokens`,
-//     answered exactly as the Gemini API answers;
+//     answered exactly as the Gemini API answers, and a location's `cachedContents` (gemini/mock-cache.ts);
 //   - Claude models at `…/publishers/anthropic/models/{m}:rawPredict|streamRawPredict` and the
 //     `count-tokens:rawPredict` pseudo-model, answered in Anthropic's JSON and SSE, but only for
 //     Vertex's body: without `anthropic_version`, with a `model` field, or with a `stream` that
@@ -22,6 +22,7 @@ import type { Dialect, Inspected, MockContext, MockHttpReply, MockHttpRequest, R
 import { isObject } from '../../mock/dialect.ts';
 import { anthropicMock } from '../anthropic/mock.ts';
 import { geminiMock } from '../gemini/mock.ts';
+import { cachedContentEndpoints, mockTokenCount } from '../gemini/mock-cache.ts';
 import { VERTEX_ANTHROPIC_VERSION } from './anthropic-publisher.ts';
 import { predictAnswer } from './mock-embeddings.ts';
 import { MockTokenService, unauthenticatedBody } from './mock-tokens.ts';
@@ -166,16 +167,20 @@ export const vertexClaudeMock: Dialect = {
     // Token counts, both publishers (they answer before the chat routes).
     { method: 'POST', path: /\/publishers\/anthropic\/models\/count-tokens:rawPredict$/, handle: countClaude },
     { method: 'POST', path: /\/publishers\/google\/models\/[^/:]+:countTokens$/, handle: countGemini },
+    // Context caches of a project location (gemini.md §9), with the same Bearer check as the models.
+    ...cachedContentEndpoints({
+      collection: /\/v1(?:beta1)?\/(projects\/[^/]+\/locations\/[^/]+\/)cachedContents$/,
+      resource: /\/v1(?:beta1)?\/(projects\/[^/]+\/locations\/[^/]+\/cachedContents\/[^/]+)$/,
+      modelOk: (model, parent) => model.startsWith(`${parent}publishers/google/models/`) && !model.slice(parent.length + 'publishers/google/models/'.length).includes('/'),
+      authorize,
+    }),
   ],
   inspect: inspectClaude,
   errorJson: claudeErrorJson,
   requestIdHeader: 'x-vertex-request-id',
 };
 
-/** The mock's input-token count: about one token per 4 bytes of the counted JSON, as a rough tokenizer. */
-export function mockTokenCount(value: unknown): number {
-  return Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(value ?? '')) / 4));
-}
+export { mockTokenCount };
 
 function parseBody(req: MockHttpRequest): Record<string, unknown> | undefined {
   try {
@@ -218,6 +223,8 @@ const GOOGLE_PATH = /\/(?:v1|v1beta1)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?p
 export const vertexGoogleMock: Dialect = {
   ...geminiMock,
   name: 'vertex',
+  // Vertex's own (project-location) endpoints are listed once, above; the Gemini API's are not Vertex's.
+  endpoints: [],
   routes: [
     {
       path: GOOGLE_PATH,
