@@ -3,6 +3,8 @@
 // 32-bit floats, the precision every vendor returns; `base64` is their little-endian bytes (OpenAI's
 // encoding_format, docs/embeddings.md).
 
+import { GatewayError } from './errors.ts';
+
 export type EmbeddingInput =
   /** Texts, one vector each. */
   | { kind: 'text'; texts: string[] }
@@ -100,6 +102,17 @@ export function joinEmbeddings(parts: readonly EmbeddingsResponse[]): Embeddings
  */
 export function clientField(req: EmbeddingsRequest, name: string): unknown {
   return req.front === 'openai' ? req.raw[name] : undefined;
+}
+
+/**
+ * A vendor option of the client's body (clientField), checked: undefined when absent, else the value,
+ * or GatewayError('invalid_request') naming the field when `check` refuses it.
+ */
+export function clientOption<T>(req: EmbeddingsRequest, name: string, check: (v: unknown) => v is T, what: string, vendor: string): T | undefined {
+  const v = clientField(req, name);
+  if (v === undefined || v === null) return undefined;
+  if (!check(v)) throw new GatewayError('invalid_request', `'${name}' must be ${what} (a ${vendor} embeddings option)`, { param: name });
+  return v;
 }
 
 export function inputCount(input: EmbeddingInput): number {

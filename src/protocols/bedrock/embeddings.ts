@@ -11,7 +11,7 @@
 // carry; without either the count is estimated. Text only.
 
 import { GatewayError } from '../../core/errors.ts';
-import { clientField, vectorFromNumbers, type EmbeddingsBatching, type EmbeddingsRequest, type EmbeddingsResponse } from '../../core/embeddings.ts';
+import { clientOption, vectorFromNumbers, type EmbeddingsBatching, type EmbeddingsRequest, type EmbeddingsResponse } from '../../core/embeddings.ts';
 import type { UpstreamCodec, UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 import { operationUrl } from './settings.ts';
 import { JSON_CONTENT_TYPE } from './wire.ts';
@@ -40,10 +40,7 @@ export const DEFAULT_COHERE_INPUT_TYPE = 'search_document';
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
 function option<T>(req: EmbeddingsRequest, name: string, check: (v: unknown) => v is T, what: string): T | undefined {
-  const v = clientField(req, name);
-  if (v === undefined || v === null) return undefined;
-  if (!check(v)) throw new GatewayError('invalid_request', `'${name}' must be ${what} (a Bedrock embeddings option)`, { param: name });
-  return v;
+  return clientOption(req, name, check, what, 'Bedrock');
 }
 
 const oneOf =

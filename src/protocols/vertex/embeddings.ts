@@ -6,7 +6,7 @@
 // into several calls (EmbeddingsBatching). Text only; usage is the sum of the token counts.
 
 import { GatewayError } from '../../core/errors.ts';
-import { clientField, vectorFromNumbers, type EmbeddingsBatching, type EmbeddingsRequest, type EmbeddingsResponse } from '../../core/embeddings.ts';
+import { clientOption, vectorFromNumbers, type EmbeddingsBatching, type EmbeddingsRequest, type EmbeddingsResponse } from '../../core/embeddings.ts';
 import type { UpstreamCodec, UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 
 /** Vertex's limits per `:predict` call for text embedding models (vertex.md §7). */
@@ -31,12 +31,8 @@ function batching(model: string): EmbeddingsBatching {
   return ONE_INSTANCE.test(id) ? { maxInputs: 1 } : { maxInputs: MAX_INSTANCES, maxTokens: MAX_TOKENS_PER_CALL };
 }
 
-/** An option of the client's body (docs/embeddings.md, Vertex), checked: a 400 naming it when it has the wrong type. */
 function option<T>(req: EmbeddingsRequest, name: string, check: (v: unknown) => v is T, what: string): T | undefined {
-  const v = clientField(req, name);
-  if (v === undefined || v === null) return undefined;
-  if (!check(v)) throw new GatewayError('invalid_request', `'${name}' must be ${what} (a Vertex AI embeddings option)`, { param: name });
-  return v;
+  return clientOption(req, name, check, what, 'Vertex AI');
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
