@@ -3,6 +3,7 @@
 // targets, each marked met or not.
 
 import type { Measurements } from './scenarios.ts';
+import type { WorkersResult } from './workers.ts';
 
 export interface Row {
   name: string;
@@ -209,8 +210,37 @@ export function versionLines(rows: Row[]): string[] {
   return rows.filter((r) => !r.skipped).map((r) => `- ${r.name}: ${r.version}`);
 }
 
+/** sluice with one worker and with one per CPU; the cost of exact cross-worker limits (bench/workers.ts). */
+export function workersSection(w: WorkersResult): string[] {
+  const one = w.rows.find((r) => r.name.endsWith('workers:1'));
+  const auto = w.rows.find((r) => r.name.endsWith('workers:auto'));
+  const limited = w.rows.find((r) => r.name.endsWith('limited key'));
+  const lines = w.rows.map((r) => [
+    r.name,
+    String(r.workers),
+    fmt(r.perSec, 0),
+    one && r !== one ? times(r.perSec / one.perSec) : '1.00×',
+    fmt(r.cpuMs, 3),
+    r.failed > 0 ? String(r.failed) : '0',
+  ]);
+  const out = [
+    '### Workers: one process, and one per CPU',
+    '',
+    `50-event streams, 8 in flight; ${w.pinned}. CPU: sluice's primary and workers together.`,
+    '',
+    table(['contender', 'workers', 'streams/s', '×workers:1', 'CPU ms/stream', 'failed'], lines),
+  ];
+  if (auto && limited && Number.isFinite(auto.cpuMs) && Number.isFinite(limited.cpuMs)) {
+    const cost = ((limited.cpuMs - auto.cpuMs) / auto.cpuMs) * 100;
+    out.push('', `Exact cross-worker limits (rpm, tpm and concurrency checked in the primary on every request): ${signed(cost, 1)}% CPU per stream (target ≤ 10%).`);
+  }
+  if (one && auto) out.push(`workers:auto streams/s: ${times(auto.perSec / one.perSec)} of workers:1 (target ≥ 1.7×).`);
+  for (const n of w.notes) out.push(`- ${n}`);
+  return out;
+}
+
 /** Everything the run prints, as markdown. */
-export function renderReport(rows: Row[], header: string[]): string {
+export function renderReport(rows: Row[], header: string[], workers?: WorkersResult): string {
   const parts = [
     ...header,
     '',
@@ -234,6 +264,7 @@ export function renderReport(rows: Row[], header: string[]): string {
     '',
     targetTable(rows),
   ];
+  if (workers) parts.push('', ...workersSection(workers));
   const skipped = skippedLines(rows);
   if (skipped.length) parts.push('', '### Not measured', '', ...skipped);
   const notes = noteLines(rows);

@@ -20,12 +20,13 @@ import { startPacedUpstream, type PacedUpstream } from './paced-upstream.ts';
 import { renderReport, type Row } from './report.ts';
 import { load, mockText, pool } from './client.ts';
 import { bigStreams, FULL, heldStreams, latency, QUICK, throughput, type Measurements, type Reference } from './scenarios.ts';
+import { workersScenario, type WorkersResult } from './workers.ts';
 
 const QUICK_RUN = process.env.BENCH_QUICK === '1';
 /** `BENCH_ONLY=regex`: measure only the contenders whose name matches (for working on one; never written to RESULTS.md). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
 /** `BENCH_SCENARIOS=throughput,held,latency,big`: run only these (default all; a subset is never written to RESULTS.md). */
-const RUN_SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'throughput,held,latency,big').split(','));
+const RUN_SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'throughput,held,latency,big,workers').split(','));
 const PARTIAL = ONLY !== undefined || process.env.BENCH_SCENARIOS !== undefined;
 /** The whole run stays under 15 minutes: no contender starts after this. */
 const BUDGET_MS = (QUICK_RUN ? 5 : 13) * 60_000;
@@ -122,9 +123,16 @@ async function main(): Promise<void> {
     void cleanup().finally(() => process.exit(130));
   });
   const rows: Row[] = [];
+  let workers: WorkersResult | undefined;
   try {
     paced = await startPacedUpstream();
     if (RUN_SCENARIOS.has('throughput')) ref = await startReference(paced.port, workDir, scratch, sizes);
+    // Workers first (about a minute, its own mock): sluice with 1 and with auto workers, the load
+    // generator pinned (bench/workers.ts). First, so the run's time budget never leaves it out.
+    if (RUN_SCENARIOS.has('workers') && (!ONLY || ONLY.test('sluice openai→openai workers'))) {
+      process.stderr.write('bench: workers …\n');
+      workers = await workersScenario({ mockPort: 0, pacedPort: paced.port, workDir, scratch }, sizes);
+    }
     let id = 0;
     const nextId = (): number => ++id;
     for (const spec of CONTENDERS) {
@@ -175,7 +183,7 @@ async function main(): Promise<void> {
     '',
     ...rows.filter((r) => !r.skipped).map((r) => `- ${r.name}: ${r.version}`),
   ];
-  const report = renderReport(rows, header);
+  const report = renderReport(rows, header, workers);
   process.stdout.write(`\n${report}\n`);
   writeResults(report);
 }

@@ -83,7 +83,8 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   // Without any configured model, the demo model is there so the gateway answers something.
   const modelNames = new Set(Object.keys(rawModels).length > 0 ? Object.keys(rawModels) : [DEMO_NAME]);
 
-  const rawKeys = section(authSchema, 'auth')?.keys ?? [];
+  const rawAuth = section(authSchema, 'auth');
+  const rawKeys = rawAuth?.keys ?? [];
   const keys: StaticKeyConfig[] = [];
   rawKeys.forEach((entry, index) => {
     const raw = parseSection(keySchema, entry, ['auth', 'keys', index], problems, skip);
@@ -95,7 +96,8 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   const breaker = resolveBreaker(section(breakerSchema, 'breaker'), problems);
   const logging = resolveLogging(section(loggingSchema, 'logging'));
   const store = resolveStore(parseSection(urlSchema, root.store, ['store'], problems, skip), problems);
-  const redis = resolveRedis(parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
+  // A value whose ${VAR} failed is already a problem; its remains are not checked again.
+  const redis = resolveRedis(skip.has('redis') ? undefined : parseSection(urlSchema, root.redis, ['redis'], problems, skip), problems);
   const pricing = resolvePricing(
     parseSection(pricingSchema, root.pricing ?? {}, ['pricing'], problems, skip),
     (schema, value, path) => parseSection(schema, value, path, problems, skip),
@@ -119,7 +121,9 @@ export function buildConfig(tree: unknown, source: string, env: Env): Config {
   if (!Object.hasOwn(providers, DEMO_NAME)) providers[DEMO_NAME] = builtinDemoProvider();
   if (Object.keys(models).length === 0) models[DEMO_NAME] = builtinDemoModel();
 
-  const config: Config = { server, providers, models, retries, breaker, auth: { keys }, store, logging, pricing, telemetry, sections, source };
+  const auth: Config['auth'] = { keys };
+  if (rawAuth?.admin_key) auth.adminKey = rawAuth.admin_key;
+  const config: Config = { server, providers, models, retries, breaker, auth, store, logging, pricing, telemetry, sections, source };
   if (redis !== undefined) config.redis = redis;
   return config;
 }

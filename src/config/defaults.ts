@@ -1,4 +1,4 @@
-// Every default of SPEC §2 / §4.4 in one place. Consumers read resolved values from Config and
+// Every default of SPEC §2, §4.4 in one place. Consumers read resolved values from Config and
 // never apply defaults of their own.
 
 import type { BreakerConfig, RetryConfig, ServerConfig, Strategy, StreamingMode, Timeouts } from './types.ts';
@@ -8,6 +8,8 @@ export const DEFAULT_SERVER: Readonly<ServerConfig> = {
   port: 4000,
   keepaliveMs: 15_000,
   maxBodyBytes: 20 * 1024 * 1024,
+  drainTimeoutMs: 5 * 60_000,
+  workers: 1,
 };
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {

@@ -1,3 +1,5 @@
+import { parseRedisUrl } from '../state/redis-url.ts';
+
 // Secrets never appear in output (SPEC §5). Messages are written not to echo values, and as a
 // second line of defence every problem is scrubbed of the secret strings the config contains.
 
@@ -11,6 +13,15 @@ function passwordOf(url: string): string | undefined {
     return password === '' ? undefined : password;
   } catch {
     return undefined;
+  }
+}
+
+/** A redis URL's password, also for the several-host cluster form `new URL` cannot parse. */
+function redisPassword(url: string): string | undefined {
+  try {
+    return parseRedisUrl(url).password;
+  } catch {
+    return passwordOf(url);
   }
 }
 
@@ -31,10 +42,12 @@ export function collectSecrets(tree: unknown): string[] {
       if (typeof provider.base_url === 'string') push(passwordOf(provider.base_url));
     }
   }
-  if (isRecord(tree.auth) && Array.isArray(tree.auth.keys)) {
-    for (const key of tree.auth.keys) if (isRecord(key)) push(key.key);
+  if (isRecord(tree.auth)) {
+    push(tree.auth.admin_key);
+    if (Array.isArray(tree.auth.keys)) for (const key of tree.auth.keys) if (isRecord(key)) push(key.key);
   }
-  for (const url of [tree.store, tree.redis]) if (typeof url === 'string') push(passwordOf(url));
+  if (typeof tree.store === 'string') push(passwordOf(tree.store));
+  if (typeof tree.redis === 'string') push(redisPassword(tree.redis));
   // Longest first, so a secret containing another is replaced whole.
   return secrets.sort((a, b) => b.length - a.length);
 }

@@ -16,6 +16,7 @@ export function resolveModel(name: string, raw: RawModel, path: ConfigPath, prob
     strategy: raw.strategy ?? DEFAULT_STRATEGY,
     targets: raw.targets.map((t) => ({ provider: t.provider, model: t.model, weight: t.weight ?? DEFAULT_WEIGHT })),
   };
+  if (raw.continue_on_failure === true) model.continueOnFailure = true;
   // Weighted picks in proportion to weight; with every weight 0 nothing can ever be picked.
   if (model.strategy === 'weighted' && model.targets.every((t) => t.weight === 0)) {
     problems.add([...path, 'targets'], 'every weight is 0; the weighted strategy needs one above 0');

@@ -3,7 +3,7 @@
 // builder can validate each provider, model and key on its own and report every problem at once.
 
 import { z } from 'zod';
-import { duration, headerValue, int, number, size, text } from './fields.ts';
+import { bool, duration, headerValue, int, number, size, text } from './fields.ts';
 import { budgetSchema } from './spend.ts';
 
 export const STREAMING_MODES = ['native', 'simulate', 'always'] as const;
@@ -16,6 +16,18 @@ export const serverSchema = z.strictObject({
   port: int(0, 65535),
   keepalive: duration(),
   max_body: size(),
+  drain_timeout: duration(),
+  // A process count, or `auto` for one per core (SPEC §11).
+  workers: z
+    .unknown()
+    .transform((v, ctx): number | 'auto' => {
+      if (v === 'auto') return 'auto';
+      const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+      if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 1024) return n;
+      ctx.addIssue({ code: 'custom', message: 'expected a number of processes from 1 to 1024, or auto', input: v });
+      return z.NEVER;
+    })
+    .optional(),
 });
 
 export const timeoutsSchema = z.strictObject({
@@ -51,6 +63,8 @@ export const targetSchema = z.strictObject({
 export const modelSchema = z.strictObject({
   strategy: z.enum(STRATEGIES).optional(),
   targets: z.array(targetSchema).min(1),
+  // SPEC §4.6: a stream broken after the commit point continues on the next target (docs/continuation.md).
+  continue_on_failure: bool(),
 });
 
 export const retriesSchema = z.strictObject({
@@ -75,6 +89,8 @@ export const keySchema = z.strictObject({
 });
 
 export const authSchema = z.strictObject({
+  // For /admin/* (POST /admin/reload); without it (or empty: `${SLUICE_ADMIN_KEY:-}`) they are off.
+  admin_key: z.string().optional(),
   keys: z.array(z.unknown()).optional(),
 });
 

@@ -13,6 +13,7 @@ import type { ProblemList } from './errors.ts';
 import type { RawBreaker, RawLogging, RawRetries, RawServer } from './schema.ts';
 import type { BreakerConfig, Config, RetryConfig, ServerConfig } from './types.ts';
 import { formatDuration } from './units.ts';
+import { parseRedisUrl } from '../state/redis-url.ts';
 
 export function resolveServer(raw: RawServer | undefined, problems: ProblemList): ServerConfig {
   const server: ServerConfig = {
@@ -20,6 +21,8 @@ export function resolveServer(raw: RawServer | undefined, problems: ProblemList)
     port: raw?.port ?? DEFAULT_SERVER.port,
     keepaliveMs: raw?.keepalive ?? DEFAULT_SERVER.keepaliveMs,
     maxBodyBytes: raw?.max_body ?? DEFAULT_SERVER.maxBodyBytes,
+    drainTimeoutMs: raw?.drain_timeout ?? DEFAULT_SERVER.drainTimeoutMs,
+    workers: raw?.workers ?? DEFAULT_SERVER.workers,
   };
   // A zero keepalive would spin the SSE comment timer (§4.4); a zero body limit rejects everything.
   if (server.keepaliveMs <= 0) problems.add(['server', 'keepalive'], 'must be greater than 0');
@@ -53,7 +56,6 @@ export function resolveLogging(raw: RawLogging | undefined): Config['logging'] {
 // SPEC §6: embedded SQLite by default, PostgreSQL for fleets. Only the scheme is named in
 // messages: these URLs often carry a password.
 const STORE_SCHEMES = /^(sqlite:|postgres:\/\/|postgresql:\/\/)/i;
-const REDIS_SCHEMES = /^rediss?:\/\//i;
 
 function schemeOf(url: string): string {
   const m = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url);
@@ -69,8 +71,12 @@ export function resolveStore(raw: string | undefined, problems: ProblemList): st
 }
 
 export function resolveRedis(raw: string | undefined, problems: ProblemList): string | undefined {
-  if (raw !== undefined && !REDIS_SCHEMES.test(raw)) {
-    problems.add(['redis'], `must be a redis:// or rediss:// URL (got ${schemeOf(raw)})`);
+  if (raw === undefined) return raw;
+  try {
+    parseRedisUrl(raw);
+  } catch (err) {
+    // The parser's messages never echo the URL (it may carry a password); the scheme is safe to name.
+    problems.add(['redis'], `${(err as Error).message} (got ${schemeOf(raw)})`);
   }
   return raw;
 }

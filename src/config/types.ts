@@ -47,6 +47,8 @@ export interface ModelConfig {
   name: string;
   strategy: Strategy;
   targets: TargetConfig[];
+  /** A stream broken after the commit point continues on the next target (SPEC §4.6; docs/continuation.md). */
+  continueOnFailure?: boolean;
   /** True for the demo model sluice adds by itself (zero-config, or a file with no models). */
   builtin?: boolean;
 }
@@ -93,6 +95,10 @@ export interface ServerConfig {
   port: number;
   keepaliveMs: number;
   maxBodyBytes: number;
+  /** On SIGTERM/SIGINT, how long in-flight requests may finish before they are ended (SPEC §11). */
+  drainTimeoutMs: number;
+  /** Processes serving the port; 'auto' = one per core (SPEC §11). */
+  workers: number | 'auto';
 }
 
 /** `attempts` counts retries after the first try: 2 means at most 3 tries in all. */
@@ -113,7 +119,7 @@ export interface Config {
   models: Record<string, ModelConfig>;
   retries: RetryConfig;
   breaker: BreakerConfig;
-  auth: { keys: StaticKeyConfig[] };
+  auth: { keys: StaticKeyConfig[]; adminKey?: string };
   store: string; // default 'sqlite:./sluice.db'
   redis?: string;
   logging: { level: string; tap: number };

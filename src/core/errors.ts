@@ -31,6 +31,7 @@ export const ERROR_KINDS = {
   upstream_malformed: { status: 502, retryable: true },
   // sluice itself.
   no_targets: { status: 503, retryable: false },
+  shutdown: { status: 503, retryable: false },
   internal: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
@@ -73,6 +74,20 @@ export class GatewayError extends Error {
     this.upstreamType = options.upstreamType;
     this.upstreamStatus = options.upstreamStatus;
     this.param = options.param;
+  }
+
+  /** A copy asking the client to come back after `ms` (retry-after), with `note` added to the message. */
+  withRetryAfter(ms: number, note: string): GatewayError {
+    return new GatewayError(this.code, `${this.message}; ${note}`, {
+      status: this.status,
+      retryable: this.retryable,
+      cause: this.cause,
+      retryAfterMs: ms,
+      target: this.target,
+      upstreamType: this.upstreamType,
+      upstreamStatus: this.upstreamStatus,
+      param: this.param,
+    });
   }
 
   /** A copy naming the failing target in its message, as SPEC §4.2 asks. */

@@ -105,6 +105,14 @@ export interface ChatRequest {
   /** Anthropic `anthropic-beta` header values from the client, forwarded to Anthropic-family upstreams. */
   anthropicBeta?: string;
   /**
+   * Set by the gateway when it asks a target to continue a stream that broke after the commit point
+   * (SPEC §4.6, gateway/continuation.ts): the last message is the assistant text sent so far, which
+   * the answer must continue (as an Anthropic prefill), and the request is built from these canonical
+   * fields — `raw`, the client's body, does not have that message. An upstream dialect that cannot
+   * continue a message refuses it with GatewayError('unsupported').
+   */
+  continuation?: boolean;
+  /**
    * Set by a front when the request holds content only its own dialect can carry (server tools,
    * uploaded file ids, custom tools…): why an upstream of another dialect must refuse it (400).
    */

@@ -177,7 +177,13 @@ export function runStreamAttempt(
     }
     if (upstream.kind === 'local') {
       bodyEnded = true;
-      const run = upstream.start(req, target.model, emit, { paced: req.stream });
+      let run;
+      try {
+        run = upstream.start(req, target.model, emit, { paced: req.stream });
+      } catch (err) {
+        settle(asGatewayError(err));
+        return;
+      }
       if (state.kind === 'preparing') state = { kind: 'local', run };
       return;
     }

@@ -32,6 +32,7 @@ import { responseToEvents, type ChatResponse } from '../core/response.ts';
 import { countRequestTokens } from '../tokenize/index.ts';
 import { estimateUsage } from './usage.ts';
 import { createCommitGate } from './commit-gate.ts';
+import { Continuation, DeliveredText } from './continuation.ts';
 
 export type EndReason =
   | 'completed'
@@ -40,6 +41,7 @@ export type EndReason =
   | 'first_byte_timeout'
   | 'idle_timeout'
   | 'total_timeout'
+  | 'shutdown'
   | 'rejected';
 
 /** Everything known about a request when it ends: one log line, metrics, usage records. */
@@ -68,6 +70,8 @@ export interface RequestRecord {
   costUsd?: number;
   retries: number;
   failovers: number;
+  /** Times a stream broken after the commit point was handed to another target to continue (continue_on_failure). */
+  continuations?: number;
 }
 
 export interface PipelineHooks {
@@ -82,6 +86,8 @@ export interface PipelineHooks {
   onStreamOpen?(): void;
   onStreamClose?(): void;
   onClientEvent?(gapMs: number, first: boolean, front: ProtocolName): void;
+  /** A committed stream broke and is handed to the next target to continue (continue_on_failure). */
+  onContinuation?(record: RequestRecord, cause: GatewayError, prefixChars: number): void;
   /**
    * A decoded request starts being served: an observer of its attempts and its end (tracing,
    * telemetry/), or undefined.
@@ -133,6 +139,11 @@ export interface ChatContext {
    * so, for that dialect's upstreams to pass it through).
    */
   front?: string;
+  /**
+   * Aborted when a drain runs out of time (server/drain.ts; reason: GatewayError 'shutdown'): the
+   * request ends with that error in the client's dialect, an event if the stream is committed.
+   */
+  shutdown?: AbortSignal;
   /** The client's request headers (an incoming `traceparent` for tracing). */
   incoming?: IncomingHttpHeaders;
 }
@@ -246,6 +257,8 @@ export class Pipeline {
     observer: RequestObserver | undefined,
   ): Promise<void> {
     const responder = out.openStream(front.streamFraming?.(fctx) ?? SSE_DOWNSTREAM, this.config.server.keepaliveMs, ctx.headers);
+    // The response headers go out at the commit point or at this moment, whichever comes first.
+    const headersDue = this.env.clock.now() + this.config.server.keepaliveMs;
     const encode = front.createStreamEncoder(fctx, responder);
     const abort = new AbortController();
     let clientGone = false;
@@ -254,6 +267,7 @@ export class Pipeline {
       responder.stop();
       abort.abort(new GatewayError('internal', 'client closed the connection'));
     });
+    const stopShutdown = onShutdown(ctx.shutdown, abort);
     this.hooks.onStreamOpen?.();
 
     let lastClientEvent = 0;
@@ -293,12 +307,30 @@ export class Pipeline {
         lastClientEvent = now;
       }
       if (record.firstEventMs < 0) record.firstEventMs = turnNow() - ctx.startedAt;
+      delivered?.observe(ev);
     };
     // Events of the chosen upstream reach the client from the commit point on.
     const gate = createCommitGate(deliver);
     const onEvent = (ev: StreamEvent): void => {
       if (gate.committed) deliver(ev);
       else gate.push(ev);
+    };
+    // continue_on_failure (gateway/continuation.ts): what the client got, and the continuation once
+    // the committed stream broke.
+    const delivered = plan.continueOnFailure && chat.nonPortable === undefined ? new DeliveredText() : undefined;
+    let continuation: Continuation | undefined;
+    const splice = (ev: StreamEvent): void => continuation!.splice(ev, deliver);
+    /** After the commit point: whether the failure hands the answer to the next target to continue. */
+    const continueAfter = (error: GatewayError): boolean => {
+      if (!delivered) return false;
+      // The continuing target failed before it sent anything: another one may continue instead.
+      if (continuation && !continuation.produced) return error.retryable || error.code === 'unsupported';
+      if (!error.retryable || !delivered.continuable()) return false;
+      if (continuation) continuation.next(error);
+      else continuation = new Continuation(chat, delivered, error);
+      record.continuations = (record.continuations ?? 0) + 1;
+      this.hooks.onContinuation?.(record, error, delivered.prefix().length);
+      return true;
     };
 
     try {
@@ -308,14 +340,20 @@ export class Pipeline {
         abort.signal,
         () => clientGone,
         async (target, stats, headers) => {
-          gate.reset();
           const tap = this.hooks.tap && this.hooks.onTap ? this.tapper(ctx.requestId) : undefined;
+          if (continuation) {
+            await runStreamAttempt(target, continuation.request, { onEvent: splice, onTap: tap, downstream: responder, stats, headers }, abort.signal, this.env);
+            return stats.firstEventMs;
+          }
+          gate.reset();
           await runStreamAttempt(target, chat, { onEvent, onTap: tap, downstream: responder, stats, headers }, abort.signal, this.env);
           return stats.firstEventMs;
         },
-        // After the commit point nothing is retried (SPEC §4.4).
-        (error) => error.retryable && !gate.committed,
+        // After the commit point nothing is retried (SPEC §4.4), unless the model continues a broken stream.
+        (error) => (gate.committed ? continueAfter(error) : error.retryable),
         observer,
+        // Until the headers are out, a wait must end before they have to go (honest 429s, below).
+        () => (gate.committed || responder.headersSent ? undefined : headersDue - this.env.clock.now()),
       );
       record.usage = outcome.kind === 'ok' ? (usage ?? estimateUsage(chat, outputChars)) : partialUsage(chat, usage, outputChars);
       if (outcome.kind === 'ok') {
@@ -329,7 +367,8 @@ export class Pipeline {
         record.status = 499;
         return;
       }
-      const { error } = outcome;
+      // No target could take over: the client learns what broke its stream, not why a continuation failed.
+      const error = continuation && !continuation.produced && outcome.error.code !== 'shutdown' ? continuation.cause : outcome.error;
       record.endReason = endReasonFor(error);
       record.errorCode = error.code;
       if (gate.committed || responder.headersSent) {
@@ -345,6 +384,7 @@ export class Pipeline {
       }
     } finally {
       offClose();
+      stopShutdown();
       this.hooks.onStreamClose?.();
     }
   }
@@ -365,6 +405,7 @@ export class Pipeline {
       clientGone = true;
       abort.abort(new GatewayError('internal', 'client closed the connection'));
     });
+    const stopShutdown = onShutdown(ctx.shutdown, abort);
     let resp: ChatResponse | undefined;
     try {
       const outcome = await this.walkPlan(
@@ -406,6 +447,7 @@ export class Pipeline {
       sendError(out, front, error, ctx.headers, ctx.variant);
     } finally {
       offClose();
+      stopShutdown();
     }
   }
 
@@ -524,6 +566,13 @@ export class Pipeline {
    * Walks a route plan (SPEC §4.6): one attempt per target until one succeeds, a failure may not be
    * retried, the plan is spent, or the client leaves. Owns the attempt accounting every path shares:
    * in-flight counts for the router, waits between attempts, retries and failovers, health reports.
+   *
+   * Honest 429s (SPEC §4.6): `waitLeftMs` says how long a wait may last before the response headers
+   * must go out (a stream whose headers are not yet sent). When every target left is cooling down
+   * after a retry-after past that point, the walk ends at once with the last error (its status) and
+   * the shortest retry-after, so the client gets a 429 (503, 529) it can act on rather than a 200
+   * whose stream then carries the error. When the plan is spent, the retry-after passed on is also
+   * the shortest any target asked for.
    */
   private async walkPlan(
     plan: RoutePlan,
@@ -533,6 +582,7 @@ export class Pipeline {
     attempt: (target: ResolvedTarget, stats: AttemptStats, headers: Record<string, string> | undefined) => Promise<number>,
     mayRetry: (error: GatewayError) => boolean,
     observer?: RequestObserver,
+    waitLeftMs?: () => number | undefined,
   ): Promise<{ kind: 'ok' } | { kind: 'client_gone' } | { kind: 'failed'; error: GatewayError }> {
     let lastError: GatewayError | undefined;
     let previous: ResolvedTarget | undefined;
@@ -542,6 +592,11 @@ export class Pipeline {
       for (let target = plan.next(); target; target = plan.next()) {
         endAttempt?.();
         endAttempt = plan.begin?.(target);
+        if (previous && lastError?.retryAfterMs !== undefined) {
+          const left = waitLeftMs?.();
+          const cooling = plan.coolingMs?.() ?? 0;
+          if (left !== undefined && cooling > 0 && cooling > left) return { kind: 'failed', error: soonest(lastError, cooling, record.model) };
+        }
         if (previous) {
           record.retries++;
           if (previous.key !== target.key) record.failovers++;
@@ -561,10 +616,16 @@ export class Pipeline {
           plan.report(target, { ok: true, firstEventMs });
           return { kind: 'ok' };
         } catch (err) {
-          const error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
+          let error = err instanceof GatewayError ? err : new GatewayError('internal', String(err));
           const gone = clientGone();
           observer?.attemptEnd(target, stats, error, gone);
           if (gone) return { kind: 'client_gone' };
+          // The gateway is stopping: not the target's fault, and nothing more is tried.
+          if (signal.aborted && signal.reason instanceof GatewayError && signal.reason.code === 'shutdown') {
+            error = signal.reason;
+            lastError = error;
+            break;
+          }
           plan.report(target, { ok: false, error });
           this.hooks.onAttemptError?.(target, error);
           lastError = error;
@@ -573,6 +634,10 @@ export class Pipeline {
       }
     } finally {
       endAttempt?.();
+    }
+    if (lastError?.retryAfterMs !== undefined) {
+      const cooling = plan.coolingMs?.() ?? 0;
+      if (cooling > 0 && cooling < lastError.retryAfterMs) lastError = soonest(lastError, cooling, record.model);
     }
     return { kind: 'failed', error: lastError ?? new GatewayError('no_targets', `no target of model "${record.model}" is available`) };
   }
@@ -630,11 +695,32 @@ function endReasonFor(error: GatewayError): EndReason {
     case 'first_byte_timeout':
     case 'idle_timeout':
     case 'total_timeout':
+    case 'shutdown':
       return error.code;
     default:
       return 'upstream_error';
   }
 }
+
+/** The last error, asking the client to come back when the soonest target will take calls again. */
+function soonest(error: GatewayError, coolingMs: number, model: string): GatewayError {
+  const seconds = Math.max(1, Math.ceil(coolingMs / 1000));
+  return error.withRetryAfter(coolingMs, `every target of model "${model}" asked to wait; the soonest is free in ${seconds}s`);
+}
+
+/** Ties the request's abort to the drain's shutdown signal; returns the undo. */
+function onShutdown(shutdown: AbortSignal | undefined, abort: AbortController): () => void {
+  if (!shutdown) return noop;
+  const stop = (): void => abort.abort(shutdown.reason);
+  if (shutdown.aborted) {
+    stop();
+    return noop;
+  }
+  shutdown.addEventListener('abort', stop, { once: true });
+  return () => shutdown.removeEventListener('abort', stop);
+}
+
+const noop = (): void => {};
 
 /**
  * Waits before a retry. `planned` is the plan's delay (router/retry.ts: backoff with jitter for the

@@ -34,6 +34,25 @@ export function createAdmission(state: SharedState, budgets?: Budgets): Admissio
       if (budgets && key?.budget) await budgets.check(key);
       if (!key || (key.rpm === undefined && key.tpm === undefined && key.concurrency === undefined)) return NO_RELEASE;
       const id = counterId(key);
+      if (state.admitAll) {
+        const verdict = await state.admitAll({
+          tpm: key.tpm === undefined ? undefined : { name: `tpm:${id}`, windowMs: MINUTE_MS, limit: key.tpm },
+          concurrency: key.concurrency === undefined ? undefined : { name: `conc:${id}`, limit: key.concurrency, ttlMs: SLOT_TTL_MS },
+          rpm: key.rpm === undefined ? undefined : { name: `rpm:${id}`, windowMs: MINUTE_MS, limit: key.rpm },
+        });
+        if (verdict.allowed) {
+          const lease = verdict.lease;
+          return lease ? () => lease.release() : NO_RELEASE;
+        }
+        switch (verdict.refused) {
+          case 'tpm':
+            throw refuse(key, `${key.tpm} tokens per minute`, verdict.waitMs);
+          case 'concurrency':
+            throw refuse(key, `${key.concurrency} concurrent requests`, CONCURRENCY_RETRY_MS);
+          case 'rpm':
+            throw refuse(key, `${key.rpm} requests per minute`, verdict.waitMs);
+        }
+      }
       if (key.tpm !== undefined) {
         // At least one token of room: a full minute refuses until enough of it slides out.
         const wait = waitMs(await state.peek(`tpm:${id}`, MINUTE_MS), key.tpm, 1);

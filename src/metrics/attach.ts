@@ -33,6 +33,7 @@ export function mergeHooks(first: PipelineHooks, second: PipelineHooks): Pipelin
     onStreamClose: chain(first.onStreamClose, second.onStreamClose),
     // Spread arguments, so a pipeline that passes extra ones (the front) reaches both.
     onClientEvent: chain(first.onClientEvent, second.onClientEvent),
+    onContinuation: chain(first.onContinuation, second.onContinuation),
     onTap: chain(first.onTap, second.onTap),
     tap: first.tap === undefined ? second.tap : second.tap === undefined ? first.tap : Math.max(first.tap, second.tap),
   };

@@ -18,6 +18,7 @@ export const STREAM_END_REASONS = [
   'first_byte_timeout',
   'idle_timeout',
   'total_timeout',
+  'shutdown',
 ] as const satisfies readonly EndReason[];
 
 /** Time to first event: a cached demo reply takes ~5 ms, a reasoning model may think for minutes. */
@@ -30,6 +31,8 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Distinct model (and target) label values kept before new ones become "(other)". */
   labelLimit?: number;
+  /** The text GET /metrics serves; default this registry's. Cluster workers ask the primary for the whole gateway's (src/cluster/metrics.ts). */
+  scrape?: () => Promise<string>;
 }
 
 export interface Metrics {
@@ -37,6 +40,10 @@ export interface Metrics {
   /** GET /metrics */
   handler: RouteHandler;
   registry: Registry;
+  /** The config generation now live (server/reload.ts). */
+  setGeneration(generation: number): void;
+  /** A reload attempt: applied, or refused as invalid. */
+  reloaded(ok: boolean): void;
 }
 
 export function createMetrics(opts: MetricsOptions = {}): Metrics {
@@ -93,10 +100,30 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     labelNames: ['target', 'kind'] as const,
     registers,
   });
+  const continuations = new Counter({
+    name: 'sluice_continuations_total',
+    help: 'Streams broken after the commit point that were handed to another target to continue (continue_on_failure), by model.',
+    labelNames: ['model'] as const,
+    registers,
+  });
   const tokens = new Counter({
     name: 'sluice_tokens_total',
     help: 'Tokens by model, target and direction; estimated="true" where the upstream reported none.',
     labelNames: ['model', 'target', 'direction', 'estimated'] as const,
+    registers,
+  });
+  const generation = new Gauge({
+    name: 'sluice_config_generation',
+    help: 'The config generation serving new requests: 1 at start, +1 per applied reload (SIGHUP, POST /admin/reload).',
+    // Across workers, the generation every one of them has reached.
+    aggregator: 'min',
+    registers,
+  });
+  generation.set(1);
+  const reloads = new Counter({
+    name: 'sluice_config_reloads_total',
+    help: 'Config reloads by result: applied, or refused because the file was invalid.',
+    labelNames: ['result'] as const,
     registers,
   });
   const cost = new Counter({
@@ -112,6 +139,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     registers,
   });
   for (const reason of STREAM_END_REASONS) streamsEnded.inc({ reason }, 0);
+  reloads.inc({ result: 'applied' }, 0);
+  reloads.inc({ result: 'refused' }, 0);
 
   const limit = opts.labelLimit ?? 100;
   const models = new LabelCap(limit);
@@ -132,6 +161,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }
     if (r.retries > 0) retries.inc({ model }, r.retries);
     if (r.failovers > 0) failovers.inc({ model }, r.failovers);
+    if (r.continuations) continuations.inc({ model }, r.continuations);
     if (r.usage && r.target !== undefined) {
       const estimated = r.usage.estimated === true ? 'true' : 'false';
       tokens.inc({ model, target, direction: 'in', estimated }, r.usage.inputTokens);
@@ -175,10 +205,23 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       res.end('use GET /metrics\n');
       return;
     }
-    const text = await registry.metrics();
+    let text: string;
+    try {
+      text = await (opts.scrape?.() ?? registry.metrics());
+    } catch (err) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`metrics unavailable: ${(err as Error)?.message}\n`);
+      return;
+    }
     res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
-  return { hooks, handler, registry };
+  return {
+    hooks,
+    handler,
+    registry,
+    setGeneration: (n) => generation.set(n),
+    reloaded: (ok) => reloads.inc({ result: ok ? 'applied' : 'refused' }),
+  };
 }

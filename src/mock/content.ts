@@ -126,6 +126,25 @@ export interface RequestFacts {
   toolNames: string[];
   /** Prompt tokens from a cache resource the request names (added to the input as cache reads). */
   cachedTokens?: number;
+  /** The assistant text to continue (Inspected.prefill). */
+  prefill?: string;
+}
+
+/**
+ * The rest of an answer after `prefix`, cut at the same chunk boundaries (the first piece is what
+ * remains of the chunk the prefix ends in). When the prefix is not the start of this answer, the
+ * whole answer: a model asked to continue someone else's text still says something.
+ */
+export function continueAfter(text: readonly string[], prefix: string): string[] {
+  if (!text.join('').startsWith(prefix)) return [...text];
+  const out: string[] = [];
+  let at = 0;
+  for (const piece of text) {
+    const end = at + piece.length;
+    if (end > prefix.length) out.push(at >= prefix.length ? piece : piece.slice(prefix.length - at));
+    at = end;
+  }
+  return out;
 }
 
 function toolNames(plan: Plan, declared: string[]): string[] {
@@ -159,6 +178,10 @@ export function buildAnswer(plan: Plan, facts: RequestFacts, requestId: number):
     text = mockText(plan.chunks);
     textJson = new Array<string>(plan.chunks);
     for (let i = 0; i < plan.chunks; i++) textJson[i] = wordJsonAt(i);
+  }
+  if (facts.prefill !== undefined) {
+    text = continueAfter(text, facts.prefill);
+    textJson = text.map((t) => JSON.stringify(t));
   }
   const reasoning = mockReasoning(plan.reasoning);
   const toolCalls = toolNames(plan, facts.toolNames).map((name, k) => ({

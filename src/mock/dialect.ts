@@ -27,6 +27,12 @@ export interface Inspected {
   messageCount: number;
   lastUserText: string;
   toolNames: string[];
+  /**
+   * An assistant text the answer continues, when the dialect's rules make the last message a prefix
+   * (Anthropic's prefill; vLLM's continue_final_message; a trailing Gemini model turn): the mock then
+   * streams the rest of its answer after it, as a model would (content.ts).
+   */
+  prefill?: string;
   /** Prompt tokens the request takes from a cache resource it names (Gemini `cachedContent`): reported as cache reads. */
   cachedTokens?: number;
 }

@@ -49,6 +49,14 @@ export class CircuitBreaker {
   private readonly bucketStart = new Array<number>(BUCKETS).fill(0);
   /** Local transitions (not those applied from shared state), for logs and for sharing. */
   onChange?: CircuitListener;
+  /**
+   * Where outcomes go when another process counts them (cluster workers: the primary holds one
+   * breaker per target for every worker, src/cluster/circuits.ts). Set, a closed circuit never
+   * trips on this process's own count: the authority opens it for all workers at once, so the
+   * threshold counts every worker's failures, not each worker's. A probe's verdict (the circuit is
+   * not closed) still applies here at once.
+   */
+  report?: (ok: boolean, immediate: boolean) => void;
 
   constructor(opts: BreakerOptions, now: () => number = Date.now) {
     this.opts = opts;
@@ -88,8 +96,28 @@ export class CircuitBreaker {
     this.count(true);
     this.consecutive = 0;
     this.probeSince = 0;
+    this.report?.(true, false);
     // A success while open comes from a forced attempt (every target open): the target is back.
     if (this.stateValue !== 'closed') this.transition('closed');
+  }
+
+  /**
+   * Successes counted elsewhere and reported together (cluster workers, for a target with no recent
+   * failure): they fill the error-rate window and end a failure streak, but never close a circuit —
+   * they may predate its opening.
+   */
+  countSuccesses(n: number): void {
+    this.count(true, n);
+    if (this.stateValue === 'closed') this.consecutive = 0;
+  }
+
+  /** Closed, no failure streak, no failure in the error-rate window: nothing to watch closely. */
+  quiet(): boolean {
+    if (this.stateValue !== 'closed' || this.consecutive > 0) return false;
+    const width = this.opts.windowMs / BUCKETS;
+    const oldest = Math.floor(this.now() / width) - BUCKETS + 1;
+    for (let i = 0; i < BUCKETS; i++) if (this.bucketStart[i]! >= oldest && this.failCounts[i]! > 0) return false;
+    return true;
   }
 
   /** `immediate`: a failure that says the target is unusable as configured (upstream 401/403). */
@@ -97,11 +125,13 @@ export class CircuitBreaker {
     this.count(false);
     this.consecutive++;
     this.probeSince = 0;
+    this.report?.(false, immediate);
     if (this.stateValue !== 'closed') {
       // A failed probe (or forced attempt) re-opens: the cool-down starts again.
       this.transition('open');
       return;
     }
+    if (this.report) return;
     if (immediate || this.consecutive >= this.opts.failureThreshold || this.rateTripped()) this.transition('open');
   }
 
@@ -140,7 +170,7 @@ export class CircuitBreaker {
     return this.probeSince === 0 || this.now() - this.probeSince >= this.opts.cooldownMs;
   }
 
-  private count(ok: boolean): void {
+  private count(ok: boolean, n = 1): void {
     const width = this.opts.windowMs / BUCKETS;
     const now = this.now();
     const slot = Math.floor(now / width);
@@ -150,8 +180,8 @@ export class CircuitBreaker {
       this.okCounts[i] = 0;
       this.failCounts[i] = 0;
     }
-    if (ok) this.okCounts[i]!++;
-    else this.failCounts[i]!++;
+    if (ok) this.okCounts[i]! += n;
+    else this.failCounts[i]! += n;
   }
 
   private rateTripped(): boolean {

@@ -28,21 +28,40 @@ export class TargetHealth {
 
 export type CircuitChange = (target: string, state: CircuitState, at: number) => void;
 
+/** Outcomes of attempts on a target, for a breaker kept by another process (CircuitBreaker.report). */
+export type OutcomeSink = (target: string, ok: boolean, immediate: boolean) => void;
+
 export class HealthRegistry {
   private readonly targets = new Map<string, TargetHealth>();
+  /** One object shared by every breaker, so a reload's new settings reach them all (configure()). */
   private readonly opts: BreakerOptions;
   readonly now: () => number;
   private readonly listeners: CircuitChange[] = [];
+  private readonly sink: OutcomeSink | undefined;
 
-  constructor(breaker: { failureThreshold: number; cooldownMs: number }, now: () => number = Date.now) {
+  constructor(breaker: { failureThreshold: number; cooldownMs: number }, now: () => number = Date.now, sink?: OutcomeSink) {
     this.opts = { ...ERROR_RATE_DEFAULTS, ...breaker };
     this.now = now;
+    this.sink = sink;
+  }
+
+  /** New breaker settings (a config reload) for every target, states kept. */
+  configure(breaker: { failureThreshold: number; cooldownMs: number }): void {
+    this.opts.failureThreshold = breaker.failureThreshold;
+    this.opts.cooldownMs = breaker.cooldownMs;
+  }
+
+  /** Forgets a target (its provider changed in a reload): it starts again closed and unmeasured. */
+  forget(key: string): void {
+    this.targets.delete(key);
   }
 
   get(key: string): TargetHealth {
     let h = this.targets.get(key);
     if (!h) {
       const breaker = new CircuitBreaker(this.opts, this.now);
+      const sink = this.sink;
+      if (sink) breaker.report = (ok, immediate) => sink(key, ok, immediate);
       breaker.onChange = (state, at) => {
         for (const l of this.listeners) l(key, state, at);
       };

@@ -31,6 +31,13 @@ export interface RoutePlan {
   begin?(target: ResolvedTarget): () => void;
   /** ms to wait before the attempt on `target` just returned by next() (backoff, retry-after). */
   delayMs?(target: ResolvedTarget): number;
+  /** The model's `continue_on_failure` (SPEC §4.6): a stream broken after the commit point continues on the next target. */
+  continueOnFailure?: boolean;
+  /**
+   * ms until the soonest of the plan's usable targets may be called again after a retry-after it
+   * asked for; 0 when one may be called now (SPEC §4.6, honest 429s).
+   */
+  coolingMs?(): number;
 }
 
 export interface AttemptReport {
@@ -103,7 +110,9 @@ export function createRouter(config: Config, options: RouterOptions | (() => num
       }
       const candidates = accept ? all.filter((c) => accept(c.target)) : all;
       const order = model && candidates.length > 0 ? STRATEGIES[model.strategy](candidates, random) : candidates;
-      return new Plan(name, model?.strategy ?? 'direct', order, { config, maxAttempts, random, now });
+      const plan = new Plan(name, model?.strategy ?? 'direct', order, { config, maxAttempts, random, now });
+      if (model?.continueOnFailure) plan.continueOnFailure = true;
+      return plan;
     },
     modelNames(): string[] {
       return Object.keys(config.models);
@@ -144,6 +153,7 @@ function verdict(error: GatewayError | undefined): 'failure' | 'unusable' | 'ans
 
 class Plan implements RoutePlan {
   readonly model: string;
+  continueOnFailure = false;
   readonly strategy: ModelConfig['strategy'] | 'direct';
   private readonly order: Candidate[];
   private readonly ctx: PlanContext;
@@ -203,6 +213,16 @@ class Plan implements RoutePlan {
 
   delayMs(): number {
     return this.pendingDelay;
+  }
+
+  coolingMs(): number {
+    const now = this.ctx.now();
+    let soonest = Infinity;
+    for (const c of this.order) {
+      if (c.health.breaker.peek() === 'deny') continue;
+      soonest = Math.min(soonest, Math.max(0, c.health.notBefore - now));
+    }
+    return soonest === Infinity ? 0 : soonest;
   }
 
   begin(target: ResolvedTarget): () => void {

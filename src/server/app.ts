@@ -2,7 +2,7 @@
 // It knows endpoints, never protocols: the routes are what the registry's fronts declare.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config/types.ts';
 import type { ChatRequest } from '../core/request.ts';
 import { GatewayError } from '../core/errors.ts';
@@ -13,11 +13,14 @@ import { DEFAULT_ENV, type AttemptEnv } from '../gateway/attempt.ts';
 import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
-import { Authenticator, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
+import { Authenticator, modelAllowed, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
 import { readRequestBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
 import { httpOutput } from './http-output.ts';
 import { RouteTable, type RouteMatch } from './routes.ts';
+import { Drain, type DrainResult } from './drain.ts';
+import { serveAdminReload } from './admin.ts';
+import type { ReloadResult } from './reload.ts';
 
 /** Admission control per key (rate limits, concurrency); provided by the limits module. */
 export interface Admission {
@@ -38,8 +41,14 @@ export interface AppOptions {
   admission?: Admission;
   hooks?: PipelineHooks;
   routes?: Record<string, RouteHandler>;
-  /** Readiness beyond "config loaded" (e.g. circuit states): returns problems, empty when ready. */
+  /** Readiness beyond "config loaded" and circuit states: returns problems, empty when ready. */
   readiness?: () => string[];
+  /** A router for a reloaded config (sharing target health with the first); default createRouter. */
+  routerFor?: (config: Config) => Router;
+  /** POST /admin/reload (server/reload.ts); absent: the endpoint answers that reloads are off. */
+  reload?: () => Promise<ReloadResult>;
+  /** Requests in flight, on every change (a cluster worker reports it to the dispatcher). */
+  onLoad?: (inFlight: number) => void;
   /** Stored documents for fronts that keep state (FrontServices.documents). */
   documents?: DocumentStore;
   /** Log lines fronts write (FrontServices.log). */
@@ -52,10 +61,41 @@ export interface AppOptions {
 
 export interface App {
   server: Server;
-  pipeline: Pipeline;
+  /** The live generation's pipeline (a reload replaces it). */
+  readonly pipeline: Pipeline;
+  readonly config: Config;
+  /** The live config generation (1 at start). */
+  readonly generation: number;
   auth: Authenticator;
-  listen(port: number, host: string): Promise<AddressInfo>;
+  /**
+   * Binds the port. Cluster workers (src/cluster/) pass reusePort (each binds it under
+   * SO_REUSEPORT), or `path` (a private socket that keeps node:http's connection bookkeeping and
+   * timeouts running while the primary hands connections over through accept()).
+   */
+  listen(port: number, host: string, opts?: ListenOptions): Promise<AddressInfo>;
+  /** Serves a connection accepted by another process (the cluster primary). */
+  accept(socket: Socket): void;
+  /** Swaps a new config in (server/reload.ts): requests in flight keep theirs. */
+  swap(config: Config, generation: number): void;
+  /** SIGTERM/SIGINT (server/drain.ts): stop accepting, let requests finish, end the rest. */
+  drain(timeoutMs: number): Promise<DrainResult>;
+  readonly draining: boolean;
   close(): Promise<void>;
+}
+
+export interface ListenOptions {
+  reusePort?: boolean;
+  path?: string;
+}
+
+/** What one config generation serves with; a request keeps the one it started on. */
+interface Generation {
+  number: number;
+  config: Config;
+  router: Router;
+  pipeline: Pipeline;
+  /** Per front, built on first use: its settings come from this generation's config. */
+  servicesByFront: Map<string, FrontServices>;
 }
 
 /** How often the key store is asked whether keys exist (an open gateway closes once one does). */
@@ -64,34 +104,45 @@ const AUTH_REFRESH_MS = 10_000;
 /** Unknown paths are answered in the first registered front's error shape (OpenAI's `{"error":{…}}`). */
 const fallbackFront = (): FrontCodec => fronts[0]!;
 
-export function createApp(config: Config, opts: AppOptions = {}): App {
-  const router = opts.router ?? createRouter(config);
-  const auth = new Authenticator(config.auth.keys, opts.store);
+export function createApp(initial: Config, opts: AppOptions = {}): App {
+  const auth = new Authenticator(initial.auth.keys, opts.store);
   const hooks = opts.hooks ?? {};
   // Upstreams log their own events (a cache resource refused) where the fronts do, unless the env says otherwise.
   const env = opts.env ?? DEFAULT_ENV;
-  const pipeline = new Pipeline(config, router, hooks, env.log === undefined && opts.log !== undefined ? { ...env, log: opts.log } : env, opts.countLocally);
+  const pipelineEnv = env.log === undefined && opts.log !== undefined ? { ...env, log: opts.log } : env;
   const routes = new RouteTable(fronts);
-  const servicesByFront = new Map<string, FrontServices>();
+  const generation = (number: number, config: Config, router: Router): Generation => ({
+    number,
+    config,
+    router,
+    pipeline: new Pipeline(config, router, hooks, pipelineEnv, opts.countLocally),
+    servicesByFront: new Map(),
+  });
+  let live = generation(1, initial, opts.router ?? createRouter(initial));
+  const drain = new Drain(opts.onLoad);
   let refreshTimer: NodeJS.Timeout | undefined;
 
-  const servicesFor = (front: FrontCodec): FrontServices => {
-    let services = servicesByFront.get(front.name);
+  const servicesFor = (gen: Generation, front: FrontCodec): FrontServices => {
+    let services = gen.servicesByFront.get(front.name);
     if (services === undefined) {
       const key = frontSettingsKey(front.name);
       services = {
-        modelNames: () => router.modelNames(),
+        modelNames: () => gen.router.modelNames(),
         documents: opts.documents,
-        settings: key === undefined ? undefined : config.sections[key],
+        settings: key === undefined ? undefined : gen.config.sections[key],
         log: opts.log ?? (() => {}),
       };
-      servicesByFront.set(front.name, services);
+      gen.servicesByFront.set(front.name, services);
     }
     return services;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const startedAt = performance.now();
+    // A request keeps the generation it arrived on, however many reloads happen meanwhile.
+    drain.track(res);
+    const gen = live;
+    const { config, router } = gen;
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     const url = new URL(req.url ?? '/', 'http://sluice.local');
@@ -100,7 +151,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
 
     const found = routes.lookup(method, path);
     if (found.kind === 'found') {
-      await serveRoute(req, res, url, found.match, requestId, startedAt);
+      await serveRoute(req, res, url, found.match, requestId, startedAt, gen);
       return;
     }
     if (found.kind === 'method') {
@@ -114,13 +165,16 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         case '/healthz':
           return json(res, 200, { status: 'ok' });
         case '/readyz': {
-          const problems = opts.readiness?.() ?? [];
-          return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', problems } : { status: 'ready' });
+          const generation = gen.number;
+          if (drain.draining) return json(res, 503, { status: 'draining', generation, problems: ['the gateway is shutting down'] });
+          const problems = [...router.readiness(), ...(opts.readiness?.() ?? [])];
+          return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', generation, problems } : { status: 'ready', generation });
         }
         case '/debug/stream':
           return serveDebugStream(req, res, url, config.server.keepaliveMs);
       }
     }
+    if (path === '/admin/reload') return serveAdminReload(req, res, config.auth.adminKey, opts.reload);
     const extra = opts.routes?.[path];
     if (extra) return extra(req, res, url);
     req.resume();
@@ -134,11 +188,13 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
     match: RouteMatch,
     requestId: string,
     startedAt: number,
+    gen: Generation,
   ): Promise<void> => {
+    const { config, pipeline } = gen;
     const { front, route } = match;
     const out = httpOutput(res);
     const info: FrontRequestInfo = { headers: req.headers, params: match.params, query: url.searchParams, variant: route.variant };
-    const services = servicesFor(front);
+    const services = servicesFor(gen, front);
     const headers: Record<string, string> = { 'x-request-id': requestId };
     let key: ClientKey | undefined;
     let model = '';
@@ -184,7 +240,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       if (route.op === 'embeddings') {
         const request = pipeline.decodeEmbeddings(front.name, body, info);
         model = request.model;
-        if (key?.models && !key.models.includes(request.model)) {
+        if (!modelAllowed(key, request.model)) {
           return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
         }
         const plan = pipeline.planEmbeddings(request);
@@ -203,11 +259,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       const chat: ChatRequest = decoded instanceof Promise ? await decoded : decoded;
       model = chat.model;
       stream = chat.stream;
-      if (key?.models && !key.models.includes(chat.model)) {
+      if (!modelAllowed(key, chat.model)) {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
       const plan = pipeline.plan(chat);
-      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, front: front.name };
+      const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, front: front.name, shutdown: drain.signal };
       if (route.op === 'count-tokens') {
         await pipeline.count(chat, plan, out, ctx);
         return;
@@ -242,9 +298,31 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
 
   return {
     server,
-    pipeline,
+    get pipeline() {
+      return live.pipeline;
+    },
+    get config() {
+      return live.config;
+    },
+    get generation() {
+      return live.number;
+    },
+    get draining() {
+      return drain.draining;
+    },
     auth,
-    async listen(port: number, host: string): Promise<AddressInfo> {
+    swap(config: Config, number: number): void {
+      auth.setStaticKeys(config.auth.keys);
+      live = generation(number, config, opts.routerFor?.(config) ?? createRouter(config));
+    },
+    drain(timeoutMs: number): Promise<DrainResult> {
+      if (refreshTimer) clearInterval(refreshTimer);
+      return drain.run(server, timeoutMs);
+    },
+    accept(socket: Socket): void {
+      server.emit('connection', socket);
+    },
+    async listen(port: number, host: string, listenOpts: ListenOptions = {}): Promise<AddressInfo> {
       await auth.refresh();
       // Keys created in the store by `sluice keys create` (or another instance) close an open gateway
       // without a restart.
@@ -252,7 +330,14 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
       refreshTimer.unref();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        // reusePort: several workers each bind the port and the kernel spreads connections
+        // (src/cluster/; exclusive keeps node:cluster from sharing one handle instead).
+        const options = listenOpts.path !== undefined
+          ? { path: listenOpts.path, exclusive: true }
+          : listenOpts.reusePort
+            ? { port, host, reusePort: true, exclusive: true }
+            : { port, host };
+        server.listen(options, () => {
           server.off('error', reject);
           resolve();
         });

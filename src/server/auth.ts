@@ -46,6 +46,13 @@ export class Authenticator {
   private storeHasKeys = false;
 
   constructor(keys: StaticKeyConfig[], store?: KeyStore) {
+    this.setStaticKeys(keys);
+    this.store = store;
+  }
+
+  /** The config's keys (at start, and on a reload: requests already admitted keep their key). */
+  setStaticKeys(keys: StaticKeyConfig[]): void {
+    this.staticKeys.clear();
     for (const k of keys) {
       this.staticKeys.set(hashKey(k.key), {
         name: k.name,
@@ -57,7 +64,6 @@ export class Authenticator {
         source: 'config',
       });
     }
-    this.store = store;
   }
 
   /** Refreshes whether the store holds keys (called at start and after key changes). */
@@ -94,4 +100,25 @@ export class Authenticator {
     }
     return undefined;
   }
+}
+
+const patterns = new Map<string, RegExp>();
+
+/**
+ * Whether `key` may use `model`: no list means every model; entries are exact names or `provider/model`,
+ * and `*` in an entry matches any run of characters (`gpt-*`, `openrouter/*`), as config allows (SPEC §6).
+ */
+export function modelAllowed(key: ClientKey | undefined, model: string): boolean {
+  if (key?.models === undefined) return true;
+  for (const entry of key.models) {
+    if (entry === model) return true;
+    if (!entry.includes('*')) continue;
+    let re = patterns.get(entry);
+    if (re === undefined) {
+      re = new RegExp(`^${entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      patterns.set(entry, re);
+    }
+    if (re.test(model)) return true;
+  }
+  return false;
 }

@@ -11,12 +11,33 @@ import type { RequestRecord } from '../gateway/pipeline.ts';
 
 const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
+/**
+ * Cluster workers share one stdout: a write of at most PIPE_BUF (4096 bytes on Linux) to a pipe is
+ * atomic, so batches are capped there and only ever hold whole lines (sonic-boom splits batches at
+ * line boundaries under maxWrite), and two workers' lines never interleave mid-line.
+ */
+const WORKER_BATCH_BYTES = 2048;
+const WORKER_MAX_WRITE = 4096;
+/** The cluster worker id in every line (0: the primary), undefined outside a cluster. */
+let workerId: number | undefined;
 /** pino's numeric level of `warn`. */
 const WARN = 40;
 const noop = (): void => {};
 
+/** Makes every later logger (and the request lines) carry `worker: id`; call before createLogger. */
+export function setLogWorker(id: number): void {
+  workerId = id;
+}
+
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  const batched = destination === undefined ? pino.destination({ fd: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }) : undefined;
+  const batched =
+    destination === undefined
+      ? pino.destination(
+          workerId === undefined
+            ? { fd: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }
+            : { fd: 1, sync: false, minLength: WORKER_BATCH_BYTES, maxWrite: WORKER_MAX_WRITE, periodicFlush: LOG_FLUSH_MS },
+        )
+      : undefined;
   return pino(
     {
       level,
@@ -27,7 +48,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
           if (lvl >= WARN) batched.flush(noop);
         },
       },
-      base: undefined,
+      base: workerId === undefined ? undefined : { worker: workerId },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
@@ -50,6 +71,8 @@ export function logRecord(log: Logger, r: RequestRecord): void {
   const line = JSON.stringify({
     level: 'info',
     time: new Date().toISOString(),
+    // Omitted by JSON.stringify outside a cluster.
+    worker: workerId,
     request_id: r.requestId,
     key_name: r.keyName ?? null,
     front: r.front,
@@ -59,6 +82,7 @@ export function logRecord(log: Logger, r: RequestRecord): void {
     attempts: r.attempts,
     retries: r.retries,
     failovers: r.failovers,
+    continuations: r.continuations ?? 0,
     status: r.status,
     end_reason: r.endReason,
     error: r.errorCode ?? null,

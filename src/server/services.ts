@@ -14,23 +14,49 @@ import { createRouter } from '../router/index.ts';
 import { createState } from '../state/index.ts';
 import { UsageRecorder, openStore, type UsageRow } from '../store/index.ts';
 import type { AppOptions } from './app.ts';
-import { attachMetrics, mergeHooks } from '../metrics/attach.ts';
+import { attachMetricsTo, mergeHooks } from '../metrics/attach.ts';
+import { createMetrics, type Metrics } from '../metrics/index.ts';
 import { startTelemetry } from '../telemetry/index.ts';
 import { attachPlayground } from '../playground/index.ts';
 import { RecentRequests, spendRoutes } from '../playground/spend.ts';
 import { Authenticator } from './auth.ts';
+import type { CircuitEntry } from '../cluster/circuits.ts';
+import { workerHealth } from '../cluster/circuits.ts';
+import { IpcState } from '../cluster/ipc-state.ts';
+import type { Link } from '../cluster/link.ts';
+import { METRICS_OPS, serveSnapshots } from '../cluster/metrics.ts';
+import { targetsOf, type ReloadPlan } from './reload.ts';
+import type { SharedState } from '../state/types.ts';
 
 export interface Services {
   appOptions: AppOptions;
-  pricer: Pricer;
+  readonly pricer: Pricer;
   budgets: Budgets;
+  metrics: Metrics;
+  health: HealthRegistry;
+  /** A reload: new breaker settings for every target, fresh health for targets whose provider changed, new prices. */
+  applyReload(plan: ReloadPlan): void;
   close(): Promise<void>;
 }
+
+/** A cluster worker's link to the primary (src/cluster/): state, circuits and metrics go through it without Redis. */
+export interface WorkerServices {
+  link: Link;
+  /** Circuit states at the worker's start. */
+  circuits: CircuitEntry[];
+  /** Targets the primary watches (every outcome sent at once) at the worker's start. */
+  watched?: string[];
+}
+
+/** How long a worker waits for the primary to gather every worker's metrics. */
+const SCRAPE_TIMEOUT_MS = 5000;
+/** At most one warning per this period when the primary does not answer a state call. */
+const FALLBACK_WARN_EVERY_MS = 60_000;
 
 /** At most one store-failure warning per this period: a broken store must not flood the log. */
 const STORE_WARN_EVERY_MS = 60_000;
 
-export async function startServices(config: Config, log: Logger): Promise<Services> {
+export async function startServices(config: Config, log: Logger, worker?: WorkerServices): Promise<Services> {
   let lastStoreWarning = 0;
   const storeFailed = (what: string, err: unknown): void => {
     const now = Date.now();
@@ -43,18 +69,34 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
     onError: (err, dropped) => storeFailed(`recording usage (${dropped} rows dropped so far)`, err),
   });
 
-  const state = await createState(config, log);
-  const health = new HealthRegistry(config.breaker);
-  health.onCircuitChange((target, circuit) => {
-    if (circuit === 'open') log.warn({ target, cooldown_ms: config.breaker.cooldownMs }, 'circuit opened: target out of rotation');
-    else if (circuit === 'closed') log.info({ target }, 'circuit closed: target back in rotation');
-  });
+  // Without Redis, a cluster worker's limits and circuits live in the primary (src/cluster/).
+  const viaPrimary = worker !== undefined && !config.redis;
+  let lastFallbackWarning = 0;
+  const state: SharedState = viaPrimary
+    ? new IpcState(worker.link, (err) => {
+        const now = Date.now();
+        if (now - lastFallbackWarning < FALLBACK_WARN_EVERY_MS) return;
+        lastFallbackWarning = now;
+        log.warn({ error: err.message }, 'cluster primary did not answer a limit check: this request was counted by this worker alone');
+      })
+    : await createState(config, log);
+  const health = viaPrimary ? workerHealth(config.breaker, worker.link, worker.circuits, worker.watched) : new HealthRegistry(config.breaker);
+  // The primary logs the circuits it keeps for every worker.
+  if (!viaPrimary) {
+    health.onCircuitChange((target, circuit) => {
+      if (circuit === 'open') log.warn({ target, cooldown_ms: config.breaker.cooldownMs }, 'circuit opened: target out of rotation');
+      else if (circuit === 'closed') log.info({ target }, 'circuit closed: target back in rotation');
+    });
+  }
   const sync = config.redis ? syncCircuits(health, state) : undefined;
-  const router = createRouter(config, { health });
-  const pricer = new Pricer(config, {
-    onUnpriced: (target) =>
-      log.warn({ target }, 'no price for this target in the catalog or pricing: its requests cost $0 and count $0 toward budgets'),
-  });
+  const routerFor = (c: Config) => createRouter(c, { health });
+  let pricer = newPricer(config);
+  function newPricer(c: Config): Pricer {
+    return new Pricer(c, {
+      onUnpriced: (target) =>
+        log.warn({ target }, 'no price for this target in the catalog or pricing: its requests cost $0 and count $0 toward budgets'),
+    });
+  }
   const budgets = new Budgets(state, {
     history: {
       // Rows still queued for the store are part of the history too.
@@ -67,14 +109,16 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   });
 
   const recent = new RecentRequests();
+  // The spend page's own key check; its static keys follow reloads (applyReload).
+  const spendAuth = new Authenticator(config.auth.keys, store);
   const appOptions: AppOptions = {
-    routes: spendRoutes({ store, auth: new Authenticator(config.auth.keys, store), recent, flush: () => usage.flush() }),
-    router,
+    routes: spendRoutes({ store, auth: spendAuth, recent, flush: () => usage.flush() }),
+    router: routerFor(config),
+    routerFor,
     store,
     documents: store,
     log: (fields, message) => log.info(fields, message),
     admission: createAdmission(state, budgets),
-    readiness: () => router.readiness(),
     hooks: {
       onRecord(record) {
         // Requests refused before routing (401/403/429…) carry no usage and are not stored.
@@ -92,10 +136,23 @@ export async function startServices(config: Config, log: Logger): Promise<Servic
   if (telemetry) appOptions.hooks = mergeHooks(appOptions.hooks ?? {}, telemetry.hooks);
 
   // Metrics last: they merge with every hook set above. Then the playground at GET /.
+  const link = worker?.link;
+  const metrics = createMetrics(link ? { scrape: () => link.call<string>(METRICS_OPS.scrape, [], SCRAPE_TIMEOUT_MS) } : {});
+  if (link) serveSnapshots(link, metrics.registry);
   return {
-    appOptions: attachPlayground(attachMetrics(appOptions)),
-    pricer,
+    appOptions: attachPlayground(attachMetricsTo(appOptions, metrics).appOptions),
+    get pricer() {
+      return pricer;
+    },
     budgets,
+    metrics,
+    health,
+    applyReload(plan) {
+      health.configure(plan.config.breaker);
+      for (const key of targetsOf(plan.changedProviders, health.keys())) health.forget(key);
+      pricer = newPricer(plan.config);
+      spendAuth.setStaticKeys(plan.config.auth.keys);
+    },
     async close() {
       sync?.stop();
       await telemetry?.shutdown();

@@ -76,7 +76,9 @@ export class StreamResponder implements StreamOutput {
       ...this.headers,
     };
     // Connection-specific headers are forbidden on HTTP/2 (RFC 9113 §8.2.2); keep-alive is HTTP/1.1 only.
-    if (this.res.req.httpVersionMajor === 1) h.connection = 'keep-alive';
+    // A draining gateway (server/drain.ts) has cleared shouldKeepAlive: the header must say close,
+    // since an explicit keep-alive would make node:http keep the connection after all.
+    if (this.res.req.httpVersionMajor === 1) h.connection = this.res.shouldKeepAlive ? 'keep-alive' : 'close';
     this.res.writeHead(200, h);
   }
 

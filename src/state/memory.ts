@@ -1,9 +1,9 @@
 // Per-instance state: a Map of sliding windows and slot counts. The clock is injected for tests.
 // Used alone by a single instance, and as the fallback while Redis is unreachable.
 
-import type { ConsumeResult, Lease, SharedCircuit, SharedState } from './types.ts';
+import type { ConsumeResult, Lease, LimitCheck, LimitVerdict, SharedCircuit, SharedState } from './types.ts';
 import type { WindowSnapshot } from './window.ts';
-import { fits } from './window.ts';
+import { fits, waitMs } from './window.ts';
 
 interface Counter {
   /** Index of the current fixed window (floor(now / windowMs)). */
@@ -67,6 +67,31 @@ export class MemoryState implements SharedState {
         else this.slots.set(name, n);
       },
     };
+  }
+
+  async admitAll(check: LimitCheck): Promise<LimitVerdict> {
+    return this.admitSync(check);
+  }
+
+  /** LimitCheck in one synchronous step: what the cluster primary answers for its workers. */
+  admitSync(check: LimitCheck): LimitVerdict {
+    if (check.tpm) {
+      const wait = waitMs(this.counter(check.tpm.name, check.tpm.windowMs).window, check.tpm.limit, 1);
+      if (wait > 0) return { allowed: false, refused: 'tpm', waitMs: wait };
+    }
+    let lease: Lease | undefined;
+    if (check.concurrency) {
+      lease = this.acquireSync(check.concurrency.name, check.concurrency.limit);
+      if (!lease) return { allowed: false, refused: 'concurrency', waitMs: 0 };
+    }
+    if (check.rpm) {
+      const r = this.consumeSync(check.rpm.name, check.rpm.windowMs, check.rpm.limit, 1);
+      if (!r.allowed) {
+        lease?.release();
+        return { allowed: false, refused: 'rpm', waitMs: waitMs(r.window, check.rpm.limit, 1) };
+      }
+    }
+    return lease ? { allowed: true, lease } : { allowed: true };
   }
 
   async addToCounter(name: string, amount: number): Promise<number | undefined> {

@@ -8,18 +8,38 @@
 //   (resilient.ts) falls back to per-instance state.
 // - Concurrency slots are sorted-set members scored by their expiry; holders renew them while the
 //   request runs, so a crashed instance's slots lapse after one TTL instead of leaking forever.
+// - Redis Cluster and Valkey (SPEC §11; `redis+cluster://`, redis-url.ts): every key a script
+//   touches carries the same hash tag — the counter's name in braces, `sluice:w:{rpm:config:ci}` and
+//   its window keys `sluice:w:{rpm:config:ci}:<index>` — so they hash to one slot and the script
+//   runs on one node. Each script is one slot's; the circuits hash is a single key. docs/redis.md.
 
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { ConsumeResult, Lease, SharedCircuit, SharedState } from './types.ts';
 import type { WindowSnapshot } from './window.ts';
+import { parseRedisUrl, type RedisTarget } from './redis-url.ts';
 
 const PREFIX = 'sluice:';
 const CIRCUITS = `${PREFIX}circuits`;
 
+/** The key of a window counter: its name is the hash tag (see above). */
+export function windowKey(name: string): string {
+  return `${PREFIX}w:{${name}}`;
+}
+
+/** The key of a budget counter: each of its scripts touches this one key, so a cluster needs no tag. */
+export function counterKey(name: string): string {
+  return `${PREFIX}c:${name}`;
+}
+
+/** The key of a concurrency slot set. */
+export function slotsKey(name: string): string {
+  return `${PREFIX}slots:{${name}}`;
+}
+
 // KEYS[1] = counter prefix. ARGV = windowMs, limit (-1: add unconditionally), cost.
 // Returns {allowed, prev, curr-before, elapsedMs}. The two window keys are derived from server time
-// inside the script (fine on a single Redis; a cluster would need hash tags).
+// inside the script; they extend KEYS[1] after its hash tag, so on a cluster they live in its slot.
 const WINDOW_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -96,9 +116,11 @@ export interface RedisStateOptions {
   onStatus?(up: boolean, reason: string): void;
 }
 
+type Client = Redis | Cluster;
+
 export class RedisState implements SharedState {
   readonly shared = true;
-  private readonly client: Redis;
+  private readonly client: Client;
   private readonly scripts: Scripts;
   private readonly held = new Map<string, { key: string; ttlMs: number }>();
   private readonly renewTimer: NodeJS.Timeout;
@@ -107,7 +129,8 @@ export class RedisState implements SharedState {
   private lastError = '';
 
   constructor(url: string, opts: RedisStateOptions = {}) {
-    this.client = new Redis(url, {
+    const target = parseRedisUrl(url);
+    this.client = target.cluster ? clusterClient(target, opts) : new Redis(url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: opts.commandTimeoutMs ?? 500,
@@ -156,21 +179,21 @@ export class RedisState implements SharedState {
   }
 
   async consume(name: string, windowMs: number, limit: number, cost: number): Promise<ConsumeResult> {
-    const [allowed, prev, curr, elapsed] = await this.scripts.sluiceWindow(`${PREFIX}w:${name}`, windowMs, limit, cost);
+    const [allowed, prev, curr, elapsed] = await this.scripts.sluiceWindow(windowKey(name), windowMs, limit, cost);
     return { allowed: allowed === 1, window: { prev, curr, elapsedMs: elapsed, windowMs } };
   }
 
   async add(name: string, windowMs: number, amount: number): Promise<void> {
-    await this.scripts.sluiceWindow(`${PREFIX}w:${name}`, windowMs, -1, amount);
+    await this.scripts.sluiceWindow(windowKey(name), windowMs, -1, amount);
   }
 
   async peek(name: string, windowMs: number): Promise<WindowSnapshot> {
-    const [, prev, curr, elapsed] = await this.scripts.sluiceWindow(`${PREFIX}w:${name}`, windowMs, -1, 0);
+    const [, prev, curr, elapsed] = await this.scripts.sluiceWindow(windowKey(name), windowMs, -1, 0);
     return { prev, curr, elapsedMs: elapsed, windowMs };
   }
 
   async acquire(name: string, limit: number, ttlMs: number): Promise<Lease | undefined> {
-    const key = `${PREFIX}slots:${name}`;
+    const key = slotsKey(name);
     const id = `${this.instance}:${++this.leases}`;
     const taken = await this.scripts.sluiceAcquire(key, limit, id, ttlMs);
     if (taken !== 1) return undefined;
@@ -188,17 +211,17 @@ export class RedisState implements SharedState {
   }
 
   async addToCounter(name: string, amount: number): Promise<number | undefined> {
-    const v = await this.scripts.sluiceCounterAdd(`${PREFIX}c:${name}`, Math.round(amount));
+    const v = await this.scripts.sluiceCounterAdd(counterKey(name), Math.round(amount));
     return v === null ? undefined : Number(v);
   }
 
   async readCounter(name: string): Promise<number | undefined> {
-    const v = await this.client.get(`${PREFIX}c:${name}`);
+    const v = await this.client.get(counterKey(name));
     return v === null ? undefined : Number(v);
   }
 
   async seedCounter(name: string, value: number, expiresAt: number): Promise<number> {
-    return Number(await this.scripts.sluiceCounterSeed(`${PREFIX}c:${name}`, Math.round(value), Math.round(expiresAt)));
+    return Number(await this.scripts.sluiceCounterSeed(counterKey(name), Math.round(value), Math.round(expiresAt)));
   }
 
   async publishCircuit(target: string, circuit: SharedCircuit): Promise<void> {
@@ -229,4 +252,26 @@ export class RedisState implements SharedState {
     if (!this.ready) return;
     for (const [id, { key, ttlMs }] of this.held) this.scripts.sluiceRenew(key, id, ttlMs).catch(() => {});
   }
+}
+
+/**
+ * A Redis Cluster client with the same failure behaviour as the single-server one: no offline queue,
+ * no per-command retries, a short command timeout, reconnection in the background.
+ */
+function clusterClient(target: RedisTarget, opts: RedisStateOptions): Cluster {
+  return new Cluster(target.nodes, {
+    enableOfflineQueue: false,
+    // Ready only once CLUSTER INFO says the cluster is ok, i.e. every slot is served.
+    enableReadyCheck: true,
+    clusterRetryStrategy: (times) => Math.min(250 * times, 2000),
+    slotsRefreshTimeout: opts.connectTimeoutMs ?? 1000,
+    redisOptions: {
+      maxRetriesPerRequest: 0,
+      commandTimeout: opts.commandTimeoutMs ?? 500,
+      connectTimeout: opts.connectTimeoutMs ?? 1000,
+      username: target.username,
+      password: target.password,
+      tls: target.tls ? {} : undefined,
+    },
+  });
 }

@@ -10,6 +10,7 @@ import { MemoryState } from './memory.ts';
 import { RedisState, type RedisStateOptions } from './redis.ts';
 import type { ConsumeResult, Lease, SharedCircuit, SharedState } from './types.ts';
 import type { WindowSnapshot } from './window.ts';
+import { describeRedisTarget, parseRedisUrl } from './redis-url.ts';
 
 const RETRY_AFTER_FAILURE_MS = 2000;
 
@@ -141,11 +142,10 @@ export class ResilientState implements SharedState {
   }
 }
 
-/** host:port only: a redis URL may carry a password. */
+/** host:port only (or a cluster's seeds): a redis URL may carry a password. */
 export function describeRedis(url: string): string {
   try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || '6379'}`;
+    return describeRedisTarget(parseRedisUrl(url));
   } catch {
     return '(unparsable url)';
   }

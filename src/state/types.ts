@@ -21,6 +21,19 @@ export interface SharedCircuit {
   at: number;
 }
 
+/** The limits of one request, checked together in this order (limits/admission.ts). */
+export interface LimitCheck {
+  /** Admitted while the window holds less than `limit` (tokens are added after the request). */
+  tpm?: { name: string; windowMs: number; limit: number };
+  concurrency?: { name: string; limit: number; ttlMs: number };
+  rpm?: { name: string; windowMs: number; limit: number };
+}
+
+export type LimitVerdict =
+  | { allowed: true; lease?: Lease }
+  /** `waitMs`: when the refused limit would admit the request (0 for concurrency: no natural wait). */
+  | { allowed: false; refused: 'tpm' | 'concurrency' | 'rpm'; waitMs: number };
+
 export interface SharedState {
   /** True when other instances see the same counters (Redis reachable). */
   readonly shared: boolean;
@@ -32,6 +45,12 @@ export interface SharedState {
   peek(name: string, windowMs: number): Promise<WindowSnapshot>;
   /** Takes one of `limit` slots; undefined when all are taken. Slots of a crashed holder lapse after ttlMs. */
   acquire(name: string, limit: number, ttlMs: number): Promise<Lease | undefined>;
+  /**
+   * Every limit of a request in one operation, where the state can (one answer from the cluster
+   * primary instead of three). Same verdict as peek (tpm), acquire (concurrency), consume (rpm) in
+   * that order, the slot given back when a later limit refuses.
+   */
+  admitAll?(check: LimitCheck): Promise<LimitVerdict>;
   /**
    * Counters that live for a period (budgets: USD spent per key and day, month or ever, in integer
    * units). Adds `amount` to an existing counter and returns its new value; undefined when the

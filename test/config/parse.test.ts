@@ -29,7 +29,14 @@ models:
 describe('defaults', () => {
   test('an empty file gets every default, the demo provider and the demo model', () => {
     const config = parseConfig('', { env, source: 'x.yaml' });
-    assert.deepEqual(config.server, { host: '127.0.0.1', port: 4000, keepaliveMs: 15_000, maxBodyBytes: 20 * 1024 * 1024 });
+    assert.deepEqual(config.server, {
+      host: '127.0.0.1',
+      port: 4000,
+      keepaliveMs: 15_000,
+      maxBodyBytes: 20 * 1024 * 1024,
+      drainTimeoutMs: 300_000,
+      workers: 1,
+    });
     assert.deepEqual(config.retries, { attempts: 2, backoffMs: 250, maxBackoffMs: 5000 });
     assert.deepEqual(config.breaker, { failureThreshold: 5, cooldownMs: 30_000 });
     assert.deepEqual(config.logging, { level: 'info', tap: 0 });
@@ -77,6 +84,8 @@ server:
   port: 8080
   keepalive: 5s
   max_body: 1mb
+  drain_timeout: 10m
+  workers: auto
 providers:
   anthropic:
     type: anthropic
@@ -103,6 +112,7 @@ models:
 retries: { attempts: 3, backoff: 100ms, max_backoff: 2s }
 breaker: { failure_threshold: 2, cooldown: 1m }
 auth:
+  admin_key: admin-key
   keys:
     - { name: ci, key: "\${SLUICE_CI_KEY}", models: [claude-sonnet, local/qwen2.5], rpm: 600, tpm: 10000, concurrency: 4 }
 store: postgres://sluice@db/sluice
@@ -111,7 +121,8 @@ logging: { level: debug, tap: 20 }
 `,
       { env: { ANTHROPIC_API_KEY: 'a-key', AZURE_KEY: 'z-key', SLUICE_CI_KEY: 'ci-key' } },
     );
-    assert.deepEqual(config.server, { host: '0.0.0.0', port: 8080, keepaliveMs: 5000, maxBodyBytes: 1024 * 1024 });
+    assert.deepEqual(config.server, { host: '0.0.0.0', port: 8080, keepaliveMs: 5000, maxBodyBytes: 1024 * 1024, drainTimeoutMs: 600_000, workers: 'auto' });
+    assert.equal(config.auth.adminKey, 'admin-key');
     assert.equal(config.providers.anthropic.apiKey, 'a-key');
     assert.equal(config.providers['azure-claude'].streaming, 'simulate');
     assert.deepEqual(config.providers.local.headers, { 'x-extra': '1', 'x-num': '2' });
@@ -321,8 +332,15 @@ models: [a, b]
     const problems = problemsOf('store: mysql://u:hunter2-password@h/db\nredis: http://:pw-123456@h\n');
     assert.deepEqual(problems, [
       'store: unsupported store ("mysql:"); use sqlite:PATH or postgres://…',
-      'redis: must be a redis:// or rediss:// URL (got "http:")',
+      'redis: must be a redis://, rediss://, redis+cluster:// or rediss+cluster:// URL (got "http:")',
     ]);
+  });
+
+  test('a Redis Cluster by its seed nodes; several hosts need the cluster scheme; no password echoed', () => {
+    const config = parseConfig('redis: "redis+cluster://:pw-secret-1@127.0.0.1:7000,127.0.0.1:7001"\n');
+    assert.equal(config.redis, 'redis+cluster://:pw-secret-1@127.0.0.1:7000,127.0.0.1:7001');
+    const problems = problemsOf('redis: "redis://:pw-secret-2@h1:6379,h2:6379"\n');
+    assert.deepEqual(problems, ['redis: names several hosts: use redis+cluster:// for a cluster (got "redis:")']);
   });
 
   test('a secret that ends up in a message is scrubbed', () => {
@@ -511,5 +529,21 @@ describe('base_url normalisation', () => {
       'providers.a.base_url: must be an absolute http:// or https:// URL',
       'providers.b.base_url: must be an http:// or https:// URL, not ftp://',
     ]);
+  });
+});
+
+describe('operations settings (issue 14)', () => {
+  test('server.workers: a number or auto; drain_timeout a duration; continue_on_failure per model; an empty admin key is none', () => {
+    const config = parseConfig(
+      'server: { workers: "3", drain_timeout: 90s }\nauth: { admin_key: "${ADMIN:-}" }\nmodels:\n  m: { targets: [{ provider: demo, model: x }], continue_on_failure: true }\n',
+      { env: {} },
+    );
+    assert.equal(config.server.workers, 3);
+    assert.equal(config.server.drainTimeoutMs, 90_000);
+    assert.equal(config.models.m.continueOnFailure, true);
+    assert.equal(config.auth.adminKey, undefined);
+    assert.equal(parseConfig('server: { workers: auto }\n', { env: {} }).server.workers, 'auto');
+    assert.deepEqual(problemsOf('server: { workers: 0 }\n'), ['server.workers: expected a number of processes from 1 to 1024, or auto']);
+    assert.deepEqual(problemsOf('server: { workers: many }\n'), ['server.workers: expected a number of processes from 1 to 1024, or auto']);
   });
 });

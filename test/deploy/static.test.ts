@@ -9,7 +9,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, posix, relative } from 'node:path';
 import ts from 'typescript';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseConfig, parseDuration } from '../../src/config/index.ts';
 import { NODE, ROOT, startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 import { copySources, execForm, parseDockerfile, type Stage } from './dockerfile.ts';
 
@@ -186,6 +187,45 @@ describe('deploy/docker-compose.yml', () => {
 
   test('the client key is required, since the container listens on 0.0.0.0', () => {
     assert.match(String(sluice.environment.SLUICE_API_KEY), /^\$\{SLUICE_API_KEY:\?.+\}$/);
+  });
+
+  test('docker waits longer than the drain timeout before SIGKILL', () => {
+    const config = parseConfig(read('sluice.compose.yaml'), { env: { SLUICE_API_KEY: 'k' } });
+    const grace = parseDuration(String(sluice.stop_grace_period));
+    assert.ok(grace > config.server.drainTimeoutMs, `stop_grace_period ${sluice.stop_grace_period} vs drain_timeout ${config.server.drainTimeoutMs} ms`);
+  });
+});
+
+describe('deploy/kubernetes.yaml', () => {
+  const docs = parseAllDocuments(read('kubernetes.yaml')).map((d) => d.toJS() as Record<string, any>);
+  const kind = (k: string) => docs.find((d) => d.kind === k)!;
+  const deployment = kind('Deployment');
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers[0];
+  const sluiceYaml = kind('ConfigMap').data['sluice.yaml'] as string;
+  const env = { SLUICE_API_KEY: 'k', REDIS_URL: 'redis://redis:6379' };
+
+  test('the ConfigMap config is valid and is the file the container serves', () => {
+    const config = parseConfig(sluiceYaml, { env });
+    assert.equal(config.server.port, 4000);
+    const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'config');
+    assert.equal(`${mount.mountPath}/sluice.yaml`, container.args[container.args.indexOf('--config') + 1]);
+    assert.deepEqual(container.args.slice(0, 1), ['serve'], 'the image entrypoint is the sluice CLI');
+    assert.ok(container.args.includes('0.0.0.0'));
+  });
+
+  test('readiness on /readyz, liveness on /healthz, and a grace period above preStop + drain timeout', () => {
+    assert.equal(container.readinessProbe.httpGet.path, '/readyz');
+    assert.equal(container.livenessProbe.httpGet.path, '/healthz');
+    const drain = parseConfig(sluiceYaml, { env }).server.drainTimeoutMs;
+    const preStop = Number(container.lifecycle.preStop.exec.command[1]) * 1000;
+    assert.ok(pod.terminationGracePeriodSeconds * 1000 > preStop + drain, 'Kubernetes must not SIGKILL a draining pod');
+  });
+
+  test('the Service and the PodDisruptionBudget select the Deployment’s pods', () => {
+    const labels = deployment.spec.template.metadata.labels;
+    assert.deepEqual(kind('Service').spec.selector, labels);
+    assert.deepEqual(kind('PodDisruptionBudget').spec.selector.matchLabels, labels);
   });
 });
 

@@ -1,7 +1,8 @@
 // Every reference a comment makes must be followable with the repository alone (issue 11): a cited
 // `<file>.md §<n>` names a file of the repository (docs/, docs/protocols/, or a path) that has that
-// numbered heading, and a cited `Q-<n>` is a quirk of docs/quirks.md. The convention is in
-// docs/README.md. A failure lists every broken citation with its file and line, and what is missing.
+// numbered heading, a cited `SPEC §<n>` is a numbered section of docs/spec.md (the product contract),
+// and a cited `Q-<n>` is a quirk of docs/quirks.md. The convention is in docs/README.md. A failure
+// lists every broken citation with its file and line, and what is missing.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,8 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 const DOCS = join(ROOT, 'docs');
 const QUIRKS = join(DOCS, 'quirks.md');
+/** What `SPEC §<n>` cites: the product contract, with the specification's section numbers. */
+const SPEC_FILE = 'docs/spec.md';
 
 /** Where code citations are checked strictly. */
 const CODE_DIRS = ['src', 'bench', 'test'];
@@ -50,6 +53,11 @@ const ABSOLUTE_MD = /(?<![\w:/.-])((?:\/[\w.-]+)+\.md)(?![\w-])/g;
  * optional separator (range or list), then `§` and a number (`7`, `8.1`) or a letter group (`A`).
  */
 const NEXT_SECTION = /[ \t]*(,|–|—|-|and|or|to)?[ \t]*(?:\r?\n[ \t]*(?:\/\/|\*|#)?[ \t]*)?§[ \t]?(\d+(?:\.\d+)*|[A-Z](?!\w))/y;
+/**
+ * `SPEC` as a name (not `SPECS`, not `SPEC_X`); it is a citation only when sections follow
+ * (`SPEC §4.4`, `SPEC §1, §2`, `SPEC §3.1 and §4.5`), so a variable named SPEC is not one.
+ */
+const SPEC_NAME = /(?<![\w-])SPEC(?![\w-])/g;
 /** `Q-13`, and ranges `Q-8 – Q-14`, `Q-13 … Q-26`. */
 const QUIRK = /(?<![\w-])Q-(\d+)(?:[ \t]*(?:–|—|-|…|\.\.\.|to)[ \t]*Q-(\d+))?(?![\w-])/g;
 
@@ -74,22 +82,37 @@ function expandRange(from: string, to: string): string[] {
   return [from, to];
 }
 
-function findCitations(text: string, at: string): { files: Citation[]; quirks: QuirkCitation[]; absolute: Citation[] } {
+/** The sections chained after a cited name that ends at `from`, and where the chain ends. */
+function sectionsAfter(text: string, from: number): { sections: string[]; end: number } {
+  const sections: string[] = [];
+  let end = from;
+  NEXT_SECTION.lastIndex = from;
+  for (let s = NEXT_SECTION.exec(text); s !== null; s = NEXT_SECTION.exec(text)) {
+    const [, separator, section] = s;
+    // The first section follows the name directly; `;` or a word other than and/or/to ends a list.
+    if (sections.length === 0 && separator !== undefined) break;
+    const isRange = separator === '–' || separator === '—' || separator === '-' || separator === 'to';
+    if (isRange && sections.length > 0) sections.push(...expandRange(sections.pop()!, section!));
+    else sections.push(section!);
+    end = NEXT_SECTION.lastIndex;
+  }
+  return { sections, end };
+}
+
+function findCitations(
+  text: string,
+  at: string,
+): { files: Citation[]; specs: Citation[]; quirks: QuirkCitation[]; absolute: Citation[] } {
   const files: Citation[] = [];
   for (const m of text.matchAll(MD_FILE)) {
-    const sections: string[] = [];
-    let end = m.index + m[0].length;
-    NEXT_SECTION.lastIndex = end;
-    for (let s = NEXT_SECTION.exec(text); s !== null; s = NEXT_SECTION.exec(text)) {
-      const [, separator, section] = s;
-      // The first section follows the file name directly; `;` or a word other than and/or/to ends a list.
-      if (sections.length === 0 && separator !== undefined) break;
-      const isRange = separator === '–' || separator === '—' || separator === '-' || separator === 'to';
-      if (isRange && sections.length > 0) sections.push(...expandRange(sections.pop()!, section!));
-      else sections.push(section!);
-      end = NEXT_SECTION.lastIndex;
-    }
+    const { sections, end } = sectionsAfter(text, m.index + m[0].length);
     files.push({ at: `${at}:${lineOf(text, m.index)}`, text: text.slice(m.index, end).replace(/\s+/g, ' '), file: m[1]!, sections });
+  }
+  const specs: Citation[] = [];
+  for (const m of text.matchAll(SPEC_NAME)) {
+    const { sections, end } = sectionsAfter(text, m.index + m[0].length);
+    if (sections.length === 0) continue;
+    specs.push({ at: `${at}:${lineOf(text, m.index)}`, text: text.slice(m.index, end).replace(/\s+/g, ' '), file: SPEC_FILE, sections });
   }
   const quirks: QuirkCitation[] = [];
   for (const m of text.matchAll(QUIRK)) {
@@ -103,7 +126,7 @@ function findCitations(text: string, at: string): { files: Citation[]; quirks: Q
   for (const m of text.matchAll(ABSOLUTE_MD)) {
     absolute.push({ at: `${at}:${lineOf(text, m.index)}`, text: m[0], file: m[1]!, sections: [] });
   }
-  return { files, quirks, absolute };
+  return { files, specs, quirks, absolute };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -161,10 +184,25 @@ function quirkNumbers(path = QUIRKS): number[] {
   return [...readFileSync(path, 'utf8').matchAll(/^#{1,6}[ \t]+Q-(\d+)\b/gm)].map((m) => Number(m[1]));
 }
 
+/** `SPEC §<n>` citations whose section docs/spec.md lacks (or all of them, when it is missing). */
+function specProblems(specs: Citation[]): string[] {
+  if (specs.length === 0) return [];
+  const spec = resolve(ROOT, SPEC_FILE);
+  if (!existsSync(spec)) return specs.map((c) => `${c.at}: "${c.text}" — no file ${SPEC_FILE}, which SPEC §<n> cites`);
+  const have = sectionsOf(spec);
+  const problems: string[] = [];
+  for (const c of specs) {
+    for (const s of c.sections.filter((n) => !have.has(n))) {
+      problems.push(`${c.at}: "${c.text}" — ${SPEC_FILE} (what SPEC §<n> cites) has no section ${s} (its numbered headings: ${[...have].join(', ')})`);
+    }
+  }
+  return problems;
+}
+
 /** Every problem of one file's citations, one readable line each. */
 function problemsIn(path: string, strictFiles: boolean): string[] {
   const text = readFileSync(path, 'utf8');
-  const { files, quirks, absolute } = findCitations(text, rel(path));
+  const { files, specs, quirks, absolute } = findCitations(text, rel(path));
   const problems: string[] = [];
   const known = new Set(quirkNumbers());
   for (const c of absolute) {
@@ -186,6 +224,7 @@ function problemsIn(path: string, strictFiles: boolean): string[] {
       problems.push(`${c.at}: "${c.text}" — ${rel(target)} has no section ${s} (its numbered headings: ${[...have].join(', ') || 'none'})`);
     }
   }
+  problems.push(...specProblems(specs));
   for (const q of quirks) {
     for (const n of q.numbers) {
       if (!known.has(n)) problems.push(`${q.at}: "${q.text}" — docs/quirks.md has no heading for Q-${n}`);
@@ -232,8 +271,9 @@ test('the checker finds what it must and reports a citation that points nowhere'
     '// Gemini wire shapes (gemini.md §2–§4, §6; translation.md §1–§2,',
     '// §10). Quirks Q-8 – Q-10 and upstream-quirks.md §C–§E; see https://example.org/x.md.',
     "const f = 'bench/.scratch/RESULTS-quick.md'; // (openai-chat.md §9.1) /work/shared/x.md",
+    '// Zero-config (SPEC §1, §2) and SPEC §3.1 and §4.5; SPEC_X §7, SPECS §8, const SPEC = /x/ are not.',
   ].join('\n');
-  const { files, quirks, absolute } = findCitations(sample, 'sample.ts');
+  const { files, specs, quirks, absolute } = findCitations(sample, 'sample.ts');
   assert.deepEqual(
     files.map((c) => [c.at, c.file, c.sections.join(',')]),
     [
@@ -244,6 +284,14 @@ test('the checker finds what it must and reports a citation that points nowhere'
       ['sample.ts:3', 'upstream-quirks.md', 'C,D,E'],
       ['sample.ts:4', 'bench/.scratch/RESULTS-quick.md', ''],
       ['sample.ts:4', 'openai-chat.md', '9.1'],
+    ],
+  );
+  assert.deepEqual(
+    specs.map((c) => [c.at, c.file, c.sections.join(',')]),
+    [
+      ['sample.ts:1', 'docs/spec.md', '4.2'],
+      ['sample.ts:5', 'docs/spec.md', '1,2'],
+      ['sample.ts:5', 'docs/spec.md', '3.1,4.5'],
     ],
   );
   assert.deepEqual(quirks.map((q) => q.numbers), [[27], [8, 9, 10]]);
@@ -257,4 +305,11 @@ test('the checker finds what it must and reports a citation that points nowhere'
   assert.ok(sectionsOf(join(DOCS, 'translation.md')).has('7'));
   assert.ok(!sectionsOf(join(DOCS, 'translation.md')).has('99'));
   assert.ok(!quirkNumbers().includes(999));
+
+  // SPEC §<n> resolves to docs/spec.md, which carries the specification's section numbers.
+  assert.deepEqual(specProblems(specs), []);
+  const bogus = findCitations('// see SPEC §4.4 and §99', 'sample.ts').specs;
+  const problems = specProblems(bogus);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /^sample\.ts:1: "SPEC §4\.4 and §99" — docs\/spec\.md \(what SPEC §<n> cites\) has no section 99 \(its numbered headings: 1, 2, 3, 3\.1, 4, 4\.1,/);
 });

@@ -14,6 +14,10 @@ export interface SluiceProcess {
   port: number;
   pid: number;
   proc: ChildProcess;
+  /** The --config file written for it (rewrite it, then SIGHUP, to reload). */
+  configPath?: string;
+  /** Its working directory (a fresh temporary one unless given): relative store paths land here. */
+  cwd: string;
   /** stdout lines so far (JSON logs). */
   stdout: string[];
   stderr: string[];
@@ -35,8 +39,10 @@ export interface StartOptions {
 export async function startSluice(opts: StartOptions = {}): Promise<SluiceProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-test-'));
   const args = [join(ROOT, 'src/cli/entry.js'), 'serve', '--port', '0', '--host', '127.0.0.1'];
+  let configPath: string | undefined;
   if (opts.config !== undefined) {
     const file = join(dir, 'sluice.yaml');
+    configPath = file;
     writeFileSync(file, opts.config);
     args.push('--config', file);
   }
@@ -90,6 +96,8 @@ export async function startSluice(opts: StartOptions = {}): Promise<SluiceProces
     port: Number(new URL(url).port),
     pid: proc.pid!,
     proc,
+    configPath,
+    cwd: opts.cwd ?? dir,
     stdout,
     stderr,
     records,

@@ -106,3 +106,19 @@ describe('plans', () => {
     assert.equal(plan.next(), undefined);
   });
 });
+
+describe('cool-downs (honest 429s)', () => {
+  test('coolingMs is the soonest any usable target may be called again; 0 while one is free', () => {
+    const c = clock();
+    const plan = createRouter(config(), { random: () => 0, now: c.now }).plan('fallback');
+    const a = plan.next()!;
+    assert.equal(plan.coolingMs!(), 0);
+    plan.report(a, fail(4000));
+    assert.equal(plan.coolingMs!(), 0, 'b is free');
+    const b = plan.next()!;
+    plan.report(b, fail(3000));
+    assert.equal(plan.coolingMs!(), 3000, 'the shorter retry-after');
+    c.advance(1000);
+    assert.equal(plan.coolingMs!(), 2000);
+  });
+});

@@ -57,7 +57,8 @@ export function buildAnthropicRequest(
   endpoint: UpstreamEndpoint,
   stream: boolean,
 ): UpstreamHttpRequest {
-  const body = req.front === 'anthropic' ? bodyFromRaw(req, model, endpoint, stream) : bodyFromCanonical(req, model, endpoint, stream);
+  // A continuation (docs/continuation.md) is built from the canonical fields: its prefix is not in `raw`.
+  const body = req.front === 'anthropic' && !req.continuation ? bodyFromRaw(req, model, endpoint, stream) : bodyFromCanonical(req, model, endpoint, stream);
   return { url: messagesUrl(endpoint.baseUrl), headers: requestHeaders(req, endpoint), body: JSON.stringify(body) };
 }
 

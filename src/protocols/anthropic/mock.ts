@@ -3,7 +3,7 @@
 
 import type { Usage } from '../../mock/content.ts';
 import type { Finish } from '../../mock/directives.ts';
-import { type Dialect, type Inspected, type RouteInfo, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type RouteInfo, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
 
 const PING: SseEvent = { name: 'ping', data: '{"type": "ping"}' };
 const SIGNATURE = 'bW9jay1zaWduYXR1cmUtZm9yLXRoaW5raW5n';
@@ -158,6 +158,15 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
   if (Array.isArray(body.tools)) {
     for (const t of body.tools) if (isObject(t) && typeof t.name === 'string') toolNames.push(t.name);
   }
+  // A final assistant message is a prefill the answer continues (anthropic-messages.md §3); the API
+  // refuses one that ends in whitespace.
+  const last = body.messages[body.messages.length - 1];
+  let prefill: string | undefined;
+  if (isObject(last) && last.role === 'assistant') {
+    const text = contentText(last.content);
+    prefill = text;
+    if (/\s$/u.test(text)) return 'messages: final assistant content cannot end with trailing whitespace';
+  }
   return {
     model: typeof body.model === 'string' ? body.model : 'mock-model',
     stream: route.count !== true && body.stream === true,
@@ -165,6 +174,7 @@ function inspect(body: unknown, route: RouteInfo): Inspected | string {
     messageCount: body.messages.length,
     lastUserText: lastUserText(body.messages, (m) => m.content),
     toolNames,
+    prefill,
   };
 }
 

@@ -40,7 +40,9 @@ const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 1
 const NOVA_EFFORT: Record<string, string> = { low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' };
 
 export function buildBedrockRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = req.front === 'bedrock' ? bodyFromRaw(req) : converseBody(req, model, endpoint);
+  // A continuation (docs/continuation.md) is built from the canonical fields: its prefix is not in `raw`;
+  // Converse continues a final assistant message (Anthropic models on Bedrock).
+  const body = req.front === 'bedrock' && !req.continuation ? bodyFromRaw(req) : converseBody(req, model, endpoint);
   return {
     url: operationUrl(endpoint, model, stream ? 'converse-stream' : 'converse'),
     method: 'POST',

@@ -147,6 +147,8 @@ const FRONT_TYPE: Readonly<Record<ErrorCode, string>> = {
   upstream_rate_limited: 'ThrottlingException',
   upstream_overloaded: 'ServiceUnavailableException',
   no_targets: 'ServiceUnavailableException',
+  // The gateway stopped and its drain timeout ended the request (docs/operations.md).
+  shutdown: 'ServiceUnavailableException',
   upstream_unreachable: 'ServiceUnavailableException',
   upstream_timeout: 'ModelTimeoutException',
   connect_timeout: 'ModelTimeoutException',

@@ -8,7 +8,7 @@
 
 import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
 import type { Finish, Plan } from '../../mock/directives.ts';
-import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type RouteInfo, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type RouteInfo, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
 import type { Framed } from '../../mock/framing.ts';
 import { encodeEvent, encodeException } from './event-stream.ts';
 import { invokeEmbeddingsAnswer } from './mock-embeddings.ts';
@@ -250,6 +250,9 @@ function inspect(raw: unknown, route: RouteInfo): Inspected | string {
   const toolNames: string[] = [];
   const tools = isObject(body.toolConfig) && Array.isArray(body.toolConfig.tools) ? body.toolConfig.tools : [];
   for (const t of tools) if (isObject(t) && isObject(t.toolSpec) && typeof t.toolSpec.name === 'string') toolNames.push(t.toolSpec.name);
+  // A final assistant message is continued, as Anthropic models on Bedrock do.
+  const last = body.messages[body.messages.length - 1];
+  const prefill = isObject(last) && last.role === 'assistant' ? contentText(last.content) : undefined;
   return {
     model: route.pathModel ?? 'mock-model',
     stream: route.count !== true && route.pathStream === true,
@@ -257,6 +260,7 @@ function inspect(raw: unknown, route: RouteInfo): Inspected | string {
     messageCount: body.messages.length,
     lastUserText: lastUserText(body.messages, (m) => m.content),
     toolNames,
+    prefill,
   };
 }
 

@@ -22,6 +22,8 @@ import { COHERE } from './wire.ts';
 const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768, max: 32768 };
 
 export function buildCohereRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
+  // Cohere v2 has no prefill: a trailing assistant message is history, never continued (docs/continuation.md).
+  if (req.continuation) throw new GatewayError('unsupported', 'continuing an assistant message is not supported by this upstream');
   const body = req.front === COHERE ? { ...req.raw, model, stream } : bodyFromCanonical(req, model, endpoint, stream);
   // No credentials here: the provider's OutboundAuth adds the Bearer key.
   return { url: chatUrl(endpoint.baseUrl), headers: requestHeaders(endpoint, stream), body: JSON.stringify(body) };

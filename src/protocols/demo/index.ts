@@ -3,6 +3,7 @@
 // attempt's normalizer, so it exercises the whole rest of the pipeline.
 
 import type { ProviderType } from '../../core/protocol.ts';
+import { GatewayError } from '../../core/errors.ts';
 import type { Protocol } from '../plugin.ts';
 import { DEMO_DEFAULTS, runDemo } from './run.ts';
 
@@ -14,7 +15,11 @@ export const demoProviderType: ProviderType = {
   defaultBaseUrl: '',
   create: () => ({
     kind: 'local',
-    start: (req, _model, emit, opts) => runDemo(req, emit, opts.paced ? DEMO_DEFAULTS : UNPACED),
+    start: (req, _model, emit, opts) => {
+      // Canned text cannot continue anyone's answer (docs/continuation.md): another target must.
+      if (req.continuation) throw new GatewayError('unsupported', 'the demo provider cannot continue an answer');
+      return runDemo(req, emit, opts.paced ? DEMO_DEFAULTS : UNPACED);
+    },
   }),
 };
 

@@ -93,10 +93,12 @@ export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): 
 export function encodeGeminiBodyAndCut(req: ChatRequest, endpoint: UpstreamEndpoint, breakpoints: boolean): { body: GeminiRequest; cacheCut?: number } {
   // Same dialect: the client's own body, so safety settings, cached content, file parts and built-in
   // tools reach Google unchanged (decode-request.ts).
-  if (req.front === 'gemini') return { body: fromRaw(req.raw) };
+  // A continuation (docs/continuation.md) is built from the canonical fields: its prefix is not in `raw`.
+  if (req.front === 'gemini' && !req.continuation) return { body: fromRaw(req.raw) };
   const { system, contents, cacheCut } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
-    rejectPrefill: req.front === 'anthropic' && geminiQuirks(endpoint).supportsPrefill !== true,
+    // A continuation (docs/continuation.md) is a prefill too: a trailing model turn with supports_prefill.
+    rejectPrefill: (req.front === 'anthropic' || req.continuation === true) && geminiQuirks(endpoint).supportsPrefill !== true,
     breakpoints,
   });
   const body: GeminiRequest = { contents };

@@ -12,6 +12,7 @@ import {
   type RouteInfo,
   type SseEvent,
   type StreamContext,
+  contentText,
   isObject,
   lastUserText,
 } from '../../mock/dialect.ts';
@@ -172,6 +173,9 @@ function inspect(raw: unknown, route: RouteInfo): Inspected | string {
       for (const d of decls) if (isObject(d) && typeof d.name === 'string') toolNames.push(d.name);
     }
   }
+  // A trailing model turn: the model continues it.
+  const last = body.contents[body.contents.length - 1];
+  const prefill = isObject(last) && last.role === 'model' ? contentText(last.parts) : undefined;
   return {
     model: route.pathModel ?? 'mock-model',
     stream: route.count !== true && route.pathStream === true,
@@ -179,6 +183,7 @@ function inspect(raw: unknown, route: RouteInfo): Inspected | string {
     messageCount: body.contents.length,
     lastUserText: lastUserText(body.contents, (m) => m.parts, 'user'),
     toolNames,
+    prefill,
   };
 }
 

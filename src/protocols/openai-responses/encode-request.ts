@@ -17,7 +17,7 @@ import { frontStateOf } from './state.ts';
 import type { UpstreamContent, UpstreamItem, UpstreamRequest, UpstreamTool } from './wire.ts';
 
 export function buildResponsesRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = req.front === FRONT_NAME ? fromRaw(req, model, endpoint, stream) : fromCanonical(req, model, endpoint, stream);
+  const body = req.front === FRONT_NAME && !req.continuation ? fromRaw(req, model, endpoint, stream) : fromCanonical(req, model, endpoint, stream);
   // Credentials are added by the provider's OutboundAuth (index.ts).
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
@@ -64,7 +64,7 @@ function fromCanonical(req: ChatRequest, model: string, endpoint: UpstreamEndpoi
     throw new GatewayError('unsupported', 'stop sequences are not supported by the OpenAI Responses API', { param: 'stop' });
   }
   const last = req.messages[req.messages.length - 1];
-  if (req.front === 'anthropic' && last?.role === 'assistant' && last.content.some((p) => p.type === 'text')) {
+  if ((req.front === 'anthropic' || req.continuation) && last?.role === 'assistant' && last.content.some((p) => p.type === 'text')) {
     // translation.md §1: a prefill the answer must continue cannot be honoured here, and is never dropped.
     throw new GatewayError('unsupported', 'assistant prefill is not supported by this upstream');
   }

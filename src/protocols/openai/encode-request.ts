@@ -23,7 +23,7 @@ import type { OutContentPart, OutMessage, OutRequest, OutTool, OutToolChoice, Wi
 type Quirks = OpenAIQuirks;
 
 export function buildOpenAIRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = req.front === 'openai' ? fromRaw(req.raw, model, stream, endpoint) : fromCanonical(req, model, stream, endpoint);
+  const body = req.front === 'openai' && !req.continuation ? fromRaw(req.raw, model, stream, endpoint) : fromCanonical(req, model, stream, endpoint);
   return {
     url: `${endpoint.baseUrl.replace(/\/+$/, '')}/chat/completions`,
     headers: Object.assign({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' }, endpoint.headers),
@@ -124,9 +124,10 @@ function fromCanonical(req: ChatRequest, model: string, stream: boolean, endpoin
   if (req.user !== undefined) body.user = req.user;
   if (req.cacheKey !== undefined) body.prompt_cache_key = req.cacheKey;
   const last = req.messages[req.messages.length - 1];
-  if (req.front === 'anthropic' && last?.role === 'assistant' && last.content.some(isText)) {
-    // An Anthropic prefill (translation.md §1): the output must continue it. vLLM-style servers can
-    // (supports_prefill); elsewhere it cannot be honoured and is never silently dropped.
+  if ((req.front === 'anthropic' || req.continuation) && last?.role === 'assistant' && last.content.some(isText)) {
+    // An Anthropic prefill (translation.md §1), or sluice continuing a broken stream
+    // (docs/continuation.md): the output must continue it. vLLM-style servers can (supports_prefill);
+    // elsewhere it cannot be honoured and is never silently dropped.
     if (!q.supportsPrefill) throw new GatewayError('unsupported', 'assistant prefill is not supported by this upstream');
     body.continue_final_message = true;
     body.add_generation_prompt = false;

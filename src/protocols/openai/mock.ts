@@ -2,7 +2,7 @@
 // OpenAI-compatible quirks of docs/quirks.md §C–§E. Chunk strings are assembled from
 // pre-stringified constant parts: the benchmark drives thousands of these streams.
 
-import { type Dialect, type Inspected, type SseEvent, type StreamContext, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
 import type { Usage } from '../../mock/content.ts';
 import { MOCK_EMBEDDING_DIMENSIONS, MOCK_MAX_DIMENSIONS, base64Of, mockEmbedding, mockEmbeddingTokens } from '../../mock/embeddings.ts';
 
@@ -210,6 +210,9 @@ function inspect(body: unknown): Inspected | string {
     const name = isObject(t) ? (isObject(t.function) ? t.function.name : t.name) : undefined;
     if (typeof name === 'string') toolNames.push(name);
   }
+  // vLLM's continue_final_message: the final assistant message is continued, not answered.
+  const last = body.messages[body.messages.length - 1];
+  const prefill = body.continue_final_message === true && isObject(last) && last.role === 'assistant' ? contentText(last.content) : undefined;
   return {
     model: typeof body.model === 'string' ? body.model : 'mock-model',
     stream: body.stream === true,
@@ -217,6 +220,7 @@ function inspect(body: unknown): Inspected | string {
     messageCount: body.messages.length,
     lastUserText: lastUserText(body.messages, (m) => m.content),
     toolNames,
+    prefill,
   };
 }
 
