@@ -246,7 +246,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         if (!modelAllowed(key, request.model)) {
           return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
         }
-        const plan = pipeline.plan(request);
+        const plan = pipeline.planEmbeddings(request);
         const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
         const release = opts.admission ? await opts.admission.admit(key, request.model, false) : undefined;
         try {
