@@ -30,7 +30,7 @@ export interface Contender {
   /** Through the contender to the paced upstream (per-event delay). */
   paced: Endpoint;
   /** The dialect of the upstream behind it: decides the mock directives of stalled streams. */
-  upstream: Dialect;
+  upstream: Dialect | 'bedrock';
   /** Processes whose CPU and memory are the contender's cost (nginx: master and workers); empty for direct. */
   pids: number[];
   /** Node processes that run a full GC on SIGUSR2 (bench/preload.ts). */

@@ -9,6 +9,7 @@ import { anthropic, AUTH, cohere, ENTRY, gemini, NODE, NODE_FLAGS, SLUICE_BIN, o
 import { startChild, type Child } from './lib.ts';
 import { startNginx } from './nginx.ts';
 import { startClaudeCodeRouter, startPortkey } from './third-party.ts';
+import { MOCK_AWS_ACCESS_KEY_ID, MOCK_AWS_SECRET_ACCESS_KEY } from '../src/protocols/bedrock/mock.ts';
 
 export const direct: ContenderSpec = {
   name: 'direct (mock)',
@@ -101,7 +102,9 @@ type SluiceRoute =
   | 'responses→responses'
   | 'cohere→openai'
   | 'gemini→openai'
-  | 'gemini→anthropic';
+  | 'gemini→anthropic'
+  | 'openai→bedrock'
+  | 'anthropic→bedrock';
 
 /** Front endpoint, the models (mock, paced) and the upstream dialect of each route. */
 const ROUTES: Record<SluiceRoute, { front: typeof openai; mock: string; paced: string; upstream: Contender['upstream'] }> = {
@@ -114,7 +117,14 @@ const ROUTES: Record<SluiceRoute, { front: typeof openai; mock: string; paced: s
   'cohere→openai': { front: cohere, mock: 'm', paced: 'p', upstream: 'openai' },
   'gemini→openai': { front: gemini, mock: 'm', paced: 'p', upstream: 'openai' },
   'gemini→anthropic': { front: gemini, mock: 'ma', paced: 'pa', upstream: 'anthropic' },
+  // ConverseStream from the mock, SigV4-signed per request, AWS event-stream decoded per event. The
+  // paced upstream speaks no Bedrock: these routes run the throughput scenario only (BEDROCK_SCENARIOS).
+  'openai→bedrock': { front: openai, mock: 'mb', paced: 'mb', upstream: 'bedrock' },
+  'anthropic→bedrock': { front: anthropic, mock: 'mb', paced: 'mb', upstream: 'bedrock' },
 };
+
+/** What the Bedrock routes take part in (bench/bedrock.ts measures their big events and long streams). */
+const BEDROCK_SCENARIOS: readonly string[] = ['throughput'];
 
 /**
  * `root`: another checkout of sluice (BENCH_BASELINE), measured beside this one in the same run, so a
@@ -124,6 +134,7 @@ export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
   const label = root === ROOT ? '' : ` @${baselineVersion(root)}`;
   return {
     name: `sluice ${route}${label}`,
+    scenarios: ROUTES[route].upstream === 'bedrock' ? BEDROCK_SCENARIOS : undefined,
     async start(env) {
       const dir = join(env.workDir, `sluice-${route.replace('→', '-')}`);
       mkdirSync(dir, { recursive: true });
@@ -164,6 +175,7 @@ providers:
   paced: { type: openai, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
   paceda: { type: anthropic, base_url: http://127.0.0.1:${env.pacedPort}, timeouts: ${timeouts} }
   mockr: { type: openai-responses, base_url: http://127.0.0.1:${env.mockPort}/v1, timeouts: ${timeouts} }
+  mockb: { type: bedrock, region: us-east-1, base_url: http://127.0.0.1:${env.mockPort}, access_key_id: ${MOCK_AWS_ACCESS_KEY_ID}, secret_access_key: ${MOCK_AWS_SECRET_ACCESS_KEY}, timeouts: ${timeouts} }
   pacedr: { type: openai-responses, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
 models:
   m: { targets: [{ provider: mock, model: bench }] }
@@ -172,6 +184,7 @@ models:
   pa: { targets: [{ provider: paceda, model: bench }] }
   mr: { targets: [{ provider: mockr, model: bench }] }
   pr: { targets: [{ provider: pacedr, model: bench }] }
+  mb: { targets: [{ provider: mockb, model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }] }
 `;
 }
 
@@ -221,4 +234,6 @@ export const CONTENDERS: ContenderSpec[] = [
   sluice('cohere→openai'),
   sluice('gemini→openai'),
   sluice('gemini→anthropic'),
+  sluice('openai→bedrock'),
+  sluice('anthropic→bedrock'),
 ];

@@ -3,6 +3,8 @@
 // 32-bit floats, the precision every vendor returns; `base64` is their little-endian bytes (OpenAI's
 // encoding_format, docs/embeddings.md).
 
+import { GatewayError } from './errors.ts';
+
 export type EmbeddingInput =
   /** Texts, one vector each. */
   | { kind: 'text'; texts: string[] }
@@ -29,6 +31,88 @@ export interface EmbeddingsResponse {
   model?: string;
   /** Input tokens as the upstream counted them; undefined when it did not say. */
   inputTokens?: number;
+}
+
+/**
+ * How an upstream cuts an embeddings request into calls (UpstreamCodec.embeddings.batching): vendors
+ * cap the inputs per call (Bedrock's Titan takes one text, Cohere on Bedrock 96, Vertex 250, its
+ * Gemini models one), and some the tokens per call.
+ */
+export interface EmbeddingsBatching {
+  /** Most inputs per call (at least 1). */
+  maxInputs: number;
+  /**
+   * Most tokens per call, estimated at four characters a token (token-id inputs: their length); an
+   * input alone over it still goes in a call of its own, for the vendor to truncate or refuse.
+   */
+  maxTokens?: number;
+  /** Calls of one request in flight at once (default DEFAULT_EMBEDDING_CONCURRENCY). */
+  concurrency?: number;
+}
+
+/** Calls of one embeddings request in flight at once, unless the codec says otherwise. */
+export const DEFAULT_EMBEDDING_CONCURRENCY = 4;
+
+/** `req` cut into requests of consecutive inputs within `limits`, in input order (`[req]` when it fits). */
+export function splitEmbeddings(req: EmbeddingsRequest, limits: EmbeddingsBatching): EmbeddingsRequest[] {
+  const max = Math.max(1, Math.floor(limits.maxInputs));
+  const items: Array<string | number[]> = req.input.kind === 'text' ? req.input.texts : req.input.tokens;
+  const budget = limits.maxTokens;
+  if (items.length <= max && (budget === undefined || estimateEmbeddingTokens(req.input) <= budget)) return [req];
+  const parts: EmbeddingsRequest[] = [];
+  let start = 0;
+  let tokens = 0;
+  const cut = (end: number): void => {
+    const slice = items.slice(start, end);
+    const input: EmbeddingInput = req.input.kind === 'text' ? { kind: 'text', texts: slice as string[] } : { kind: 'tokens', tokens: slice as number[][] };
+    parts.push({ ...req, input });
+    start = end;
+    tokens = 0;
+  };
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const t = typeof item === 'string' ? Math.ceil(item.length / 4) : item.length;
+    if (i > start && (i - start >= max || (budget !== undefined && tokens + t > budget))) cut(i);
+    tokens += t;
+  }
+  cut(items.length);
+  return parts;
+}
+
+/** The answers of a split request's calls, in order, as one: the token count only if every call gave one. */
+export function joinEmbeddings(parts: readonly EmbeddingsResponse[]): EmbeddingsResponse {
+  if (parts.length === 1) return parts[0]!;
+  const vectors: Float32Array[] = [];
+  let inputTokens: number | undefined = 0;
+  let model: string | undefined;
+  for (const p of parts) {
+    for (const v of p.vectors) vectors.push(v);
+    model ??= p.model;
+    inputTokens = inputTokens === undefined || p.inputTokens === undefined ? undefined : inputTokens + p.inputTokens;
+  }
+  const out: EmbeddingsResponse = { vectors };
+  if (model !== undefined) out.model = model;
+  if (inputTokens !== undefined) out.inputTokens = inputTokens;
+  return out;
+}
+
+/**
+ * A field of the client's own body beyond OpenAI's (a vendor option such as Cohere's `input_type`,
+ * docs/embeddings.md), when the client spoke OpenAI; undefined otherwise.
+ */
+export function clientField(req: EmbeddingsRequest, name: string): unknown {
+  return req.front === 'openai' ? req.raw[name] : undefined;
+}
+
+/**
+ * A vendor option of the client's body (clientField), checked: undefined when absent, else the value,
+ * or GatewayError('invalid_request') naming the field when `check` refuses it.
+ */
+export function clientOption<T>(req: EmbeddingsRequest, name: string, check: (v: unknown) => v is T, what: string, vendor: string): T | undefined {
+  const v = clientField(req, name);
+  if (v === undefined || v === null) return undefined;
+  if (!check(v)) throw new GatewayError('invalid_request', `'${name}' must be ${what} (a ${vendor} embeddings option)`, { param: name });
+  return v;
 }
 
 export function inputCount(input: EmbeddingInput): number {

@@ -11,7 +11,7 @@ import type { ChatRequest } from './request.ts';
 import type { EventSink, StreamEvent } from './events.ts';
 import type { ChatResponse } from './response.ts';
 import type { GatewayError } from './errors.ts';
-import type { EmbeddingsRequest, EmbeddingsResponse } from './embeddings.ts';
+import type { EmbeddingsBatching, EmbeddingsRequest, EmbeddingsResponse } from './embeddings.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Front side
@@ -316,10 +316,23 @@ export interface UpstreamCodec {
    * skipped by `/v1/embeddings`). Errors are read by `decodeError`.
    */
   embeddings?: {
-    /** Throws GatewayError('unsupported') for input this dialect cannot carry (token arrays). */
+    /**
+     * How many inputs one upstream call may carry for `model` (default: the whole request in one
+     * call). A request with more is cut into calls of at most that many, sent a few at a time
+     * (`EmbeddingsBatching`), and their vectors joined in input order.
+     */
+    batching?(model: string): EmbeddingsBatching;
+    /**
+     * One call's request, for `req` as cut by `batching` (its inputs only). Throws
+     * GatewayError('unsupported') for input this dialect cannot carry (token arrays), or
+     * GatewayError('invalid_request') for a vendor field of the client's body of the wrong type.
+     */
     buildRequest(req: EmbeddingsRequest, model: string, endpoint: UpstreamEndpoint): UpstreamHttpRequest;
-    /** Vectors from a 2xx JSON body, in input order; throws GatewayError('upstream_malformed'). */
-    decodeResponse(body: unknown, req: EmbeddingsRequest): EmbeddingsResponse;
+    /**
+     * Vectors from a 2xx JSON body, in input order, and the input tokens where the answer (body or
+     * headers) says; throws GatewayError('upstream_malformed').
+     */
+    decodeResponse(body: unknown, req: EmbeddingsRequest, headers?: Readonly<Record<string, string | string[] | undefined>>): EmbeddingsResponse;
   };
 }
 

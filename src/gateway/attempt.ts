@@ -9,7 +9,7 @@ import type { ChatRequest } from '../core/request.ts';
 import type { StreamEvent } from '../core/events.ts';
 import { GatewayError } from '../core/errors.ts';
 import { ResponseCollector, responseToEvents, type ChatResponse } from '../core/response.ts';
-import type { EmbeddingsRequest, EmbeddingsResponse } from '../core/embeddings.ts';
+import { DEFAULT_EMBEDDING_CONCURRENCY, joinEmbeddings, splitEmbeddings, type EmbeddingsRequest, type EmbeddingsResponse } from '../core/embeddings.ts';
 import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCalls, UpstreamCodec, UpstreamEnv, UpstreamHttpRequest } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
 import { sendUpstream, type UpstreamBodyHandler, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
@@ -25,6 +25,7 @@ import {
   endsLikeJson,
   isCompleteJson,
 } from './reader.ts';
+import { callsInParallel } from './parallel.ts';
 import { upstreamOf } from './upstreams.ts';
 import { EventWatch } from './watch.ts';
 
@@ -342,7 +343,12 @@ export function canEmbed(target: ResolvedTarget, env: AttemptEnv = DEFAULT_ENV):
   return upstream.kind === 'http' && upstream.codecFor(target.model).embeddings !== undefined;
 }
 
-/** One embeddings call to one target (docs/embeddings.md); errors reject as GatewayErrors naming the provider. */
+/**
+ * One embeddings attempt at one target (docs/embeddings.md): one upstream call, or — when the codec
+ * caps the inputs per call (`embeddings.batching`) — several, a few at a time, joined in input order;
+ * the first failure stops the others and fails the attempt. Errors reject as GatewayErrors naming the
+ * provider.
+ */
 export async function runEmbeddingsAttempt(
   target: ResolvedTarget,
   req: EmbeddingsRequest,
@@ -355,27 +361,35 @@ export async function runEmbeddingsAttempt(
   const upstream = upstreamOf(provider, env);
   const codec = upstream.kind === 'http' ? upstream.codecFor(target.model) : undefined;
   const embeddings = codec?.embeddings;
-  if (!codec || !embeddings) throw new GatewayError('unsupported', `provider ${provider.name} cannot embed`);
+  if (!codec || !embeddings || upstream.kind !== 'http') throw new GatewayError('unsupported', `provider ${provider.name} cannot embed`);
+  const auth = upstream.auth;
+  const limits = embeddings.batching?.(target.model);
+  const parts = limits === undefined ? [req] : splitEmbeddings(req, limits);
   const started = env.clock.now();
   return withTimeLimits(provider, signal, env, async (limited, onHead) => {
-    const httpReq = embeddings.buildRequest(req, target.model, provider);
-    if (headers !== undefined) Object.assign(httpReq.headers, headers);
-    await (upstream as { auth: OutboundAuth }).auth.apply(httpReq, limited);
-    const answer = await exchange(httpReq, provider, limited, env, () => {
-      if (stats) stats.firstEventMs = env.clock.now() - started;
+    const head = (): void => {
+      if (stats && stats.firstEventMs < 0) stats.firstEventMs = env.clock.now() - started;
       onHead();
-    });
-    if (stats) stats.status = answer.status;
-    if (answer.status < 200 || answer.status >= 300) {
-      throw codec.decodeError(answer.status, answer.text, answer.headers, { provider: provider.name, endpoint: provider });
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.text);
-    } catch {
-      throw new GatewayError('upstream_malformed', `upstream sent an embeddings answer that is not JSON: ${answer.text.slice(0, 120)}`);
-    }
-    return embeddings.decodeResponse(json, req);
+    };
+    const call = async (part: EmbeddingsRequest, callSignal: AbortSignal): Promise<EmbeddingsResponse> => {
+      const httpReq = embeddings.buildRequest(part, target.model, provider);
+      if (headers !== undefined) Object.assign(httpReq.headers, headers);
+      await auth.apply(httpReq, callSignal);
+      const answer = await exchange(httpReq, provider, callSignal, env, head);
+      if (stats) stats.status = answer.status;
+      if (answer.status < 200 || answer.status >= 300) {
+        throw codec.decodeError(answer.status, answer.text, answer.headers, { provider: provider.name, endpoint: provider });
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(answer.text);
+      } catch {
+        throw new GatewayError('upstream_malformed', `upstream sent an embeddings answer that is not JSON: ${answer.text.slice(0, 120)}`);
+      }
+      return embeddings.decodeResponse(json, part, answer.headers);
+    };
+    if (parts.length === 1) return call(parts[0]!, limited);
+    return joinEmbeddings(await callsInParallel(parts, limits?.concurrency ?? DEFAULT_EMBEDDING_CONCURRENCY, limited, call));
   });
 }
 

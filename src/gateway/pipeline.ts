@@ -96,6 +96,12 @@ export interface PipelineHooks {
   observe?(request: ObservedRequest, ctx: ChatContext): RequestObserver | undefined;
 }
 
+/** An embeddings request's route: the targets that can embed, and those of the model that cannot. */
+export interface EmbeddingsPlan {
+  plan: RoutePlan;
+  skipped: readonly string[];
+}
+
 /** What is being served: a chat request or an embeddings request. */
 export type ObservedRequest = { operation: 'chat'; chat: ChatRequest } | { operation: 'embeddings'; embeddings: EmbeddingsRequest };
 
@@ -176,6 +182,20 @@ export class Pipeline {
 
   plan(request: { model: string }): RoutePlan {
     return this.router.plan(request.model);
+  }
+
+  /**
+   * The plan of an embeddings request: the model's targets whose upstream can embed, in the
+   * strategy's order; the others (`skipped`) are left out, so they spend none of the retries.
+   */
+  planEmbeddings(request: { model: string }): EmbeddingsPlan {
+    const skipped: string[] = [];
+    const plan = this.router.plan(request.model, (target) => {
+      if (canEmbed(target, this.env)) return true;
+      skipped.push(target.key);
+      return false;
+    });
+    return { plan, skipped };
   }
 
   /** Serves a decoded request (auth and limits already passed). Never throws. */
@@ -458,7 +478,7 @@ export class Pipeline {
    * non-streaming chat request — the same plan, retries, failover and health — over the targets
    * whose codec can embed (the others are skipped). Never throws.
    */
-  async embed(req: EmbeddingsRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
+  async embed(req: EmbeddingsRequest, { plan, skipped }: EmbeddingsPlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
     const front = frontCodec(req.front);
     const record: RequestRecord = {
       requestId: ctx.requestId,
@@ -482,26 +502,10 @@ export class Pipeline {
       clientGone = true;
       abort.abort(new GatewayError('internal', 'client closed the connection'));
     });
-    const skipped: string[] = [];
-    // The plan (a router object) with next() skipping targets that cannot embed.
-    const capable: RoutePlan = {
-      model: plan.model,
-      strategy: plan.strategy,
-      next: () => {
-        for (let t = plan.next(); t; t = plan.next()) {
-          if (canEmbed(t, this.env)) return t;
-          if (!skipped.includes(t.key)) skipped.push(t.key);
-        }
-        return undefined;
-      },
-      report: (target, outcome) => plan.report(target, outcome),
-    };
-    if (plan.begin) capable.begin = (target) => plan.begin!(target);
-    if (plan.delayMs) capable.delayMs = (target) => plan.delayMs!(target);
     let resp: EmbeddingsResponse | undefined;
     try {
       const outcome = await this.walkPlan(
-        capable,
+        plan,
         record,
         abort.signal,
         () => clientGone,

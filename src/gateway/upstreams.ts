@@ -24,6 +24,22 @@ export function upstreamOf(target: ProviderConfig, env: { clock: Clock; dispatch
 }
 
 /**
+ * Closes the upstreams made for these providers (background token refreshes, cache creations, idle
+ * clients), once nothing uses them: at shutdown, after the drain. Errors are the upstream's own and
+ * are not the caller's concern.
+ */
+export async function closeUpstreams(providers: Iterable<ProviderConfig>): Promise<void> {
+  const closing: Array<Promise<void>> = [];
+  for (const provider of providers) {
+    const upstream = made.get(provider);
+    if (upstream === undefined) continue;
+    made.delete(provider);
+    if (upstream.kind === 'http' && upstream.close) closing.push(upstream.close().catch(() => undefined));
+  }
+  await Promise.all(closing);
+}
+
+/**
  * Wall time on the gateway's clock. The system clock's own is Date.now; an injected clock (a test's
  * ManualClock counts from 0) is anchored to the wall time at first use, so moving it moves this.
  */

@@ -180,8 +180,11 @@ export interface Dialect {
   /** Embeddings (mock/embeddings.ts), for dialects that have them: their paths and answers. */
   embeddings?: {
     routes: readonly MockRoute[];
-    /** The JSON answer for a request body, or a message for a 400 in the dialect's error shape. */
-    answer(body: unknown, route: RouteInfo): { json: string } | string;
+    /**
+     * The JSON answer for a request body (with headers of its own, such as a token count), or a
+     * message for a 400 in the dialect's error shape.
+     */
+    answer(body: unknown, route: RouteInfo): { json: string; headers?: Record<string, string> } | string;
   };
 }
 

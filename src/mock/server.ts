@@ -140,17 +140,17 @@ function answerEmbeddings(
     plan = buildPlan(directives);
   } catch (e) {
     if (!(e instanceof DirectiveError)) throw e;
-    return sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`));
+    return sendJson(res, 400, dialect.errorJson(400, `sluice mock: ${e.message}`), dialect.errorHeaders?.(400));
   }
   if (plan.mode === 'status') {
     record.outcome = 'fault';
     const status = plan.status ?? 500;
     if (plan.retryAfter !== undefined) res.setHeader('retry-after', String(plan.retryAfter));
-    return sendJson(res, status, dialect.errorJson(status, `sluice mock: injected HTTP ${status} (fault=status)`));
+    return sendJson(res, status, dialect.errorJson(status, `sluice mock: injected HTTP ${status} (fault=status)`), dialect.errorHeaders?.(status));
   }
   const answer = dialect.embeddings!.answer(body, route.info);
-  if (typeof answer === 'string') return sendJson(res, 400, dialect.errorJson(400, answer));
-  sendJson(res, 200, answer.json);
+  if (typeof answer === 'string') return sendJson(res, 400, dialect.errorJson(400, answer), dialect.errorHeaders?.(400));
+  sendJson(res, 200, answer.json, answer.headers);
 }
 
 function defaultDirectives(opts: MockOptions): Directives {

@@ -47,7 +47,12 @@ export interface AttemptReport {
 }
 
 export interface Router {
-  plan(model: string): RoutePlan;
+  /**
+   * The plan for `model`. `accept` leaves out targets that cannot serve this kind of request (an
+   * embeddings request's targets whose upstream cannot embed): they are never tried, so they spend
+   * none of the attempts.
+   */
+  plan(model: string, accept?: (target: ResolvedTarget) => boolean): RoutePlan;
   /** Every model name a client may ask for (for /v1/models). */
   modelNames(): string[];
   /** Problems for /readyz: one line per model whose every target is circuit-open (SPEC §3). */
@@ -108,12 +113,13 @@ export function createRouter(config: Config, options: RouterOptions | (() => num
 
   return {
     health,
-    plan(name: string): RoutePlan {
-      const { candidates, model } = candidatesFor(name);
-      if (candidates.length === 0) {
+    plan(name: string, accept?: (target: ResolvedTarget) => boolean): RoutePlan {
+      const { candidates: all, model } = candidatesFor(name);
+      if (all.length === 0) {
         throw new GatewayError('model_not_found', `model "${name}" is not configured on this gateway${directHint(config, name)}`, { param: 'model' });
       }
-      const order = model ? STRATEGIES[model.strategy](candidates, random) : candidates;
+      const candidates = accept ? all.filter((c) => accept(c.target)) : all;
+      const order = model && candidates.length > 0 ? STRATEGIES[model.strategy](candidates, random) : candidates;
       const plan = new Plan(name, model?.strategy ?? 'direct', order, { config, maxAttempts, random, now });
       if (model?.continueOnFailure) plan.continueOnFailure = true;
       return plan;

@@ -10,6 +10,7 @@ import { mintId } from '../core/ids.ts';
 import type { DocumentStore, FrontCodec, FrontRequestInfo, FrontServices } from '../core/protocol.ts';
 import { fronts, frontSettingsKey } from '../protocols/index.ts';
 import { DEFAULT_ENV, type AttemptEnv } from '../gateway/attempt.ts';
+import { closeUpstreams } from '../gateway/upstreams.ts';
 import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
@@ -119,6 +120,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     servicesByFront: new Map(),
   });
   let live = generation(1, initial, opts.router ?? createRouter(initial));
+  /** Every config generation served, for their upstreams to be closed at shutdown. */
+  const configs = new Set<Config>([initial]);
   const drain = new Drain(opts.onLoad);
   let refreshTimer: NodeJS.Timeout | undefined;
 
@@ -244,7 +247,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         if (!modelAllowed(key, request.model)) {
           return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
         }
-        const plan = pipeline.plan(request);
+        const plan = pipeline.planEmbeddings(request);
         const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
         const release = opts.admission ? await opts.admission.admit(key, request.model, false) : undefined;
         try {
@@ -314,6 +317,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     auth,
     swap(config: Config, number: number): void {
       auth.setStaticKeys(config.auth.keys);
+      configs.add(config);
       live = generation(number, config, opts.routerFor?.(config) ?? createRouter(config));
     },
     drain(timeoutMs: number): Promise<DrainResult> {
@@ -352,6 +356,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
+      await closeUpstreams([...configs].flatMap((c) => Object.values(c.providers)));
       await closeAgents();
     },
   };

@@ -8,7 +8,7 @@ import type { TelemetryConfig } from '../config/types.ts';
 import type { PipelineHooks, RequestRecord } from '../gateway/pipeline.ts';
 import { startTraceExport, type ExportLog, type TraceExport } from './export.ts';
 import { GEN_AI, GENERAL, SLUICE } from './genai.ts';
-import { RequestTrace } from './trace.ts';
+import { RequestTrace, hrTime } from './trace.ts';
 
 export { tracesUrl } from './export.ts';
 
@@ -41,7 +41,7 @@ export function startTelemetry(config: TelemetryConfig, log: ExportLog, opts: { 
         const end = performance.now();
         const span = tracer.startSpan(`chat ${r.model}`, {
           kind: SpanKind.SERVER,
-          startTime: end - r.totalMs,
+          startTime: hrTime(end - r.totalMs),
           attributes: {
             [GEN_AI.operationName]: 'chat',
             [GEN_AI.requestModel]: r.model,
@@ -54,7 +54,7 @@ export function startTelemetry(config: TelemetryConfig, log: ExportLog, opts: { 
           },
         });
         if (r.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode });
-        span.end(end);
+        span.end(hrTime(end));
       },
     },
     flush: () => exported.flush(),

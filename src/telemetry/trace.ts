@@ -4,7 +4,8 @@
 // attributes set then and at their end; nothing here runs per event unless content capture is on.
 
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { W3CTraceContextPropagator, millisToHrTime } from '@opentelemetry/core';
+import type { HrTime } from '@opentelemetry/api';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StreamEvent } from '../core/events.ts';
 import type { GatewayError } from '../core/errors.ts';
@@ -79,7 +80,7 @@ export class RequestTrace implements RequestObserver {
       if (e.dimensions !== undefined) attributes[GEN_AI.embeddingsDimensionCount] = e.dimensions;
       if (opts.content && e.input.kind === 'text') attributes[GEN_AI.inputMessages] = JSON.stringify(e.input.texts);
     }
-    this.span = tracer.startSpan(`${request.operation} ${model}`, { kind: SpanKind.SERVER, startTime: ctx.startedAt, attributes }, parent);
+    this.span = tracer.startSpan(`${request.operation} ${model}`, { kind: SpanKind.SERVER, startTime: hrTime(ctx.startedAt), attributes }, parent);
     this.parentOfAttempts = trace.setSpan(ROOT_CONTEXT, this.span);
   }
 
@@ -97,11 +98,12 @@ export class RequestTrace implements RequestObserver {
     }
     const host = hostOf(target.provider.baseUrl);
     if (host !== undefined) attributes[GENERAL.serverAddress] = host;
-    // Every time on one clock (performance.now()): the SDK's default start time is Date.now(), whose
-    // milliseconds could put an attempt's start before the previous attempt's end.
+    // Every time on one clock (performance.now()), converted here once (hrTime): the SDK's default is
+    // Date.now(), and it anchors a number per span against Date.now() again, so two spans' times
+    // could disagree by a millisecond and put an attempt's start before the previous attempt's end.
     const span = this.tracer.startSpan(
       `${this.operation} ${target.model}`,
-      { kind: SpanKind.CLIENT, attributes, startTime: performance.now() },
+      { kind: SpanKind.CLIENT, attributes, startTime: hrTime(performance.now()) },
       this.parentOfAttempts,
     );
     this.attempt = span;
@@ -126,7 +128,7 @@ export class RequestTrace implements RequestObserver {
       span.setAttribute(SLUICE.endReason, endReasonOf(error.code));
       span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
     }
-    span.end(performance.now());
+    span.end(hrTime(performance.now()));
   }
 
   end(r: RequestRecord): void {
@@ -164,7 +166,7 @@ export class RequestTrace implements RequestObserver {
     if (FAILED_ENDS.has(r.endReason) || (r.endReason !== 'client_abort' && r.status >= 500)) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode ?? r.endReason });
     }
-    span.end(this.startedAt + r.totalMs);
+    span.end(hrTime(this.startedAt + r.totalMs));
   }
 }
 
@@ -219,4 +221,9 @@ class OutputFold {
       }
     }
   };
+}
+
+/** A performance.now() reading as an absolute HrTime, the same conversion for every span. */
+export function hrTime(perfMs: number): HrTime {
+  return millisToHrTime(performance.timeOrigin + perfMs);
 }

@@ -2,7 +2,7 @@
 // checks every SigV4 signature. The official OpenAI and Anthropic SDKs are the clients, streaming and
 // not: text, tools, reasoning; credentials static, temporary, from the AWS chain (env, shared
 // profile) and as a Bedrock API key; faults before the stream fail over, faults inside it reach the
-// client in its dialect, and the next request works.
+// client in its dialect, and the next request works. Token counts go to Bedrock's CountTokens.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -258,5 +258,44 @@ describe('faults', () => {
     );
     const log = await sluice.waitForRecord((r) => r.error_kind === 'upstream_malformed' || r.errorCode === 'upstream_malformed' || JSON.stringify(r).includes('upstream_malformed'));
     assert.ok(log);
+  });
+});
+
+describe('count tokens over bedrock (CountTokens)', () => {
+  test("@anthropic-ai/sdk messages.countTokens gets the mock's exact count; the request is Converse-shaped and signed", async () => {
+    const tag = uniqueTag('count');
+    const res = await anthropic.messages.countTokens({
+      model: 'claude',
+      system: 'Be brief.',
+      messages: [
+        { role: 'user', content: tag },
+        { role: 'assistant', content: 'Hello.' },
+        { role: 'user', content: 'And the weather?' },
+      ],
+    });
+    // The mock counts what its usage would report: 10 + the three messages.
+    assert.equal(res.input_tokens, 13);
+    const rec = await recordFor(mock, tag);
+    assert.match(rec.path, /\/model\/us\.anthropic\.claude-sonnet-4-5-20250929-v1%3A0\/count-tokens$/);
+    assert.match(String(rec.headers.authorization), /Credential=AKIASLUICEMOCKKEY001\/\d{8}\/us-east-1\/bedrock\/aws4_request/);
+    const converse = (rec.body as { input: { converse: { messages: unknown[]; system: unknown } } }).input.converse;
+    assert.equal(converse.messages.length, 3);
+    assert.deepEqual(converse.system, [{ text: 'Be brief.' }]);
+  });
+
+  test('the count is the upstream\'s (not marked estimated); a throttled CountTokens falls back to the local counter, marked', async () => {
+    const ask = (model: string): Promise<Response> =>
+      fetch(`${sluice.url}/v1/messages/count_tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'x', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello there' }] }),
+      });
+    const exact = await ask('claude');
+    assert.equal(exact.status, 200);
+    assert.equal(exact.headers.get('x-sluice-token-count'), null);
+    assert.deepEqual(await exact.json(), { input_tokens: 11 });
+    const local = await ask('failover');
+    assert.equal(local.status, 200);
+    assert.equal(local.headers.get('x-sluice-token-count'), 'estimated');
   });
 });

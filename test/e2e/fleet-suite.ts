@@ -122,8 +122,15 @@ export function fleetSuite(label: string, startRedis: () => Promise<RedisProcess
       const first = await slow;
       assert.equal(first.status, 200);
       await first.arrayBuffer();
-      const after = await ask(two, SINGLE);
-      assert.equal(after.status, 200, 'the slot was released');
+      // The slot is released when the first request's handling ends, which is a Redis round trip
+      // after its last byte reached the client: the next request may come a moment too early.
+      let after = await ask(two, SINGLE);
+      for (let i = 0; i < 20 && after.status === 429; i++) {
+        await after.arrayBuffer();
+        await new Promise((r) => setTimeout(r, 25));
+        after = await ask(two, SINGLE);
+      }
+      assert.equal(after.status, 200, 'the slot was released within half a second');
       await after.arrayBuffer();
     });
 

@@ -85,7 +85,12 @@ beforeEach(() => {
 
 type Body = Anthropic.MessageCreateParamsNonStreaming;
 
-/** A Claude Code turn: billing header, two cached system blocks, three tools, a tool round trip, the newest user message marked. */
+/**
+ * A Claude Code turn: billing header, two cached system blocks, three tools, a tool round trip, and a
+ * breakpoint on the last answer, so the prefix the request writes is one it can use itself (the
+ * request sends only the newest message). Claude Code's own marking of the newest messages, whose
+ * prefix serves the next step, is gemini-context-cache-steps.test.ts.
+ */
 function claudeCodeBody(model: string, opts: { instructions?: string; earlier?: string; ttl?: '5m' | '1h'; last?: string } = {}): Body {
   const cc = opts.ttl === undefined ? { type: 'ephemeral' as const } : { type: 'ephemeral' as const, ttl: opts.ttl };
   return {
@@ -105,8 +110,8 @@ function claudeCodeBody(model: string, opts: { instructions?: string; earlier?: 
       { role: 'user', content: [{ type: 'text', text: '<system-reminder>The date is 2030-01-01.</system-reminder>' }, { type: 'text', text: 'List the files here.' }] },
       { role: 'assistant', content: [{ type: 'text', text: opts.earlier ?? 'I will list them.' }, { type: 'tool_use', id: 'toolu_01A', name: 'Bash', input: { command: 'ls' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_01A', content: 'a.txt\nb.txt' }] },
-      { role: 'assistant', content: [{ type: 'text', text: 'There are two files, a.txt and b.txt.' }] },
-      { role: 'user', content: [{ type: 'text', text: `${opts.last ?? 'Now read a.txt.'} [[mock chunks=3]]`, cache_control: cc }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'There are two files, a.txt and b.txt.', cache_control: cc }] },
+      { role: 'user', content: [{ type: 'text', text: `${opts.last ?? 'Now read a.txt.'} [[mock chunks=3]]` }] },
     ],
   };
 }

@@ -1,6 +1,8 @@
 // `sluice mock`'s Bedrock side checked against the official @aws-sdk/client-bedrock-runtime pointed
 // straight at it: the SDK signs (SigV4, service bedrock, model ids with ':'), the mock verifies the
-// signature; ConverseStream decodes as the SDK expects; errors and exceptions are raised typed.
+// signature; ConverseStream decodes as the SDK expects; errors and exceptions are raised typed;
+// CountTokens (both input forms) and InvokeModel of the embedding models (Titan, Cohere) answer in
+// the shapes the SDK reads.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,12 +10,16 @@ import {
   BedrockRuntimeClient,
   ConverseCommand,
   ConverseStreamCommand,
+  CountTokensCommand,
+  InvokeModelCommand,
   ModelStreamErrorException,
   ThrottlingException,
+  ValidationException,
   type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MOCK_TOOL_ARGS, type MockServer, mockReasoning, mockText, startMock } from '../../src/mock/server.ts';
+import { mockEmbedding } from '../../src/mock/embeddings.ts';
 import {
   MOCK_AWS_ACCESS_KEY_ID,
   MOCK_AWS_SECRET_ACCESS_KEY,
@@ -170,5 +176,70 @@ describe('the signature check', () => {
   test('the signature covers a path prefix with directives too', async () => {
     const res = await client({ path: '/_mock/chunks=3' }).send(new ConverseCommand({ modelId: MODEL, messages: USER }));
     assert.deepEqual(res.output?.message?.content, [{ text: mockText(3).join('') }]);
+  });
+});
+
+describe('CountTokens through the mock', () => {
+  test('converse input: the input tokens the usage would report (10 + messages)', async () => {
+    const res = await client().send(new CountTokensCommand({ modelId: MODEL, input: { converse: { messages: [...USER, { role: 'assistant', content: [{ text: 'Hello' }] }, ...USER] } } }));
+    assert.equal(res.inputTokens, 13);
+    assert.match(mock.requests.at(-1)!.path, /\/model\/us\.anthropic\.claude-sonnet-4-5-20250929-v1%3A0\/count-tokens$/);
+  });
+
+  test('invokeModel input: the SDK base64-encodes the Anthropic body, the mock reads it', async () => {
+    const body = new TextEncoder().encode(JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }));
+    const res = await client().send(new CountTokensCommand({ modelId: MODEL, input: { invokeModel: { body } } }));
+    assert.equal(res.inputTokens, 11);
+  });
+
+  test('without input: a ValidationException', async () => {
+    await assert.rejects(client().send(new CountTokensCommand({ modelId: MODEL, input: undefined as never })), (e: Error) => e instanceof ValidationException);
+  });
+});
+
+describe('InvokeModel of embedding models through the mock', () => {
+  const json = (bytes: Uint8Array): Record<string, any> => JSON.parse(new TextDecoder().decode(bytes));
+
+  test('Titan Text Embeddings V2: {inputText, dimensions} → {embedding, inputTextTokenCount}', async () => {
+    const res = await client().send(
+      new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', contentType: 'application/json', accept: 'application/json', body: JSON.stringify({ inputText: 'the river lock', dimensions: 8, normalize: true }) }),
+    );
+    const out = json(res.body);
+    assert.deepEqual(out.embedding, Array.from(mockEmbedding('the river lock', 8)));
+    assert.equal(out.inputTextTokenCount, 4);
+    assert.equal(res.contentType, 'application/json');
+    assert.match(mock.requests.at(-1)!.path, /\/model\/amazon\.titan-embed-text-v2%3A0\/invoke$/);
+  });
+
+  test('Cohere Embed v3: {texts, input_type} → {embeddings, id, response_type, texts}', async () => {
+    const texts = ['alpha', 'beta beta'];
+    const res = await client().send(new InvokeModelCommand({ modelId: 'cohere.embed-english-v3', body: JSON.stringify({ texts, input_type: 'search_query' }) }));
+    const out = json(res.body);
+    assert.deepEqual(out.embeddings, texts.map((t) => Array.from(mockEmbedding(t))));
+    assert.equal(out.response_type, 'embeddings_floats');
+    assert.deepEqual(out.texts, texts);
+    const typed = json((await client().send(new InvokeModelCommand({ modelId: 'cohere.embed-multilingual-v3', body: JSON.stringify({ texts, input_type: 'search_document', embedding_types: ['float'] }) }))).body);
+    assert.equal(typed.response_type, 'embeddings_by_type');
+    assert.deepEqual(typed.embeddings.float[1], Array.from(mockEmbedding('beta beta')));
+  });
+
+  test('bodies Bedrock would refuse are its ValidationException', async () => {
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['amazon.titan-embed-text-v2:0', { texts: ['x'] }, /extraneous key \[texts\]/],
+      ['amazon.titan-embed-text-v2:0', {}, /required key \[inputText\]/],
+      ['cohere.embed-english-v3', { texts: ['x'] }, /required key \[input_type\]/],
+      ['cohere.embed-english-v3', { texts: Array.from({ length: 97 }, () => 'x'), input_type: 'search_query' }, /maximum item count: 96/],
+      ['cohere.embed-english-v3', { texts: ['x'], input_type: 'search_query', output_dimension: 256 }, /extraneous key \[output_dimension\]/],
+    ];
+    for (const [modelId, body, message] of cases) {
+      await assert.rejects(client().send(new InvokeModelCommand({ modelId, body: JSON.stringify(body) })), (e: Error) => e instanceof ValidationException && message.test(e.message), `${modelId} ${JSON.stringify(body).slice(0, 60)}`);
+    }
+  });
+
+  test('the signature is checked on the invoke path too', async () => {
+    await assert.rejects(
+      client({ secret: 'not-the-secret' }).send(new InvokeModelCommand({ modelId: 'amazon.titan-embed-text-v2:0', body: JSON.stringify({ inputText: 'x' }) })),
+      (e: Error) => e.name === 'InvalidSignatureException',
+    );
   });
 });

@@ -2,7 +2,8 @@
 // Vertex clients: a JWT signed (with `jws`, the signer google-auth-library uses) by a key the test
 // generates, verified by the mock's token endpoint; the token it issues accepted by Vertex paths of
 // both publishers (@anthropic-ai/vertex-sdk, @google/genai in Vertex mode); expired, missing and
-// forged tokens refused as Google refuses them; RESOURCE_EXHAUSTED as the SDKs expect.
+// forged tokens refused as Google refuses them; RESOURCE_EXHAUSTED as the SDKs expect; text
+// embeddings at `:predict` as @google/genai (Vertex mode) sends and reads them.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { AnthropicVertex } from '@anthropic-ai/vertex-sdk';
 import { GoogleGenAI } from '@google/genai';
 import { startMock, mockText, type MockServer } from '../../src/mock/server.ts';
 import { MockTokenService } from '../../src/protocols/vertex/mock-tokens.ts';
+import { mockEmbedding } from '../../src/mock/embeddings.ts';
 
 const EMAIL = 'sluice-test@test-project.iam.gserviceaccount.com';
 const { privateKey, publicKey } = generateKeyPairSync('rsa', {
@@ -182,5 +184,57 @@ describe('Gemini on Vertex (@google/genai, vertexai: true)', () => {
       clock -= 601_000;
     }
     await assert.rejects(genai(await accessToken(), { 'x-mock': 'fault=status;status=429' }).models.generateContent({ model: 'gemini-2.5-flash', contents: 'hi' }), /RESOURCE_EXHAUSTED/);
+  });
+});
+
+describe('text embeddings on Vertex (:predict, @google/genai in Vertex mode)', () => {
+  test('embedContent of a text-embedding model: predict instances with task_type and title, parameters; values and token counts read back', async () => {
+    const ai = genai(await accessToken());
+    const contents = ['the river lock', 'a sluice gate'];
+    const res = await ai.models.embedContent({
+      model: 'text-embedding-005',
+      contents,
+      config: { outputDimensionality: 8, taskType: 'RETRIEVAL_DOCUMENT', title: 'Canals', autoTruncate: false },
+    });
+    assert.deepEqual(
+      res.embeddings?.map((e) => e.values),
+      contents.map((t) => Array.from(mockEmbedding(t, 8))),
+    );
+    assert.deepEqual(
+      res.embeddings?.map((e) => e.statistics?.tokenCount),
+      [4, 4],
+    );
+    const rec = mock.requests.at(-1)!;
+    assert.match(rec.path, /\/v1beta1\/projects\/test-project\/locations\/us-east5\/publishers\/google\/models\/text-embedding-005:predict$/);
+    assert.deepEqual(rec.body, {
+      instances: contents.map((content) => ({ content, task_type: 'RETRIEVAL_DOCUMENT', title: 'Canals' })),
+      parameters: { outputDimensionality: 8, autoTruncate: false },
+    });
+  });
+
+  test('Vertex limits and shapes: one instance for gemini-embedding, 250 per call, a title only for documents, known fields only, a token', async () => {
+    const token = await accessToken();
+    const url = (m: string): string => `${mock.url}/v1/projects/p/locations/us-central1/publishers/google/models/${m}:predict`;
+    const post = (m: string, body: unknown, auth = `Bearer ${token}`): Promise<Response> =>
+      fetch(url(m), { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const ok = await post('gemini-embedding-001', { instances: [{ content: 'one' }] });
+    assert.equal(ok.status, 200);
+    const bad: Array<[string, unknown, RegExp]> = [
+      ['gemini-embedding-001', { instances: [{ content: 'a' }, { content: 'b' }] }, /at most 1 instance/],
+      ['text-embedding-005', { instances: Array.from({ length: 251 }, () => ({ content: 'x' })) }, /at most 250/],
+      ['text-embedding-005', { instances: [{ content: 'x', title: 't' }] }, /title is only valid with task_type RETRIEVAL_DOCUMENT/],
+      ['text-embedding-005', { instances: [{ text: 'x' }] }, /instances\[0\]\.text is not/],
+      ['text-embedding-005', { instances: [{ content: 'x' }], parameters: { dimensions: 8 } }, /parameters\.dimensions/],
+      ['text-embedding-005', { instances: [{ content: 'x'.repeat(80_004) }] }, /at most 20000 per request/],
+    ];
+    for (const [model, body, message] of bad) {
+      const res = await post(model, body);
+      assert.equal(res.status, 400, JSON.stringify(body).slice(0, 80));
+      const err = (await res.json()) as { error: { message: string; status: string } };
+      assert.match(err.error.message, message);
+      assert.equal(err.error.status, 'INVALID_ARGUMENT');
+    }
+    const anonymous = await post('text-embedding-005', { instances: [{ content: 'x' }] }, '');
+    assert.equal(anonymous.status, 401);
   });
 });

@@ -35,6 +35,7 @@ import type {
   WireToolUseBlock,
 } from './wire.ts';
 import { anthropicQuirks, betaHeaderFor } from './quirks.ts';
+import { parseToolArguments } from '../shared/tool-arguments.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -299,29 +300,13 @@ function assistantBlocks(parts: ContentPart[], toolId: (id: string) => string): 
         if (p.text !== '') blocks.push(cached<WireTextBlock>({ type: 'text', text: p.text }, p));
         break;
       case 'tool-call':
-        blocks.push(cached<WireToolUseBlock>({ type: 'tool_use', id: toolId(p.id), name: p.name, input: parseArguments(p.arguments, p.name) }, p));
+        blocks.push(cached<WireToolUseBlock>({ type: 'tool_use', id: toolId(p.id), name: p.name, input: parseToolArguments(p.arguments, p.name) }, p));
         break;
       default:
         break;
     }
   }
   return blocks;
-}
-
-/** translation.md §4 Decision: arguments in request history that are not a JSON object are a 400. */
-function parseArguments(args: string, name: string): Record<string, unknown> {
-  const text = args.trim();
-  if (text === '' || text === 'null') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not valid JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not a JSON object`);
-  }
-  return value as Record<string, unknown>;
 }
 
 function imageBlock(p: ImagePart): WireImageBlock {

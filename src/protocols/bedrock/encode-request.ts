@@ -24,6 +24,7 @@ import {
   type WireToolConfig,
   type WireToolResultContent,
 } from './wire.ts';
+import { parseToolArguments } from '../shared/tool-arguments.ts';
 
 /** Signatures sluice minted for Gemini thought signatures (anthropic/decode-request.ts): not Bedrock's. */
 const GEMINI_SIGNATURE_PREFIX = 'gemini:';
@@ -258,29 +259,13 @@ function assistantBlocks(parts: ContentPart[], toolId: (id: string) => string, n
         if (p.text !== '') blocks.push({ text: p.text });
         break;
       case 'tool-call':
-        blocks.push({ toolUse: { toolUseId: toolId(p.id), name: names.toWire(p.name), input: parseArguments(p.arguments, p.name) } });
+        blocks.push({ toolUse: { toolUseId: toolId(p.id), name: names.toWire(p.name), input: parseToolArguments(p.arguments, p.name) } });
         break;
       default:
         break;
     }
   }
   return blocks;
-}
-
-/** translation.md §4: arguments in request history that are not a JSON object are a 400. */
-function parseArguments(args: string, name: string): Record<string, unknown> {
-  const text = args.trim();
-  if (text === '' || text === 'null') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not valid JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not a JSON object`);
-  }
-  return value as Record<string, unknown>;
 }
 
 const IMAGE_FORMATS: Record<string, WireImageFormat> = {

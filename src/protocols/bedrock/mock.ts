@@ -3,13 +3,15 @@
 // AWS event-stream framing with the service's shapes (padding `p` on every payload, no
 // contentBlockStart for text and reasoning, metadata last), and errors carry `x-amzn-ErrorType`.
 // Faults specific to this framing: `malformed` writes a message with a corrupted CRC; `error_mid`
-// an exception message (`style=` picks which); `status=429` a ThrottlingException.
+// an exception message (`style=` picks which); `status=429` a ThrottlingException. CountTokens
+// answers the input the usage would report; InvokeModel of embedding models is mock-embeddings.ts.
 
 import { MOCK_TOOL_ARGS_JSON } from '../../mock/content.ts';
 import type { Finish, Plan } from '../../mock/directives.ts';
-import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
+import { type Dialect, type Inspected, type MockHttpReply, type MockSignedRequest, type RouteInfo, type SseEvent, type StreamContext, contentText, isObject, lastUserText } from '../../mock/dialect.ts';
 import type { Framed } from '../../mock/framing.ts';
 import { encodeEvent, encodeException } from './event-stream.ts';
+import { invokeEmbeddingsAnswer } from './mock-embeddings.ts';
 import { verifySigV4, type KnownKey } from './sigv4-verify.ts';
 
 /** The credentials `sluice mock` accepts (test values, documented in the README). */
@@ -217,7 +219,30 @@ async function verify(req: MockSignedRequest): Promise<MockHttpReply | undefined
   return verdict.ok ? undefined : refuse(verdict.status, verdict.type, verdict.message);
 }
 
-function inspect(body: unknown, route: { pathModel?: string; pathStream?: boolean }): Inspected | string {
+/**
+ * CountTokens (bedrock.md §8): `{input:{converse:{messages, system?, toolConfig?}}}` or
+ * `{input:{invokeModel:{body}}}` with the base64 of an InvokeModel body (Anthropic's: `messages`).
+ * The conversation it holds, or a validation message.
+ */
+function countInput(body: unknown): Record<string, unknown> | string {
+  const input = isObject(body) ? body.input : undefined;
+  if (!isObject(input)) return "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must not be null";
+  const kinds = Object.keys(input);
+  if (kinds.length !== 1) return "1 validation error detected: Value at 'input' failed to satisfy constraint: exactly one of converse, invokeModel";
+  if (isObject(input.converse)) return input.converse;
+  const invoke = input.invokeModel;
+  if (!isObject(invoke) || typeof invoke.body !== 'string') return "1 validation error detected: Value at 'input' failed to satisfy constraint: exactly one of converse, invokeModel";
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(invoke.body, 'base64').toString('utf8'));
+    return isObject(parsed) ? parsed : 'The provided request is not valid JSON: invokeModel.body';
+  } catch {
+    return 'The provided request is not valid JSON: invokeModel.body';
+  }
+}
+
+function inspect(raw: unknown, route: RouteInfo): Inspected | string {
+  const body = route.count === true ? countInput(raw) : raw;
+  if (typeof body === 'string') return body;
   if (!isObject(body)) return '1 validation error detected: the request body must be a JSON object';
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     return "1 validation error detected: Value at 'messages' failed to satisfy constraint: Member must not be null";
@@ -230,7 +255,7 @@ function inspect(body: unknown, route: { pathModel?: string; pathStream?: boolea
   const prefill = isObject(last) && last.role === 'assistant' ? contentText(last.content) : undefined;
   return {
     model: route.pathModel ?? 'mock-model',
-    stream: route.pathStream === true,
+    stream: route.count !== true && route.pathStream === true,
     includeUsage: true,
     messageCount: body.messages.length,
     lastUserText: lastUserText(body.messages, (m) => m.content),
@@ -239,27 +264,41 @@ function inspect(body: unknown, route: { pathModel?: string; pathStream?: boolea
   };
 }
 
-/** `/model/{modelId}/converse[-stream]`; the id percent-encoded (the AWS SDK) or raw (`:`). */
-const ROUTE = /\/model\/([^/]+)\/(converse|converse-stream)$/;
+/** `/model/{modelId}/converse[-stream]` and `/count-tokens`; the id percent-encoded (the AWS SDK) or raw (`:`). */
+const ROUTE = /\/model\/([^/]+)\/(converse|converse-stream|count-tokens)$/;
+/** InvokeModel of the embedding models this mock serves (mock-embeddings.ts), geography prefix allowed. */
+const EMBED_ROUTE = /\/model\/((?:[a-z-]+(?:\.|%2E))?(?:amazon\.titan-embed-(?:text|g1-text)|cohere\.embed-)[^/]*)\/invoke$/i;
+
+function pathModel(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
 
 export const bedrockMock: Dialect = {
   name: 'bedrock',
   routes: [
     {
       path: ROUTE,
-      help: ['POST …/model/{id}/converse-stream', 'Bedrock Converse (also /converse), SigV4 checked, AWS event-stream'],
+      help: ['POST …/model/{id}/converse-stream', 'Bedrock Converse (also /converse, /count-tokens: {"inputTokens": N}), SigV4 checked, AWS event-stream'],
       verify,
-      info(m) {
-        let model = m[1];
-        try {
-          model = decodeURIComponent(model);
-        } catch {
-          // keep the raw segment
-        }
-        return { pathModel: model, pathStream: m[2] === 'converse-stream' };
-      },
+      info: (m) => ({ pathModel: pathModel(m[1]!), pathStream: m[2] === 'converse-stream', count: m[2] === 'count-tokens' }),
     },
   ],
+  embeddings: {
+    routes: [
+      {
+        path: EMBED_ROUTE,
+        help: ['POST …/model/{id}/invoke', 'Bedrock embeddings (amazon.titan-embed-text-*, cohere.embed-*): deterministic vectors, SigV4 checked'],
+        verify,
+        info: (m) => ({ pathModel: pathModel(m[1]!) }),
+      },
+    ],
+    answer: invokeEmbeddingsAnswer,
+  },
+  countJson: (tokens) => `{"inputTokens":${tokens}}`,
   inspect,
   streamEvents,
   responseJson,

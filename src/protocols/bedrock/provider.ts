@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import type { OutboundAuth, ProviderType, UpstreamCodec, UpstreamEndpoint } from '../../core/protocol.ts';
 import { CredentialCache, awsChainSource, staticSource } from './credentials.ts';
-import { MODEL_FAMILIES, type ModelFamily } from './family.ts';
+import { embeddingFamily } from './embeddings.ts';
+import { MODEL_FAMILIES } from './family.ts';
 import { familyOf, regionOf, settingsOf } from './settings.ts';
 import { bearerAuth, sigV4Auth } from './sigv4.ts';
 import { bedrockUpstreamCodec } from './upstream.ts';
@@ -59,13 +60,15 @@ export const bedrockProviderType: ProviderType = {
     if (s.profile !== undefined && s.accessKeyId !== undefined) problem('profile', 'give either a profile or access keys, not both');
   },
   create(endpoint, env) {
-    const codecs = new Map<ModelFamily, UpstreamCodec>();
+    const codecs = new Map<string, UpstreamCodec>();
     return {
       kind: 'http',
       codecFor(model) {
         const family = familyOf(endpoint, model);
-        let codec = codecs.get(family);
-        if (codec === undefined) codecs.set(family, (codec = bedrockUpstreamCodec(family)));
+        const embed = embeddingFamily(model);
+        const key = embed === undefined ? family : `${family}:${embed}`;
+        let codec = codecs.get(key);
+        if (codec === undefined) codecs.set(key, (codec = bedrockUpstreamCodec(family, embed)));
         return codec;
       },
       // The gateway's clock signs requests and judges credential expiry (tests drive a manual one).

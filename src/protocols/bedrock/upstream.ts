@@ -1,12 +1,13 @@
 // The Bedrock Converse upstream codec. One codec per model family: the family decides the
 // model-native request fields and the usage rule (family.ts), and `codecFor(model)` hands out the
-// codec of the target's family.
+// codec of the target's family; embedding models' codecs also embed (embeddings.ts).
 
 import type { Framing, UpstreamCodec } from '../../core/protocol.ts';
 import { buildCountTokensRequest, decodeCountTokensResponse } from './count-tokens.ts';
 import { decodeBedrockResponse } from './decode-response.ts';
 import { createBedrockStreamDecoder } from './decode-stream.ts';
 import { buildBedrockRequest } from './encode-request.ts';
+import { bedrockEmbeddings, type EmbeddingFamily } from './embeddings.ts';
 import { decodeBedrockError } from './errors.ts';
 import { EventStreamDecoder } from './event-stream.ts';
 import type { ModelFamily } from './family.ts';
@@ -22,7 +23,12 @@ export const awsEventStreamFraming: Framing = {
   create: (handler) => new EventStreamDecoder(handler),
 };
 
-export function bedrockUpstreamCodec(family: ModelFamily): UpstreamCodec {
+/**
+ * `embed`: the embedding body the model takes (embeddings.ts); only codecs of embedding models have
+ * the capability, so `/v1/embeddings` skips a provider's chat models instead of sending them a body
+ * they cannot read.
+ */
+export function bedrockUpstreamCodec(family: ModelFamily, embed?: EmbeddingFamily): UpstreamCodec {
   return {
     name: 'bedrock',
     framing: awsEventStreamFraming,
@@ -31,5 +37,6 @@ export function bedrockUpstreamCodec(family: ModelFamily): UpstreamCodec {
     decodeResponse: (body, ctx) => decodeBedrockResponse(body, ctx, family),
     decodeError: (status, bodyText, headers) => decodeBedrockError(status, bodyText, headers),
     countTokens: { buildRequest: buildCountTokensRequest, decodeResponse: decodeCountTokensResponse },
+    ...(embed !== undefined ? { embeddings: bedrockEmbeddings[embed] } : {}),
   };
 }

@@ -1,10 +1,18 @@
 // Cache breakpoints (Anthropic `cache_control`, kept on the canonical request) carried to a Gemini
-// provider that has `context_cache:` (docs/protocols/gemini.md §9, docs/translation.md §2, §10): the
-// prefix up to the last breakpoint — systemInstruction, tools, toolConfig and the contents it covers —
-// becomes an explicit cachedContents resource, made once per distinct prefix and model before the
-// request (the codec's prepare step, core/protocol.ts), and the request then names it in
-// `cachedContent` and carries only the rest. Whatever goes wrong with the resource, the request is
-// sent whole and uncached: caching is an optimisation, never a failure.
+// provider that has `context_cache:` (docs/protocols/gemini.md §9, docs/translation.md §1, §2, §10),
+// with Anthropic's semantics as far as Gemini's explicit caches allow them:
+//   - read: the longest prefix that has a live cachedContents resource, among the prefixes that end
+//     at a content boundary at or before the last breakpoint (every breakpoint's, and the ones between,
+//     as Anthropic looks back over earlier block boundaries), is used: the request names it in
+//     `cachedContent` and carries only the rest;
+//   - write: the prefix up to the last breakpoint is made into a resource. When the request itself
+//     can use it (it ends before the newest content) and nothing shorter is cached, the request waits
+//     for it (the codec's prepare step, core/protocol.ts), within its patience; otherwise it is made
+//     in the background, for the next request, which Claude Code's moving breakpoints read.
+// A prefix holds the system texts that stand before its end; later ones (Claude Code's trailing
+// system reminder) travel in the request's contents as delimited user text when a cache is used, so
+// they never change a key. Whatever goes wrong with a resource, the request is sent whole and
+// uncached: caching is an optimisation, never a failure.
 
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../config/units.ts';
@@ -12,9 +20,10 @@ import { GatewayError } from '../../core/errors.ts';
 import type { DecodeContext, UpstreamCalls, UpstreamCodec, UpstreamEndpoint, UpstreamEnv, UpstreamHttpRequest } from '../../core/protocol.ts';
 import type { ChatRequest } from '../../core/request.ts';
 import type { ContextCacheSettings } from './cache-settings.ts';
-import { ContextCaches, GAVE_UP, type CreateOutcome } from './context-cache.ts';
+import { BACKGROUND_LIMIT_MS, ContextCaches, GAVE_UP, TOO_SLOW, type CreateOutcome, type UseOptions } from './context-cache.ts';
+import type { SystemText } from './encode-contents.ts';
 import { encodeGeminiBodyAndCut, geminiHeaders, type PreparedGeminiBody } from './encode-request.ts';
-import type { GeminiCachedContentReply, GeminiCachedPrefix, GeminiRequest } from './wire.ts';
+import type { GeminiCachedContentReply, GeminiCachedPrefix, GeminiContent, GeminiRequest } from './wire.ts';
 
 /** Where a provider's cachedContents live: the Gemini API's collection, or a Vertex location's. */
 export interface CacheResources {
@@ -38,6 +47,9 @@ const RETRY_TRANSIENT_MS = 60_000;
  * minimum are skipped locally; Google's own 400 covers the rest.
  */
 const BYTES_PER_TOKEN_ESTIMATE = 3;
+/** How a system text the cache does not hold is marked in the user turn that carries it (translation.md §1). */
+const SYSTEM_OPEN = '<system>\n';
+const SYSTEM_CLOSE = '\n</system>';
 /** Google's messages are short; longer ones are cut in the log line. */
 const MAX_LOGGED_MESSAGE = 200;
 
@@ -65,25 +77,68 @@ export function withContextCache(
 
   const prepareCached = async (req: ChatRequest, model: string, endpoint: UpstreamEndpoint, calls: UpstreamCalls): Promise<PreparedGeminiBody> => {
     sentWith.delete(req);
-    const { body, cacheCut } = encodeGeminiBodyAndCut(req, endpoint, true);
-    // The request keeps at least its last content: a breakpoint on the newest message (Claude Code
-    // marks it) caches everything before it.
-    const cut = Math.max(0, Math.min(cacheCut ?? 0, body.contents.length - 1));
-    const prefix = prefixOf(body, cut);
-    if (prefix === undefined) return { geminiBody: body };
-    const prefixJson = JSON.stringify(prefix);
-    const key = createHash('sha256').update(model).update('\0').update(prefixJson).digest('base64url');
+    const { body, cacheCut, systemTexts = [] } = encodeGeminiBodyAndCut(req, endpoint, true);
+    const last = Math.min(cacheCut ?? 0, body.contents.length);
+    const keys = prefixKeys(model, body, systemTexts, last);
     const ttlMs = breakpointTtl(req) ?? settings.ttlMs;
-    const fields = { provider, model, prefix: key.slice(0, 12) };
-
-    const name = await caches.acquire(key, {
+    const use: UseOptions = {
       ttlMs,
-      signal: calls.signal,
-      patience: calls.patience,
-      create: async (signal): Promise<CreateOutcome> => {
+      refresh: async (cacheName, ttl) => {
+        const reply = await calls.send({
+          url: resources.resourceUrl(cacheName, endpoint),
+          method: 'PATCH',
+          headers: geminiHeaders(endpoint),
+          body: `{"ttl":"${ttlSeconds(ttl)}"}`,
+        });
+        if (reply.status >= 200 && reply.status < 300) return true;
+        if (isCacheGone(reply.status, reply.text)) return false;
+        throw new Error(`refresh answered ${reply.status}`);
+      },
+    };
+    const sendOn = (cut: number, key: string, name: string): PreparedGeminiBody => {
+      sentWith.set(req, { key, name });
+      return { geminiBody: restAfter(body, systemTexts, cut, name) };
+    };
+
+    // The request keeps at least one content of its own, so it can use a prefix of at most all but
+    // the newest; a breakpoint on the newest message (Claude Code marks it) is written for the next.
+    const longestUsable = Math.min(last, body.contents.length - 1);
+    for (let cut = longestUsable; cut >= 0; cut--) {
+      const key = keys[cut];
+      const name = key === undefined ? undefined : caches.lookup(key, use);
+      if (key === undefined || name === undefined) continue;
+      if (cut < last) ensureWritten(last);
+      return sendOn(cut, key, name);
+    }
+
+    const writeKey = keys[last];
+    if (writeKey === undefined) return { geminiBody: body };
+    if (last > longestUsable) {
+      ensureWritten(last);
+      return { geminiBody: body };
+    }
+    // Nothing cached and the request can use the prefix it writes: waiting for it bills the prefix
+    // once at the input rate and once at the cached rate, sending it uncached twice at the input rate
+    // (gemini.md §9 Billing).
+    const name = await caches.acquire(writeKey, { ...use, signal: calls.signal, patience: calls.patience, create: creator(last, false) });
+    return name === undefined ? { geminiBody: body } : sendOn(last, writeKey, name);
+
+    /** Starts the creation of the prefix at `cut` for a later request, unless it is live, under way or refused. */
+    function ensureWritten(cut: number): void {
+      const key = keys[cut];
+      if (key !== undefined) caches.ensure(key, { ttlMs, create: creator(cut, true) });
+    }
+
+    /** Makes the resource for the prefix at `cut`: `background` when no request waits for it. */
+    function creator(cut: number, background: boolean): (signal: AbortSignal) => Promise<CreateOutcome> {
+      return async (signal) => {
+        const prefixJson = JSON.stringify(prefixAt(body, systemTexts, cut));
+        const fields = { provider, model, prefix: keys[cut]!.slice(0, 12), contents: cut, ...(background ? { background: true } : {}) };
+        // A request waiting for the creation goes uncached when it fails; a background one had not waited.
+        const then = background ? '' : ', sent uncached';
         const estimate = Math.ceil(Buffer.byteLength(prefixJson) / BYTES_PER_TOKEN_ESTIMATE);
         if (estimate < settings.minTokens) {
-          log({ ...fields, tokens_estimate: estimate, min_tokens: settings.minTokens }, 'context cache: prefix below min_tokens, sent uncached');
+          log({ ...fields, tokens_estimate: estimate, min_tokens: settings.minTokens }, `context cache: prefix below min_tokens${then}`);
           return { ok: false, retryAfterMs: ttlMs };
         }
         const sentAt = env.now();
@@ -96,44 +151,27 @@ export function withContextCache(
         try {
           reply = await calls.send(create, signal);
         } catch (err) {
-          if (signal.reason === GAVE_UP) {
-            log({ ...fields, error: 'no answer within half the first_byte limit' }, 'context cache: creation too slow, sent uncached');
+          if (signal.reason === GAVE_UP || signal.reason === TOO_SLOW) {
+            const limit = signal.reason === GAVE_UP ? 'half the first_byte limit' : `${BACKGROUND_LIMIT_MS / 1000} s`;
+            log({ ...fields, error: `no answer within ${limit}` }, `context cache: creation too slow${then}`);
             return { ok: false, retryAfterMs: RETRY_TRANSIENT_MS };
           }
-          // Every waiting request has gone (client closed, its limits ran out): abandoned, nothing learnt.
+          // Every waiting request has gone (client closed, its limits ran out), or the provider is
+          // closing: abandoned, nothing learnt.
           if (signal.aborted) throw err;
-          log({ ...fields, error: messageOf(err) }, 'context cache: creation failed, sent uncached');
+          log({ ...fields, error: messageOf(err) }, `context cache: creation failed${then}`);
           return { ok: false, retryAfterMs: RETRY_TRANSIENT_MS };
         }
         const made = reply.status >= 200 && reply.status < 300 ? madeCache(reply.text, sentAt + ttlMs) : undefined;
         if (made === undefined) {
           const refusedForPrefix = reply.status === 400 || reply.status === 404;
-          log(
-            { ...fields, status: reply.status, error: googleMessage(reply.text) },
-            'context cache: creation refused, sent uncached',
-          );
+          log({ ...fields, status: reply.status, error: googleMessage(reply.text) }, `context cache: creation refused${then}`);
           return { ok: false, retryAfterMs: refusedForPrefix ? ttlMs : RETRY_TRANSIENT_MS };
         }
         log({ ...fields, cache: made.name, tokens: made.tokens ?? null, ttl_s: ttlMs / 1000 }, 'context cache: created');
         return { ok: true, cache: { name: made.name, expiresAtMs: made.expiresAtMs } };
-      },
-      refresh: async (cacheName, ttl) => {
-        const reply = await calls.send({
-          url: resources.resourceUrl(cacheName, endpoint),
-          method: 'PATCH',
-          headers: geminiHeaders(endpoint),
-          body: `{"ttl":"${ttlSeconds(ttl)}"}`,
-        });
-        if (reply.status >= 200 && reply.status < 300) return true;
-        if (isCacheGone(reply.status, reply.text)) return false;
-        throw new Error(`refresh answered ${reply.status}`);
-      },
-    });
-    if (name === undefined) return { geminiBody: body };
-    sentWith.set(req, { key, name });
-    const rest: GeminiRequest = { contents: body.contents.slice(cut), cachedContent: name };
-    if (body.generationConfig !== undefined) rest.generationConfig = body.generationConfig;
-    return { geminiBody: rest };
+      };
+    }
   };
 
   return {
@@ -184,16 +222,73 @@ function breakpointTtl(req: ChatRequest): number | undefined {
 }
 
 /**
- * What the resource holds: everything Gemini refuses beside a cachedContent (systemInstruction, tools,
- * toolConfig, gemini.md §9) and the first `cut` contents. Undefined when that is nothing.
+ * The key of every prefix this request may read or write, by cut (0 … `last` contents): a SHA-256 of
+ * the model, the tools, the tool config, and the prefix's system texts and contents in their order,
+ * each as JSON and NUL-separated (JSON text never holds a raw NUL), so equal keys mean equal
+ * resources. One running hash, copied at each cut. Undefined where the prefix would be empty.
  */
-function prefixOf(body: GeminiRequest, cut: number): GeminiCachedPrefix | undefined {
+function prefixKeys(model: string, body: GeminiRequest, systemTexts: readonly SystemText[], last: number): Array<string | undefined> {
+  const hash = createHash('sha256').update(model).update('\0');
+  hash.update(body.tools === undefined ? '' : JSON.stringify(body.tools)).update('\0');
+  hash.update(body.toolConfig === undefined ? '' : JSON.stringify(body.toolConfig)).update('\0');
+  let s = 0;
+  const addSystem = (cut: number): void => {
+    for (; s < systemTexts.length && systemTexts[s].from <= cut; s++) hash.update('S').update(JSON.stringify(systemTexts[s].text)).update('\0');
+  };
+  addSystem(0);
+  const keys: Array<string | undefined> = [s > 0 || body.tools !== undefined || body.toolConfig !== undefined ? hash.copy().digest('base64url') : undefined];
+  for (let cut = 1; cut <= last; cut++) {
+    addSystem(cut);
+    hash.update('C').update(JSON.stringify(body.contents[cut - 1])).update('\0');
+    keys.push(hash.copy().digest('base64url'));
+  }
+  return keys;
+}
+
+/**
+ * What the resource for the prefix at `cut` holds: everything Gemini refuses beside a cachedContent
+ * (systemInstruction, tools, toolConfig, gemini.md §9) — the system texts standing before the cut —
+ * and the first `cut` contents.
+ */
+function prefixAt(body: GeminiRequest, systemTexts: readonly SystemText[], cut: number): GeminiCachedPrefix {
   const prefix: GeminiCachedPrefix = {};
-  if (body.systemInstruction !== undefined) prefix.systemInstruction = body.systemInstruction;
+  const texts: string[] = [];
+  for (const s of systemTexts) if (s.from <= cut) texts.push(s.text);
+  if (texts.length > 0) prefix.systemInstruction = { parts: [{ text: texts.join('\n\n') }] };
   if (body.tools !== undefined) prefix.tools = body.tools;
   if (body.toolConfig !== undefined) prefix.toolConfig = body.toolConfig;
   if (cut > 0) prefix.contents = body.contents.slice(0, cut);
-  return Object.keys(prefix).length > 0 ? prefix : undefined;
+  return prefix;
+}
+
+/**
+ * The request on the resource for the prefix at `cut`: the contents after it, and the system texts
+ * the prefix does not hold (translation.md §1), each as a delimited text part at the end of the first
+ * user content at or after its place — for one after the last content, the last content when it is
+ * the user's, else a user content of its own — so turns still alternate.
+ */
+function restAfter(body: GeminiRequest, systemTexts: readonly SystemText[], cut: number, name: string): GeminiRequest {
+  const contents = body.contents.slice(cut);
+  /** Contents of this request's own (the encoded ones are shared with the uncached body and the keys). */
+  const own = new Set<GeminiContent>();
+  for (const s of systemTexts) {
+    if (s.from <= cut) continue;
+    // `from` k + 1: the text stands before the end of content k.
+    let at = Math.max(s.from - 1, cut) - cut;
+    while (at < contents.length && contents[at].role !== 'user') at++;
+    if (at === contents.length && contents[at - 1].role === 'user') at--;
+    if (at === contents.length) {
+      contents.push({ role: 'user', parts: [] });
+      own.add(contents[at]);
+    } else if (!own.has(contents[at])) {
+      contents[at] = { role: 'user', parts: contents[at].parts.slice() };
+      own.add(contents[at]);
+    }
+    contents[at].parts.push({ text: `${SYSTEM_OPEN}${s.text}${SYSTEM_CLOSE}` });
+  }
+  const rest: GeminiRequest = { contents, cachedContent: name };
+  if (body.generationConfig !== undefined) rest.generationConfig = body.generationConfig;
+  return rest;
 }
 
 /** Google's Duration spelling: whole seconds with an `s`. */

@@ -23,6 +23,20 @@ export interface EncodedContents {
    * system message every content before it. Undefined when no message carries one.
    */
   cacheCut?: number;
+  /** With `breakpoints`: every system text, in order, with where it stands among the contents. */
+  systemTexts?: SystemText[];
+}
+
+/**
+ * A system text and the shortest cached prefix that holds it (cache-prepare.ts, gemini.md §9): a
+ * prefix of `c` contents holds the system texts that stand before the end of its last content, and
+ * a prefix of none the leading system prompt. So `from` is 0 for a system message before every
+ * content, k + 1 for one before the last message of content k, and contents.length + 1 for one after
+ * the last content (a trailing system reminder is in no prefix, so it never changes a cache key).
+ */
+export interface SystemText {
+  text: string;
+  from: number;
 }
 
 interface CallInfo {
@@ -38,8 +52,9 @@ export function encodeGeminiContents(messages: readonly Message[], options: Cont
   const systemTexts: string[] = [];
   const contents: GeminiContent[] = [];
 
-  const append = (role: GeminiContent['role'], parts: GeminiPart[]): void => {
-    if (parts.length === 0) return; // e.g. an assistant turn that held only reasoning
+  /** Adds a message's parts; false when it had none. */
+  const append = (role: GeminiContent['role'], parts: GeminiPart[]): boolean => {
+    if (parts.length === 0) return false; // e.g. an assistant turn that held only reasoning
     const last = contents[contents.length - 1];
     // Gemini wants alternating turns: consecutive same-role messages merge (translation.md §1).
     if (last !== undefined && last.role === role) {
@@ -47,20 +62,36 @@ export function encodeGeminiContents(messages: readonly Message[], options: Cont
     } else {
       contents.push({ role, parts });
     }
+    return true;
   };
 
+  const breakpoints = options.breakpoints === true;
+  // With breakpoints: the message index of each system text, and of the last message in each content.
+  const systemAt: number[] = [];
+  const lastMessageOf: number[] = [];
+  let firstMessage = Infinity;
   let cacheCut: number | undefined;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i];
-    if (options.breakpoints === true && hasBreakpoint(message)) cacheCut = -1;
+    if (breakpoints && hasBreakpoint(message)) cacheCut = -1;
     if (message.role === 'system') {
-      // All system messages, wherever they stand, become one instruction (translation.md §1).
-      for (const part of message.content) if (part.type === 'text' && part.text !== '') systemTexts.push(part.text);
-    } else if (message.role === 'assistant') {
-      append('model', encoder.parts(message.content, i > turnStart));
+      // All system messages, wherever they stand, become one instruction (translation.md §1); a cached
+      // request carries those after its cached prefix as user text instead (cache-prepare.ts).
+      for (const part of message.content) {
+        if (part.type !== 'text' || part.text === '') continue;
+        systemTexts.push(part.text);
+        if (breakpoints) systemAt.push(i);
+      }
     } else {
-      // user and tool messages: function responses travel in user contents (gemini.md §2).
-      append('user', encoder.parts(message.content, false));
+      const added =
+        message.role === 'assistant'
+          ? append('model', encoder.parts(message.content, i > turnStart))
+          : // user and tool messages: function responses travel in user contents (gemini.md §2).
+            append('user', encoder.parts(message.content, false));
+      if (breakpoints && added) {
+        lastMessageOf[contents.length - 1] = i;
+        if (firstMessage === Infinity) firstMessage = i;
+      }
     }
     if (cacheCut === -1) cacheCut = contents.length;
   }
@@ -71,7 +102,26 @@ export function encodeGeminiContents(messages: readonly Message[], options: Cont
   const result: EncodedContents = { contents };
   if (systemTexts.length > 0) result.system = systemTexts.join('\n\n');
   if (cacheCut !== undefined) result.cacheCut = cacheCut;
+  if (breakpoints) result.systemTexts = placeSystemTexts(systemTexts, systemAt, lastMessageOf, firstMessage);
   return result;
+}
+
+/**
+ * SystemText.from for each system text, from message positions: `at` of each text, and the index of
+ * the last message merged into each content (both in message order).
+ */
+function placeSystemTexts(texts: readonly string[], at: readonly number[], lastMessageOf: readonly number[], firstMessage: number): SystemText[] {
+  const placed: SystemText[] = [];
+  let k = 0;
+  for (let s = 0; s < texts.length; s++) {
+    if (at[s] < firstMessage) {
+      placed.push({ text: texts[s], from: 0 });
+      continue;
+    }
+    while (k < lastMessageOf.length && lastMessageOf[k] < at[s]) k++;
+    placed.push({ text: texts[s], from: k + 1 });
+  }
+  return placed;
 }
 
 function hasBreakpoint(message: Message): boolean {

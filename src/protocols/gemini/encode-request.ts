@@ -7,7 +7,7 @@
 import type { ChatRequest, ToolDef, ToolChoice } from '../../core/request.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 import { CARRIER_PREFIX, isCarrier } from './carrier.ts';
-import { encodeGeminiContents } from './encode-contents.ts';
+import { encodeGeminiContents, type SystemText } from './encode-contents.ts';
 import type {
   GeminiFunctionCallingConfig,
   GeminiFunctionDeclaration,
@@ -86,16 +86,21 @@ export function encodeGeminiBody(req: ChatRequest, endpoint: UpstreamEndpoint): 
   return encodeGeminiBodyAndCut(req, endpoint, false).body;
 }
 
-/**
- * The body, and with `breakpoints` how many leading contents the last message-level cache breakpoint
- * covers (encode-contents.ts cacheCut).
- */
-export function encodeGeminiBodyAndCut(req: ChatRequest, endpoint: UpstreamEndpoint, breakpoints: boolean): { body: GeminiRequest; cacheCut?: number } {
+/** The body, and with `breakpoints` where its cache prefixes may end (encode-contents.ts). */
+export interface BodyAndBreakpoints {
+  body: GeminiRequest;
+  /** How many leading contents the last message-level cache breakpoint covers. */
+  cacheCut?: number;
+  /** Every system text with the shortest cached prefix that holds it. */
+  systemTexts?: SystemText[];
+}
+
+export function encodeGeminiBodyAndCut(req: ChatRequest, endpoint: UpstreamEndpoint, breakpoints: boolean): BodyAndBreakpoints {
   // Same dialect: the client's own body, so safety settings, cached content, file parts and built-in
   // tools reach Google unchanged (decode-request.ts).
   // A continuation (docs/continuation.md) is built from the canonical fields: its prefix is not in `raw`.
   if (req.front === 'gemini' && !req.continuation) return { body: fromRaw(req.raw) };
-  const { system, contents, cacheCut } = encodeGeminiContents(req.messages, {
+  const { system, contents, cacheCut, systemTexts } = encodeGeminiContents(req.messages, {
     // translation.md §1: an Anthropic prefill has no Gemini equivalent unless the provider says so.
     // A continuation (docs/continuation.md) is a prefill too: a trailing model turn with supports_prefill.
     rejectPrefill: (req.front === 'anthropic' || req.continuation === true) && geminiQuirks(endpoint).supportsPrefill !== true,
@@ -109,7 +114,10 @@ export function encodeGeminiBodyAndCut(req: ChatRequest, endpoint: UpstreamEndpo
   }
   const generationConfig = encodeGenerationConfig(req, endpoint);
   if (generationConfig !== undefined) body.generationConfig = generationConfig;
-  return cacheCut === undefined ? { body } : { body, cacheCut };
+  const out: BodyAndBreakpoints = { body };
+  if (cacheCut !== undefined) out.cacheCut = cacheCut;
+  if (systemTexts !== undefined) out.systemTexts = systemTexts;
+  return out;
 }
 
 function functionDeclaration(tool: ToolDef): GeminiFunctionDeclaration {

@@ -5,6 +5,7 @@
 import type { UpstreamCodec, UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 import type { ChatRequest } from '../../core/request.ts';
 import { geminiUpstream } from '../gemini/index.ts';
+import { vertexEmbeddings } from './embeddings.ts';
 import { decodeVertexError } from './errors.ts';
 import { expressModelUrl, modelUrl, type VertexLocation } from './location.ts';
 
@@ -25,9 +26,8 @@ export function vertexGeminiCodec(loc: VertexLocation): UpstreamCodec {
 
   return {
     ...geminiUpstream,
-    // Vertex embeds through `:predict`, not the Gemini API's embedContent: not offered yet
-    // (docs/embeddings.md), so /v1/embeddings skips Vertex targets.
-    embeddings: undefined,
+    // Vertex embeds through `:predict` (vertex.md §7), not the Gemini API's embedContent.
+    embeddings: vertexEmbeddings(url),
     buildRequest: build,
     decodeError: (status, bodyText, headers, ctx) => decodeVertexError(status, bodyText, headers, ctx, geminiUpstream),
     countTokens: {

@@ -5,6 +5,7 @@
 //     `count-tokens:rawPredict` pseudo-model, answered in Anthropic's JSON and SSE, but only for
 //     Vertex's body: without `anthropic_version`, with a `model` field, or with a `stream` that
 //     contradicts the method it is a 400, so a gateway that forgets the rewrite (Q-42) is caught;
+//   - text embeddings at `…/publishers/google/models/{m}:predict` (mock-embeddings.ts);
 //   - every model path needs `Authorization: Bearer` with a token this mock issued and that has not
 //     expired on its clock (else Google's 401 UNAUTHENTICATED); express-mode paths (no project) an
 //     `x-goog-api-key`;
@@ -23,6 +24,7 @@ import { anthropicMock } from '../anthropic/mock.ts';
 import { geminiMock } from '../gemini/mock.ts';
 import { cachedContentEndpoints, mockTokenCount } from '../gemini/mock-cache.ts';
 import { VERTEX_ANTHROPIC_VERSION } from './anthropic-publisher.ts';
+import { predictAnswer } from './mock-embeddings.ts';
 import { MockTokenService, unauthenticatedBody } from './mock-tokens.ts';
 
 /** `dialectOptions.vertex` of startMock. */
@@ -215,6 +217,7 @@ function countGemini(req: MockHttpRequest, ctx: MockContext): MockHttpReply {
 // ---------------------------------------------------------------------------------------------
 // Google's models
 
+const PREDICT_PATH = /\/(?:v1|v1beta1)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?publishers\/google\/models\/([^/:]+):predict$/;
 const GOOGLE_PATH = /\/(?:v1|v1beta1)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?publishers\/google\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
 
 export const vertexGoogleMock: Dialect = {
@@ -233,6 +236,18 @@ export const vertexGoogleMock: Dialect = {
       authorize,
     },
   ],
+  // Text embeddings through `:predict` (not the Gemini API's embedContent, which Vertex paths do not take here).
+  embeddings: {
+    routes: [
+      {
+        path: PREDICT_PATH,
+        help: ['POST …/v1/projects/P/locations/L/publishers/google/models/M:predict', 'Vertex AI text embeddings: deterministic vectors, statistics.token_count; Bearer token'],
+        info: (m) => ({ pathModel: pathModel(m[1]!), method: 'predict' }),
+        authorize,
+      },
+    ],
+    answer: predictAnswer,
+  },
   errorJson: (status, message) => (status === 401 ? unauthenticatedBody('expired') : geminiMock.errorJson(status, message)),
 };
 

@@ -1,11 +1,12 @@
 // The per-provider store of Gemini cachedContents (src/protocols/gemini/context-cache.ts): one creation
 // per prefix however many requests wait for it, each waiter bounded by its own attempt, refusals
-// remembered, lifetimes extended from half-life on, expiry on the injected clock. No HTTP: creation
-// and refresh are deferred promises the test settles.
+// remembered, lifetimes extended from half-life on, expiry on the injected clock; lookups that never
+// create, and background creations that belong to the store (kept whoever leaves, bounded by their
+// own limit on injected timers). No HTTP: creation and refresh are deferred promises the test settles.
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContextCaches, GAVE_UP, type AcquireOptions, type CreateOutcome } from '../../../src/protocols/gemini/context-cache.ts';
+import { BACKGROUND_LIMIT_MS, ContextCaches, GAVE_UP, TOO_SLOW, type AcquireOptions, type CacheTimers, type CreateOutcome } from '../../../src/protocols/gemini/context-cache.ts';
 
 const MIN = 60_000;
 
@@ -22,6 +23,8 @@ function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: un
 interface Harness {
   caches: ContextCaches;
   now: { t: number };
+  /** Runs the timers due by now.t. */
+  tick(): void;
   creations: Array<{ signal: AbortSignal; done: ReturnType<typeof deferred<CreateOutcome>> }>;
   refreshes: Array<{ name: string; ttlMs: number; done: ReturnType<typeof deferred<boolean>> }>;
   opts(extra?: Partial<AcquireOptions>): AcquireOptions;
@@ -31,10 +34,23 @@ function harness(): Harness {
   const now = { t: 1_000_000 };
   const creations: Harness['creations'] = [];
   const refreshes: Harness['refreshes'] = [];
-  const caches = new ContextCaches(() => now.t);
+  const timers: Array<{ at: number; fn: () => void } | undefined> = [];
+  const injected: CacheTimers = {
+    set: (fn, ms) => timers.push({ at: now.t + ms, fn }) - 1,
+    clear: (handle) => (timers[handle as number] = undefined),
+  };
+  const caches = new ContextCaches(() => now.t, injected);
   return {
     caches,
     now,
+    tick() {
+      timers.forEach((t, i) => {
+        if (t !== undefined && t.at <= now.t) {
+          timers[i] = undefined;
+          t.fn();
+        }
+      });
+    },
     creations,
     refreshes,
     opts: (extra = {}) => ({
@@ -176,4 +192,70 @@ describe('ContextCaches', () => {
     assert.equal(h.creations[1]!.signal.aborted, true);
     assert.equal(h.caches.size, 0);
   });
+
+  test('lookup answers only a live resource and never creates', async () => {
+    const h = harness();
+    assert.equal(h.caches.lookup('k', h.opts()), undefined);
+    assert.equal(h.creations.length, 0);
+    const a = h.caches.acquire('k', h.opts());
+    assert.equal(h.caches.lookup('k', h.opts()), undefined, 'under way is not live');
+    h.creations[0]!.done.resolve(made('cachedContents/x', h.now.t + 5 * MIN));
+    await a;
+    assert.equal(h.caches.lookup('k', h.opts()), 'cachedContents/x');
+    h.now.t += 5 * MIN - 29_000;
+    assert.equal(h.caches.lookup('k', h.opts()), undefined, 'too near its expiry');
+    assert.equal(h.creations.length, 1);
+  });
+
+  test('ensure starts one creation nobody waits for, and none while one is live, under way or refused', async () => {
+    const h = harness();
+    h.caches.ensure('k', h.opts());
+    h.caches.ensure('k', h.opts());
+    assert.equal(h.creations.length, 1, 'coalesced');
+    // A request that can use the prefix joins it; its impatience does not abort the store's creation.
+    const impatient = new AbortController();
+    const waiting = h.caches.acquire('k', h.opts({ patience: impatient.signal }));
+    impatient.abort();
+    assert.equal(await waiting, undefined);
+    assert.equal(h.creations[0]!.signal.aborted, false);
+    h.creations[0]!.done.resolve(made('cachedContents/x', h.now.t + 5 * MIN));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(h.caches.lookup('k', h.opts()), 'cachedContents/x');
+    h.caches.ensure('k', h.opts());
+    assert.equal(h.creations.length, 1, 'live: nothing made');
+
+    h.caches.ensure('r', h.opts());
+    h.creations[1]!.done.resolve({ ok: false, retryAfterMs: MIN });
+    await new Promise((r) => setImmediate(r));
+    h.caches.ensure('r', h.opts());
+    assert.equal(h.creations.length, 2, 'refused: not asked again meanwhile');
+  });
+
+  test('ensure adopts a creation requests are waiting for: their leaving no longer aborts it', async () => {
+    const h = harness();
+    const impatient = new AbortController();
+    const waiting = h.caches.acquire('k', h.opts({ patience: impatient.signal }));
+    h.caches.ensure('k', h.opts());
+    impatient.abort();
+    assert.equal(await waiting, undefined);
+    assert.equal(h.creations[0]!.signal.aborted, false);
+    assert.equal(h.creations.length, 1);
+  });
+
+  test('a background creation silent for BACKGROUND_LIMIT_MS is aborted with TOO_SLOW; one that answered keeps no timer', async () => {
+    const h = harness();
+    h.caches.ensure('slow', h.opts());
+    h.caches.ensure('quick', h.opts());
+    h.creations[1]!.done.resolve(made('cachedContents/q', h.now.t + 5 * MIN));
+    await new Promise((r) => setImmediate(r));
+    h.now.t += BACKGROUND_LIMIT_MS - 1;
+    h.tick();
+    assert.equal(h.creations[0]!.signal.aborted, false);
+    h.now.t += 1;
+    h.tick();
+    assert.equal(h.creations[0]!.signal.reason, TOO_SLOW);
+    assert.equal(h.creations[1]!.signal.aborted, false);
+    assert.equal(h.caches.lookup('quick', h.opts()), 'cachedContents/q');
+  });
 });
+

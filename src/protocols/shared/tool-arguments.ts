@@ -1,0 +1,20 @@
+// Tool-call arguments in a request's history, for dialects that carry them as a JSON object
+// (Anthropic `tool_use.input`, Bedrock `toolUse.input`): translation.md §4 Decision — arguments that
+// are not a JSON object are the client's error (400); "" and "null" mean no arguments (Q-25).
+
+import { GatewayError } from '../../core/errors.ts';
+
+export function parseToolArguments(args: string, name: string): Record<string, unknown> {
+  const text = args.trim();
+  if (text === '' || text === 'null') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
