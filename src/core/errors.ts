@@ -90,6 +90,20 @@ export class GatewayError extends Error {
     });
   }
 
+  /** A copy with another message (e.g. one with secrets removed), everything else the same. */
+  withMessage(message: string): GatewayError {
+    return new GatewayError(this.code, message, {
+      status: this.status,
+      retryable: this.retryable,
+      cause: this.cause,
+      retryAfterMs: this.retryAfterMs,
+      target: this.target,
+      upstreamType: this.upstreamType,
+      upstreamStatus: this.upstreamStatus,
+      param: this.param,
+    });
+  }
+
   /** A copy naming the failing target in its message, as SPEC §4.2 asks. */
   withTarget(target: string): GatewayError {
     const message = this.message.includes(`provider ${target}`) ? this.message : `${this.message} (provider ${target})`;

@@ -13,6 +13,7 @@ import { DEFAULT_EMBEDDING_CONCURRENCY, joinEmbeddings, splitEmbeddings, type Em
 import type { DecodeContext, LocalRun, OutboundAuth, UpstreamCalls, UpstreamCodec, UpstreamEnv, UpstreamHttpRequest } from '../core/protocol.ts';
 import type { ProviderConfig } from '../config/types.ts';
 import { sendUpstream, type UpstreamBodyHandler, type UpstreamFlow, type UpstreamResponseHead } from '../transport/http.ts';
+import { clientSafe } from './upstream-secrets.ts';
 import { systemClock, type Clock } from './clock.ts';
 import {
   BodySniffer,
@@ -123,7 +124,7 @@ export function runStreamAttempt(
       signal.removeEventListener('abort', onOuterAbort);
       stats.firstEventMs = watch.firstEventMs;
       if (err) {
-        const named = err.withTarget(provider.name);
+        const named = clientSafe(err, provider);
         if (was.kind === 'local') was.run.cancel();
         if (!local.signal.aborted) local.abort(named);
         reject(named);
@@ -424,7 +425,7 @@ async function withTimeLimits<T>(
     return await work(local.signal, onHead);
   } catch (err) {
     const e = local.signal.aborted && local.signal.reason instanceof GatewayError && !signal.aborted ? local.signal.reason : asGatewayError(err);
-    throw e.withTarget(provider.name);
+    throw clientSafe(e, provider);
   } finally {
     env.clock.clearTimer(total);
     if (firstByte !== undefined) env.clock.clearTimer(firstByte);
