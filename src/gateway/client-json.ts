@@ -1,8 +1,8 @@
 // A client's JSON body, parsed once and bounded in depth. JSON.parse itself takes any nesting, but
 // JSON.stringify and sluice's recursive walkers (schema conversion, token counting) recurse per
 // level: a body of 5,000 nested arrays overflowed the stack while the upstream request was built,
-// which answered a 500 and counted against the target's circuit. So a body deeper than
-// MAX_JSON_DEPTH is the client's 400, before any of that runs (docs/errors.md).
+// and the client got a 500 "internal" for its own bad input. So a body deeper than MAX_JSON_DEPTH is
+// the client's 400, before any of that runs (docs/errors.md).
 
 import { GatewayError } from '../core/errors.ts';
 

@@ -1,7 +1,6 @@
 // A body nested thousands of levels deep parses, but re-encoding it for the upstream overflowed the
-// stack: the client got a 500 "internal" and the target's circuit counted a failure. It is the
-// client's 400 in its dialect (gateway/client-json.ts), nothing goes upstream, and ordinary
-// nesting still passes.
+// stack: the client got a 500 "internal" for its own bad input. It is the client's 400 in its
+// dialect (gateway/client-json.ts), nothing goes upstream, and ordinary nesting still passes.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
