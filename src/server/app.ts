@@ -1,7 +1,7 @@
 // The HTTP adapter: routes, request ids, body limits, client keys, and the hand-off to the pipeline.
 // It knows endpoints, never protocols: the routes are what the registry's fronts declare.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, maxHeaderSize, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Config } from '../config/types.ts';
 import type { ChatRequest } from '../core/request.ts';
@@ -104,6 +104,24 @@ const AUTH_REFRESH_MS = 10_000;
 
 /** Unknown paths are answered in the first registered front's error shape (OpenAI's `{"error":{…}}`). */
 const fallbackFront = (): FrontCodec => fronts[0]!;
+
+/**
+ * A request Node could not parse, answered before any route is known, in the fallback front's shape
+ * and saying what was wrong: headers over Node's limit are a 431 (a large cookie or custom header),
+ * anything else a 400. The connection closes after it.
+ */
+function clientErrorResponse(err: NodeJS.ErrnoException): string {
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const error = tooLarge
+    ? new GatewayError('invalid_request', `the request's headers exceed the server's limit of ${Math.round(maxHeaderSize / 1024)} KB`, { status: 431 })
+    : new GatewayError('invalid_request', `malformed HTTP request (${err.code ?? 'parse error'})`);
+  const rendered = fallbackFront().encodeError(error);
+  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  return (
+    `HTTP/1.1 ${rendered.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(rendered.body)}\r\n` +
+    `connection: close\r\n\r\n${rendered.body}`
+  );
+}
 
 export function createApp(initial: Config, opts: AppOptions = {}): App {
   const auth = new Authenticator(initial.auth.keys, opts.store);
@@ -295,8 +313,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       } else if (!res.writableEnded) res.end();
     });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable) socket.end(clientErrorResponse(err));
     else socket.destroy();
   });
 
