@@ -2,9 +2,10 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseConfig } from '../../src/config/index.ts';
+import { fronts, providerTypes } from '../../src/protocols/index.ts';
 
 const README = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 
@@ -25,4 +26,18 @@ test('every YAML block of the provider cookbook parses and validates', () => {
   for (const kind of ['openai', 'anthropic', 'gemini', 'bedrock', 'cohere', 'vertex', 'azure-openai', 'azure-anthropic', 'openrouter', 'minimax', 'minimax-openai', 'ollama', 'vllm', 'llamacpp', 'exo']) {
     assert.ok(covered.has(kind), `the cookbook covers ${kind}`);
   }
+});
+
+test("the README's type list and layout name every provider type and protocol folder; the opening every front", () => {
+  const typeLine = /^ {4}type: anthropic +# (.*)$/m.exec(README)?.[1] ?? '';
+  for (const type of providerTypes.map((t) => t.type)) assert.ok(typeLine.split(' | ').includes(type), `config comment lacks type ${type}: ${typeLine}`);
+  const layout = (/^src\/protocols +one folder per dialect \(([^)]*)\)/m.exec(README)?.[1] ?? '').split(', ');
+  for (const dir of readdirSync(resolve(import.meta.dirname, '../../src/protocols'), { withFileTypes: true })) {
+    if (dir.isDirectory() && dir.name !== 'shared') assert.ok(layout.includes(dir.name), `layout lacks src/protocols/${dir.name}`);
+  }
+  const opening = README.slice(0, README.indexOf('## Quick start'));
+  for (const path of ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v2/chat', ':streamGenerateContent', '/model/{id}/converse']) {
+    assert.ok(opening.includes(path), `the opening paragraph lacks ${path}`);
+  }
+  assert.equal(fronts.length, 6, 'a new front: name it in the opening paragraph and in the list above');
 });
