@@ -10,6 +10,7 @@ import { DEFAULT_STREAMING, DEFAULT_TIMEOUTS } from './defaults.ts';
 import { type ConfigPath, type ProblemList, formatPath } from './errors.ts';
 import { parseSection } from './issues.ts';
 import { type ResolvedPreset, findPreset, presetNames } from './presets.ts';
+import type { z } from 'zod';
 import { camelCase, providerSchemaFor } from './provider-schema.ts';
 import type { RawProvider, RawTimeouts } from './schema.ts';
 import { didYouMean } from './suggest.ts';
@@ -102,6 +103,21 @@ function ownOptions(
   return { quirks: pick(type.quirkFields), settings: pick(type.settingFields) };
 }
 
+/** The entry without the fields the schema refuses, parsed again (no problems added); undefined if that fails too. */
+function validFieldsOf(schema: z.ZodType, entry: unknown): unknown {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
+  const first = schema.safeParse(entry);
+  if (first.success) return first.data;
+  const bad = new Set<PropertyKey>();
+  for (const issue of first.error.issues) {
+    if (issue.code === 'unrecognized_keys') issue.keys.forEach((k) => bad.add(k));
+    else if (issue.path.length > 0) bad.add(issue.path[0]!);
+  }
+  const rest = Object.fromEntries(Object.entries(entry).filter(([k]) => !bad.has(k)));
+  const second = schema.safeParse(rest);
+  return second.success ? second.data : undefined;
+}
+
 /** Resolves one provider; returns undefined (with problems added) when it cannot be built. */
 export function resolveProvider(
   name: string,
@@ -115,7 +131,10 @@ export function resolveProvider(
   if (name.includes('/')) problems.add(path, 'provider names cannot contain "/" (clients address models as provider/model)');
 
   const { type, preset } = typeOf(entry, path, problems, skip);
-  const raw = parseSection(providerSchemaFor(type), entry, path, problems, skip) as RawProvider | undefined;
+  const schema = providerSchemaFor(type);
+  // The fields that did validate still get the checks below (base_url, headers, time limits), so
+  // `sluice check` lists every problem at once; the provider is refused at the end all the same.
+  const raw = (parseSection(schema, entry, path, problems, skip) ?? validFieldsOf(schema, entry)) as RawProvider | undefined;
   if (raw === undefined || type === undefined || preset === null) return undefined;
 
   // A preset without a base URL (Azure: one host per resource) needs the provider's own.

@@ -350,6 +350,14 @@ models: [a, b]
     }
   });
 
+  test("a provider's field problems do not hide the checks of its other fields", () => {
+    assert.deepEqual(problemsOf('providers:\n  a: { type: anthropic, base_url: "ftp://x", timeouts: { connect: fast }, colour: red }\n'), [
+      'providers.a.timeouts.connect: invalid duration "fast" (use e.g. 250ms, 15s, 10m, 1h, or a number of milliseconds)',
+      'providers.a.colour: unknown field',
+      'providers.a.base_url: must be an http:// or https:// URL, not ftp://',
+    ]);
+  });
+
   test('a Redis Cluster by its seed nodes; several hosts need the cluster scheme; no password echoed', () => {
     const config = parseConfig('redis: "redis+cluster://:pw-secret-1@127.0.0.1:7000,127.0.0.1:7001"\n');
     assert.equal(config.redis, 'redis+cluster://:pw-secret-1@127.0.0.1:7000,127.0.0.1:7001');
