@@ -58,7 +58,13 @@ export async function startGateway(config: Config, opts: GatewayOptions): Promis
       },
     },
   });
-  await app.auth.refresh();
+  try {
+    await app.auth.refresh();
+  } catch (err) {
+    await services.close();
+    // The first read of the store: say which setting is at fault (the URL may carry a password).
+    throw new Error(`store: cannot read client keys from the ${config.store.split(':')[0]} store: ${(err as Error)?.message ?? String(err)}`);
+  }
   if (app.auth.open && !isLoopback(opts.host) && !opts.allowOpen) {
     await services.close();
     throw new Error(
