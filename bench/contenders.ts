@@ -64,6 +64,13 @@ export const bare = proxyScript('bare node proxy', 'bare-proxy.ts', () => `node 
  */
 export const undiciFloor = proxyScript('undici pass-through', 'undici-proxy.ts', () => `undici ${undiciVersion()}`, ['throughput']);
 
+/**
+ * The leanest Node pass-through (issue 14): node:http in front, an undici Pool behind whose `stream()`
+ * writes each upstream chunk to the response as it arrives, keep-alive, request body buffered. What
+ * sluice's same-protocol route costs over it is sluice's own work. Throughput only, like the row above.
+ */
+export const undiciStream = proxyScript('undici Pool.stream pass-through', 'undici-stream-proxy.ts', () => `undici ${undiciVersion()}`, ['throughput']);
+
 function undiciVersion(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'node_modules/undici/package.json'), 'utf8')) as { version: string }).version;
 }
@@ -139,7 +146,7 @@ export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
       const dir = join(env.workDir, `sluice-${route.replace('→', '-')}`);
       mkdirSync(dir, { recursive: true });
       const config = join(dir, 'sluice.yaml');
-      writeFileSync(config, sluiceConfig(env, dir));
+      writeFileSync(config, sluiceConfig(env, dir, root === ROOT));
       // As users start it: through bin/sluice, with the Node flags it passes (the bench's own ride in
       // NODE_OPTIONS). cwd: the default sqlite store and anything else relative land in the work dir.
       const child: Child = await startChild(root === ROOT ? SLUICE_BIN : join(root, 'bin/sluice'), ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
@@ -163,10 +170,17 @@ export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
 
 /**
  * sluice as shipped (usage recorded in its default sqlite store, one log line per request), with
- * an idle limit long enough for the held-streams scenario.
+ * an idle limit long enough for the held-streams scenario. A baseline checkout (`current` false) gets
+ * only the OpenAI and Anthropic providers: an older sluice refuses provider types it does not know.
  */
-function sluiceConfig(env: BenchEnv, dir: string): string {
+function sluiceConfig(env: BenchEnv, dir: string, current: boolean): string {
   const timeouts = '{ idle: 10m, total: 30m }';
+  const newer = current
+    ? `  mockr: { type: openai-responses, base_url: http://127.0.0.1:${env.mockPort}/v1, timeouts: ${timeouts} }
+  pacedr: { type: openai-responses, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
+  mockb: { type: bedrock, region: us-east-1, base_url: http://127.0.0.1:${env.mockPort}, access_key_id: ${MOCK_AWS_ACCESS_KEY_ID}, secret_access_key: ${MOCK_AWS_SECRET_ACCESS_KEY}, timeouts: ${timeouts} }
+`
+    : '';
   return `server: { host: 127.0.0.1 }
 store: sqlite:${join(dir, 'sluice.db')}
 providers:
@@ -174,18 +188,12 @@ providers:
   mocka: { type: anthropic, base_url: http://127.0.0.1:${env.mockPort}, timeouts: ${timeouts} }
   paced: { type: openai, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
   paceda: { type: anthropic, base_url: http://127.0.0.1:${env.pacedPort}, timeouts: ${timeouts} }
-  mockr: { type: openai-responses, base_url: http://127.0.0.1:${env.mockPort}/v1, timeouts: ${timeouts} }
-  mockb: { type: bedrock, region: us-east-1, base_url: http://127.0.0.1:${env.mockPort}, access_key_id: ${MOCK_AWS_ACCESS_KEY_ID}, secret_access_key: ${MOCK_AWS_SECRET_ACCESS_KEY}, timeouts: ${timeouts} }
-  pacedr: { type: openai-responses, base_url: http://127.0.0.1:${env.pacedPort}/v1, timeouts: ${timeouts} }
-models:
+${newer}models:
   m: { targets: [{ provider: mock, model: bench }] }
   ma: { targets: [{ provider: mocka, model: bench }] }
   p: { targets: [{ provider: paced, model: bench }] }
   pa: { targets: [{ provider: paceda, model: bench }] }
-  mr: { targets: [{ provider: mockr, model: bench }] }
-  pr: { targets: [{ provider: pacedr, model: bench }] }
-  mb: { targets: [{ provider: mockb, model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }] }
-`;
+${current ? '  mr: { targets: [{ provider: mockr, model: bench }] }\n  pr: { targets: [{ provider: pacedr, model: bench }] }\n  mb: { targets: [{ provider: mockb, model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" }] }\n' : ''}`;
 }
 
 let cachedVersion: string | undefined;
@@ -221,6 +229,7 @@ export const CONTENDERS: ContenderSpec[] = [
   direct,
   bare,
   undiciFloor,
+  undiciStream,
   nginx,
   portkey,
   ...(BASELINE ? [sluice('openai→openai', BASELINE)] : []),
