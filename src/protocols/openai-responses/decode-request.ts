@@ -78,7 +78,10 @@ export async function decodeResponsesRequest(body: unknown, info: FrontRequestIn
     }
   }
   if (items.length === 0 && (w.instructions ?? '') === '') {
-    throw new GatewayError('invalid_request', "Missing required parameter: 'input'.", { param: 'input' });
+    const message = Array.isArray(w.input)
+      ? "Invalid 'input': empty array. Expected a string or an array with at least one item (or instructions, or previous_response_id)."
+      : "Missing required parameter: 'input'.";
+    throw new GatewayError('invalid_request', message, { param: 'input' });
   }
 
   const tools = decodeTools((w.tools ?? []) as Array<Record<string, unknown>>, body);

@@ -37,6 +37,7 @@ describe('anthropic front decodeRequest: validation', () => {
     rejects({ ...base, tool_choice: { type: 'sometimes' } }, /^tool_choice/);
     rejects({ ...base, thinking: { type: 'enabled' } }, 'thinking.budget_tokens: Field required');
     rejects({ ...base, tools: [{ name: 'f' }] }, 'tools.0.input_schema: Field required');
+    rejects({ ...base, tools: [{ name: 'f', input_schema: { type: 'object' } }, { input_schema: { type: 'object' } }] }, 'tools.1.name: Field required');
     rejects({ ...base, messages: [{ role: 'user', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] }] }, /only allowed in assistant messages/);
     rejects('not an object', /^request body: .*expected object/);
   });

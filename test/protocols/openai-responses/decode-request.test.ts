@@ -184,7 +184,8 @@ describe('bad input: 400 naming the field', () => {
     await rejects({ input: 'x' }, /'model'/, 'model');
     await rejects({ model: 'm', input: 'x', max_output_tokens: 0 }, /max_output_tokens/);
     await rejects({ model: 'm', input: 'x', tools: [{ type: 'function' }] }, /'tools\[0\]\.name'/);
-    await rejects({ model: 'm' }, /Missing required parameter: 'input'/);
+    await rejects({ model: 'm' }, /Missing required parameter: 'input'/, 'input');
+    await rejects({ model: 'm', input: [] }, /^Invalid 'input': empty array\. Expected a string or an array with at least one item/, 'input');
     await rejects({ model: 'm', input: 'x', background: true }, /background/);
   });
   test('previous_response_id without a store', async () => {
