@@ -30,7 +30,8 @@ export type FrontOperation =
 export interface FrontRoute {
   method: 'GET' | 'POST' | 'DELETE';
   /**
-   * A literal path, or a pattern with `{name}` (one segment) and `{name+}` (greedy: may hold '/'),
+   * A literal path, or a pattern with `{name}` (one segment) and `{name+}` (greedy: may hold '/', and
+   * may be empty, for decodeRequest to name the missing value),
    * e.g. `/v1beta/models/{model+}:streamGenerateContent`. Parameters arrive URL-decoded; a trailing
    * slash on the request path is ignored.
    */

@@ -9,18 +9,29 @@ import { GatewayError } from '../core/errors.ts';
 /** Far above any real request (a deeply nested tool schema has a few dozen levels), far below the stack's limit. */
 export const MAX_JSON_DEPTH = 256;
 
-/** Parses a request body; throws GatewayError (400) for invalid JSON or nesting deeper than MAX_JSON_DEPTH. */
-export function parseClientJson(body: Buffer): unknown {
+/**
+ * Parses a request body; throws GatewayError (400) for invalid JSON or nesting deeper than
+ * MAX_JSON_DEPTH. `contentType` (the request's header) only shapes the message: a JSON body is read
+ * whatever it says (curl -d sends JSON as form data), a body that is not JSON names it.
+ */
+export function parseClientJson(body: Buffer, contentType?: string | string[]): unknown {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new GatewayError('invalid_request', `request body is not valid JSON: ${(err as Error).message}`);
+    throw notJson(body, contentType, err as Error);
   }
   if (exceedsDepth(json, 1)) {
     throw new GatewayError('invalid_request', `request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
   }
   return json;
+}
+
+function notJson(body: Buffer, contentType: string | string[] | undefined, err: Error): GatewayError {
+  if (body.toString('utf8').trim() === '') return new GatewayError('invalid_request', 'the request body is empty; send a JSON object');
+  const type = typeof contentType === 'string' ? contentType.slice(0, 100) : '';
+  const sent = type !== '' && !/json/i.test(type) ? ` (sent as Content-Type: ${type}; send application/json)` : '';
+  return new GatewayError('invalid_request', `request body is not valid JSON${sent}: ${err.message}`);
 }
 
 /** Whether `value` (at nesting `depth`) holds a container deeper than MAX_JSON_DEPTH; stops at the limit, so it cannot overflow. */

@@ -170,14 +170,14 @@ export class Pipeline {
 
   /** Decodes the client's body. Throws (or rejects with) GatewayError (400) with a message naming what is wrong. */
   decode(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo, services: FrontServices): ChatRequest | Promise<ChatRequest> {
-    return frontCodec(frontName).decodeRequest(parseClientJson(body), info, services);
+    return frontCodec(frontName).decodeRequest(parseClientJson(body, info.headers['content-type']), info, services);
   }
 
   /** Decodes an embeddings body (FrontCodec.embeddings). Throws GatewayError (400, or 404 for a front without embeddings). */
   decodeEmbeddings(frontName: ProtocolName, body: Buffer, info: FrontRequestInfo): EmbeddingsRequest {
     const front = frontCodec(frontName);
     if (!front.embeddings) throw new GatewayError('not_found', `${frontName} has no embeddings endpoint`);
-    return front.embeddings.decodeRequest(parseClientJson(body), info);
+    return front.embeddings.decodeRequest(parseClientJson(body, info.headers['content-type']), info);
   }
 
   plan(request: { model: string }): RoutePlan {

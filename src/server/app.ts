@@ -102,7 +102,10 @@ interface Generation {
 /** How often the key store is asked whether keys exist (an open gateway closes once one does). */
 const AUTH_REFRESH_MS = 10_000;
 
-/** Unknown paths are answered in the first registered front's error shape (OpenAI's `{"error":{…}}`). */
+/**
+ * Unknown paths outside every front's routes (RouteTable.owner) are answered in the first registered
+ * front's error shape (OpenAI's `{"error":{…}}`).
+ */
 const fallbackFront = (): FrontCodec => fronts[0]!;
 
 /**
@@ -192,6 +195,11 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
           return json(res, problems.length ? 503 : 200, problems.length ? { status: 'unavailable', generation, problems } : { status: 'ready', generation });
         }
         case '/debug/stream':
+          // Open only on an open gateway: a ticker anyone can hold open for minutes is a lever for strangers.
+          if (!auth.open && !(await auth.authenticate(anyClientKey(req, url)))) {
+            req.resume();
+            return sendError(httpOutput(res), fallbackFront(), new GatewayError('unauthorized', 'missing or invalid API key (/debug/stream needs a client key when keys are configured)'), {});
+          }
           return serveDebugStream(req, res, url, config.server.keepaliveMs);
       }
     }
@@ -199,7 +207,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     const extra = opts.routes?.[path];
     if (extra) return extra(req, res, url);
     req.resume();
-    sendError(httpOutput(res), fallbackFront(), new GatewayError('not_found', `no route for ${method} ${path}`), {});
+    sendError(httpOutput(res), routes.owner(path) ?? fallbackFront(), new GatewayError('not_found', `no route for ${method} ${path}`), {});
   };
 
   const serveRoute = async (
@@ -378,6 +386,22 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       await closeAgents();
     },
   };
+}
+
+/**
+ * The key of a request to an endpoint that belongs to no front (`/debug/stream`): Bearer or
+ * x-api-key (SPEC §3), else however a front takes its key (`x-goog-api-key` from `sluice doctor
+ * --protocol gemini`).
+ */
+function anyClientKey(req: IncomingMessage, url: URL): string | undefined {
+  const given = presentedKey(req.headers);
+  if (given !== undefined) return given;
+  const info: FrontRequestInfo = { headers: req.headers, params: {}, query: url.searchParams };
+  for (const front of fronts) {
+    const key = front.clientKey?.(info);
+    if (key !== undefined) return key;
+  }
+  return undefined;
 }
 
 function requestIdOf(req: IncomingMessage): string {

@@ -54,7 +54,7 @@ export type DecodeLog = (fields: Record<string, unknown>, message: string) => vo
 export function decodeGeminiRequest(body: unknown, info: GeminiRequestInfo, log?: DecodeLog): ChatRequest {
   const top = fields(body, REQUEST_FIELDS, '', 'GenerateContentRequest');
   const model = modelName(info.model);
-  if (model === '') throw invalid('model', 'a model name is required in the path: models/{model}:generateContent');
+  if (model === '') throw invalid('model', 'a model name is required in the path: models/{model}:generateContent (or :streamGenerateContent, :countTokens)');
 
   const messages: Message[] = [];
   const system = top.systemInstruction;
