@@ -15,7 +15,7 @@ Runs the gateway. Without --config it reads ./sluice.yaml if present, else runs 
 built-in "demo" model plus every provider whose key is in the environment (OPENAI_API_KEY,
 ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY), reachable as provider/model.
 
-  --config FILE     the YAML config (SPEC §2)
+  --config FILE     the YAML config (docs/spec.md §2)
   --host H          listen address (default from config, 127.0.0.1)
   --port N          listen port (default from config, 4000; 0 picks a free port)
   --workers N|auto  processes serving the port (default server.workers, 1); auto = one per core

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DOCS = join(ROOT, 'docs');
@@ -245,7 +246,73 @@ function brokenLinks(path: string): string[] {
   return out;
 }
 
+/** The string literals (and template texts) of a TypeScript source, with the line each starts on. */
+function stringsOf(text: string, name: string): Array<{ line: number; value: string }> {
+  const source = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const out: Array<{ line: number; value: string }> = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      // The line of the first § (a template text may span lines), else where the literal starts.
+      const start = node.getStart(source);
+      const mark = text.slice(start, node.end).indexOf('§');
+      out.push({ line: source.getLineAndCharacterOfPosition(start + Math.max(0, mark)).line + 1, value: node.text });
+    }
+    node.forEachChild(visit);
+  };
+  visit(source);
+  return out;
+}
+
+/**
+ * A string in src/ may reach a user (a doctor fix, an error, a help text): a `§` there must follow a
+ * path the user can open from the repository root (`docs/protocols/sse.md §6`, `docs/spec.md §4.2`),
+ * not a bare name (`sse.md §6`) or `SPEC §n`, which only the code's comment convention resolves.
+ */
+function userFacingProblems(path: string, text = readFileSync(path, 'utf8')): string[] {
+  if (!text.includes('§')) return [];
+  const problems: string[] = [];
+  for (const { line, value } of stringsOf(text, path)) {
+    if (!value.includes('§')) continue;
+    const at = `${rel(path)}:${line}`;
+    const flat = value.replace(/\s+/g, ' ');
+    const { files, specs } = findCitations(flat, at);
+    let rest = flat;
+    for (const c of specs) problems.push(`${at}: "${c.text}" in a user-facing string — write docs/spec.md §${c.sections.join(', §')}`);
+    for (const c of files) {
+      rest = rest.replace(c.text, '');
+      if (c.sections.length === 0) continue;
+      if (!c.file.startsWith('docs/') || !existsSync(resolve(ROOT, c.file))) {
+        problems.push(`${at}: "${c.text}" in a user-facing string — name the file from the repository root (docs/…)`);
+      }
+    }
+    if (specs.length === 0 && rest.includes('§')) problems.push(`${at}: "${value}" has a § that follows no file`);
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------------------------------------------
+
+test('a § in a user-facing string of src/ follows a docs/ path the user can open', () => {
+  const problems = walk(join(ROOT, 'src')).filter((f) => f.endsWith('.ts')).flatMap((f) => userFacingProblems(f));
+  if (problems.length > 0) assert.fail(`${problems.length} citation(s) a user cannot follow:\n${problems.join('\n')}`);
+});
+
+test('the user-facing check finds bare names, SPEC and stray §, and passes docs/ paths', () => {
+  const sample = [
+    "const a = 'terminate events with a blank line (sse.md §5)';",
+    'const b = `send it (SPEC §4.2) for ${x}`;',
+    "const c = 'see §3';",
+    "const d = 'see docs/protocols/sse.md §6 and docs/spec.md §4.2';",
+    '// a comment may cite sse.md §5 and SPEC §4.2',
+  ].join('\n');
+  const file = join(ROOT, 'src', '__sample__.ts');
+  const found = stringsOf(sample, file).map((s) => s.value);
+  assert.deepEqual(found.filter((v) => v.includes('§')), ['terminate events with a blank line (sse.md §5)', 'send it (SPEC §4.2) for ', 'see §3', 'see docs/protocols/sse.md §6 and docs/spec.md §4.2']);
+  assert.deepEqual(
+    userFacingProblems(file, sample).map((p) => p.replace(/ —.*/, '')),
+    ['src/__sample__.ts:1: "sse.md §5" in a user-facing string', 'src/__sample__.ts:2: "SPEC §4.2" in a user-facing string', 'src/__sample__.ts:3: "see §3" has a § that follows no file'],
+  );
+});
 
 test('every citation in src/, bench/ and test/ resolves to a file and section of the repository', () => {
   const sources = CODE_DIRS.flatMap((d) => walk(join(ROOT, d))).filter((f) => f !== SELF);

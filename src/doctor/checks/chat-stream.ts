@@ -101,7 +101,7 @@ function headersCheck(s: Session, res: ExchangeResult): Check {
       status: 'fail',
       detail: `Content-Type is "${type}", not text/event-stream${looksLikeJson(res.body) ? ' (a complete JSON body: the stream request was answered without streaming)' : ''}`,
       culprit: `${gatewayOr(who)} answered a streaming request without an event stream`,
-      fix: 'stream with Content-Type: text/event-stream (sse.md §6); sluice turns JSON-bodied upstream answers into streams (SPEC §4.3)',
+      fix: 'stream with Content-Type: text/event-stream (docs/protocols/sse.md §6); sluice turns JSON-bodied upstream answers into streams (docs/spec.md §4.3)',
       data,
     };
   }
@@ -121,7 +121,7 @@ function headersCheck(s: Session, res: ExchangeResult): Check {
       status: 'warn',
       detail: `Cache-Control is "${cache}" without no-transform: CDNs may compress or rewrite the stream`,
       culprit: `${gatewayOr(who)} does not send (or a hop rewrote) Cache-Control: no-cache, no-transform`,
-      fix: 'send Cache-Control: no-cache, no-transform on streams (sse.md §6); do not let proxies override it',
+      fix: 'send Cache-Control: no-cache, no-transform on streams (docs/protocols/sse.md §6); do not let proxies override it',
       data,
     };
   }

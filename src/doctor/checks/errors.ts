@@ -34,7 +34,7 @@ export async function checkErrorHandling(s: Session): Promise<Check[]> {
           status: 'fail',
           detail: hang ? `a request for an unknown model got no answer within ${ms(err.elapsedMs)} (hang)` : `a request for an unknown model failed: ${err.message}`,
           culprit: 'the gateway does not answer requests it cannot route',
-          fix: 'answer unknown models at once with 404 and a JSON error in the client dialect (SPEC §4.2)',
+          fix: 'answer unknown models at once with 404 and a JSON error in the client dialect (docs/spec.md §4.2)',
         },
         { name: 'connection-reuse', status: 'skip', detail: 'skipped: the error request got no response' },
       ];
@@ -50,7 +50,7 @@ function judgeError(s: Session, res: ExchangeResult, model: string): Check {
   const type = headerValue(res.headers, 'content-type') ?? '';
   const took = ms(res.headersAt - res.startedAt);
   const data = { status: res.status, contentType: type, ms: Math.round(res.headersAt - res.startedAt) };
-  const spec = 'answer unknown models with 404 and a JSON error in the client dialect, before any stream starts (SPEC §4.2)';
+  const spec = 'answer unknown models with 404 and a JSON error in the client dialect, before any stream starts (docs/spec.md §4.2)';
   if (res.status === 200) {
     return {
       name,
@@ -127,7 +127,7 @@ async function nextRequest(s: Session, agent: ReturnType<typeof singleConnection
       status: 'fail',
       detail: `the request after the error failed: ${err.message}`,
       culprit: 'the gateway left the connection unusable after the error',
-      fix: 'read (or discard) the whole request body and end the error response cleanly (SPEC §4.2)',
+      fix: 'read (or discard) the whole request body and end the error response cleanly (docs/spec.md §4.2)',
     };
   }
 }

@@ -77,7 +77,7 @@ export function tail(ending: StreamEnding, check: Check): Check {
     status: 'warn',
     detail: `${check.detail}, but the last event had no terminating blank line (spec-compliant parsers drop it)`,
     culprit: GATEWAY,
-    fix: 'terminate every event with a blank line (sse.md §5)',
+    fix: 'terminate every event with a blank line (docs/protocols/sse.md §5)',
   };
 }
 

@@ -15,7 +15,7 @@ export function anthropicSequenceChecks(events: TimedEvent[], ending: StreamEndi
 }
 
 function anthropicValidJson(parsed: Parsed[]): Check {
-  const base = validJson(parsed, 'event', 'send event: <type> plus one single-line JSON data: line whose type equals the event name (anthropic-messages.md §6)');
+  const base = validJson(parsed, 'event', 'send event: <type> plus one single-line JSON data: line whose type equals the event name (docs/protocols/anthropic-messages.md §6)');
   if (base.status !== 'pass') return base;
   const unnamed = parsed.filter((p) => p.event === '' && p.data !== '[DONE]');
   if (unnamed.length > 0) {
@@ -24,7 +24,7 @@ function anthropicValidJson(parsed: Parsed[]): Check {
       status: 'fail',
       detail: `${unnamed.length} events have no event: line; the Anthropic SDK silently drops them`,
       culprit: GATEWAY,
-      fix: 'name every event (event: message_start, …) as Anthropic does (anthropic-messages.md §8)',
+      fix: 'name every event (event: message_start, …) as Anthropic does (docs/protocols/anthropic-messages.md §8)',
     };
   }
   const mismatched = parsed.find((p) => p.data !== '[DONE]' && isObj(p.json) && p.json.type !== p.event);
@@ -34,7 +34,7 @@ function anthropicValidJson(parsed: Parsed[]): Check {
       status: 'fail',
       detail: `event "${mismatched.event}" carries data of type "${String((mismatched.json as Obj).type)}"`,
       culprit: GATEWAY,
-      fix: 'the data type must equal the event name (anthropic-messages.md §6)',
+      fix: 'the data type must equal the event name (docs/protocols/anthropic-messages.md §6)',
     };
   }
   if (parsed.some((p) => p.data === '[DONE]')) {
@@ -45,7 +45,7 @@ function anthropicValidJson(parsed: Parsed[]): Check {
 
 function anthropicStart(typed: Parsed[]): Check {
   const name = 'stream-start';
-  const fix = 'send exactly one message_start, before anything else but ping (anthropic-messages.md §8)';
+  const fix = 'send exactly one message_start, before anything else but ping (docs/protocols/anthropic-messages.md §8)';
   const starts = typed.filter((p) => p.event === 'message_start').length;
   if (typed.length === 0) return { name, status: 'fail', detail: 'no events in the stream', culprit: GATEWAY, fix };
   if (typed[0]!.event !== 'message_start') {
@@ -60,7 +60,7 @@ function anthropicStart(typed: Parsed[]): Check {
 /** The one-id rule is message_start's; for Anthropic the block structure is what SDKs trip over. */
 function anthropicBlocks(typed: Parsed[]): Check {
   const name = 'consistent-id';
-  const fix = 'open, delta and stop content blocks in order with indices 0, 1, 2… (SPEC §4.5)';
+  const fix = 'open, delta and stop content blocks in order with indices 0, 1, 2… (docs/spec.md §4.5)';
   const open = new Set<number>();
   let next = 0;
   for (const p of typed) {
@@ -84,7 +84,7 @@ function anthropicEnd(parsed: Parsed[], typed: Parsed[], ending: StreamEnding): 
   if (error) return inStreamError(error.data);
   const cut = cutCheck(parsed.length, ending, 'message_stop');
   if (cut) return cut;
-  const fix = 'end with message_delta (stop_reason, usage.output_tokens), then message_stop exactly once (anthropic-messages.md §8)';
+  const fix = 'end with message_delta (stop_reason, usage.output_tokens), then message_stop exactly once (docs/protocols/anthropic-messages.md §8)';
   const stops = typed.filter((p) => p.event === 'message_stop').length;
   const delta = typed.find((p) => p.event === 'message_delta');
   const last = typed[typed.length - 1];

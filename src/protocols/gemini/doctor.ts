@@ -14,10 +14,10 @@ export function geminiSequenceChecks(events: TimedEvent[], ending: StreamEnding)
 }
 
 function geminiValidJson(parsed: Parsed[]): Check {
-  const base = validJson(parsed, 'event', 'send each GenerateContentResponse as one single-line data: event (gemini.md §4)');
+  const base = validJson(parsed, 'event', 'send each GenerateContentResponse as one single-line data: event (docs/protocols/gemini.md §4)');
   if (base.status !== 'pass') return base;
   const named = parsed.find((p) => p.event !== '');
-  if (named) return { name: 'valid-json', status: 'warn', detail: `events carry event: lines ("${named.event}"); Gemini streams are data-only`, culprit: GATEWAY, fix: 'send data: lines only (gemini.md §4)' };
+  if (named) return { name: 'valid-json', status: 'warn', detail: `events carry event: lines ("${named.event}"); Gemini streams are data-only`, culprit: GATEWAY, fix: 'send data: lines only (docs/protocols/gemini.md §4)' };
   return base;
 }
 
@@ -28,7 +28,7 @@ function candidate(p: Parsed): Obj | undefined {
 
 function geminiStart(parsed: Parsed[]): Check {
   const name = 'stream-start';
-  const fix = 'every chunk is a GenerateContentResponse: candidates[0].content.role "model" with parts (gemini.md §3)';
+  const fix = 'every chunk is a GenerateContentResponse: candidates[0].content.role "model" with parts (docs/protocols/gemini.md §3)';
   if (parsed.length === 0) return { name, status: 'fail', detail: 'no events in the stream', culprit: GATEWAY, fix };
   const first = parsed[0]!;
   if (isObj(first.json) && (first.json as Obj).error !== undefined) return { name, status: 'fail', detail: `the first event is an error: ${first.data.slice(0, 200)}`, culprit: GATEWAY, fix };
@@ -40,7 +40,7 @@ function geminiStart(parsed: Parsed[]): Check {
 function geminiIds(parsed: Parsed[]): Check {
   const name = 'consistent-id';
   const ids = new Set(parsed.filter((p) => isObj(p.json) && (p.json as Obj).error === undefined).map((p) => (p.json as Obj).responseId));
-  if (ids.size > 1) return { name, status: 'fail', detail: `${ids.size} different responseIds in one stream`, culprit: GATEWAY, fix: 'keep one responseId for the whole stream (gemini.md §8.4)' };
+  if (ids.size > 1) return { name, status: 'fail', detail: `${ids.size} different responseIds in one stream`, culprit: GATEWAY, fix: 'keep one responseId for the whole stream (docs/protocols/gemini.md §8.4)' };
   const [id] = [...ids];
   return { name, status: 'pass', detail: id === undefined ? 'no responseId (optional)' : `one responseId ${String(id)}` };
 }
@@ -51,7 +51,7 @@ function geminiEnd(parsed: Parsed[], ending: StreamEnding): Check {
   if (last && isObj(last.json) && (last.json as Obj).error !== undefined) return inStreamError(last.data);
   const cut = cutCheck(parsed.length, ending, 'a chunk with finishReason');
   if (cut) return cut;
-  const fix = 'end with a chunk carrying finishReason and usageMetadata; Gemini CLI retries a stream without one (gemini.md §8.3)';
+  const fix = 'end with a chunk carrying finishReason and usageMetadata; Gemini CLI retries a stream without one (docs/protocols/gemini.md §8.3)';
   const finishes = parsed.filter((p) => typeof candidate(p)?.finishReason === 'string');
   if (finishes.length === 0 || !last) return { name, status: 'fail', detail: 'the stream ended without a finishReason', culprit: GATEWAY, fix };
   if (finishes[finishes.length - 1] !== last) return { name, status: 'fail', detail: 'chunks follow the one with finishReason', culprit: GATEWAY, fix };

@@ -179,7 +179,7 @@ export function checkResponsesStream(output: string): { problems: string[]; answ
 export const responsesConformance: FrontConformance = {
   check(output) {
     const { problems, answer } = checkResponsesStream(output);
-    assert.deepEqual(problems, [], 'the Responses stream obeys SPEC §3.1');
+    assert.deepEqual(problems, [], 'the Responses stream obeys docs/spec.md §3.1');
     const out: FrontAnswer = { text: answer.text, reasoning: answer.reasoning, tools: answer.tools };
     if (answer.status !== undefined) out.finish = answer.status;
     if (answer.usage !== undefined) out.usage = answer.usage;

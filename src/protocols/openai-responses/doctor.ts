@@ -18,7 +18,7 @@ export function responsesSequenceChecks(events: TimedEvent[], ending: StreamEndi
 }
 
 function responsesValidJson(parsed: Parsed[]): Check {
-  const base = validJson(parsed, 'event', 'send event: <type> plus one single-line JSON data: line whose type equals the event name (openai-responses.md §3)');
+  const base = validJson(parsed, 'event', 'send event: <type> plus one single-line JSON data: line whose type equals the event name (docs/protocols/openai-responses.md §3)');
   if (base.status !== 'pass') return base;
   const mismatched = parsed.find((p) => isObj(p.json) && p.event !== '' && p.json.type !== p.event);
   if (mismatched) {
@@ -27,7 +27,7 @@ function responsesValidJson(parsed: Parsed[]): Check {
       status: 'fail',
       detail: `event "${mismatched.event}" carries data of type "${String((mismatched.json as Obj).type)}"`,
       culprit: GATEWAY,
-      fix: 'the data type must equal the event name (openai-responses.md §3)',
+      fix: 'the data type must equal the event name (docs/protocols/openai-responses.md §3)',
     };
   }
   const unnamed = parsed.filter((p) => p.event === '' && p.data !== '[DONE]');
@@ -39,7 +39,7 @@ function responsesValidJson(parsed: Parsed[]): Check {
 
 function responsesStart(typed: Parsed[]): Check {
   const name = 'stream-start';
-  const fix = 'send response.created, then response.in_progress, before anything else (SPEC §3.1)';
+  const fix = 'send response.created, then response.in_progress, before anything else (docs/spec.md §3.1)';
   if (typed.length === 0) return { name, status: 'fail', detail: 'no events in the stream', culprit: GATEWAY, fix };
   const first = (typed[0]!.json as Obj).type;
   if (first !== 'response.created') return { name, status: 'fail', detail: `first event is ${String(first)}, not response.created; SDK accumulators fail without it`, culprit: GATEWAY, fix };
@@ -50,7 +50,7 @@ function responsesStart(typed: Parsed[]): Check {
 
 function responsesIds(typed: Parsed[]): Check {
   const name = 'consistent-id';
-  const fix = 'number events 0, 1, 2… in sequence_number and keep one response id; add each item before its deltas and close it with output_item.done (SPEC §3.1)';
+  const fix = 'number events 0, 1, 2… in sequence_number and keep one response id; add each item before its deltas and close it with output_item.done (docs/spec.md §3.1)';
   let expected = 0;
   const ids = new Set<unknown>();
   const open = new Set<unknown>();
@@ -78,7 +78,7 @@ function responsesEnd(parsed: Parsed[], typed: Parsed[], ending: StreamEnding): 
   if (error) return inStreamError(error.data);
   const cut = cutCheck(parsed.length, ending, 'response.completed');
   if (cut) return cut;
-  const fix = 'end with exactly one response.completed (or response.incomplete) and close the body right after it (Codex, openai-responses.md §5)';
+  const fix = 'end with exactly one response.completed (or response.incomplete) and close the body right after it (Codex, docs/protocols/openai-responses.md §5)';
   const terminals = typed.filter((p) => TERMINAL.has(String((p.json as Obj).type)));
   if (terminals.length === 0) return { name, status: 'fail', detail: 'the stream ended cleanly but without response.completed (Codex retries the whole request)', culprit: GATEWAY, fix };
   if (terminals.length > 1) return { name, status: 'fail', detail: `${terminals.length} terminal events`, culprit: GATEWAY, fix };

@@ -15,25 +15,25 @@ export function openaiSequenceChecks(events: TimedEvent[], ending: StreamEnding)
 
 function openaiValidJson(parsed: Parsed[]): Check {
   const named = parsed.filter((p) => p.event !== '' && p.event !== 'message');
-  const base = validJson(parsed, 'data line', 'emit one single-line JSON document per data: line, and only data: [DONE] as the end marker (sse.md §5)');
+  const base = validJson(parsed, 'data line', 'emit one single-line JSON document per data: line, and only data: [DONE] as the end marker (docs/protocols/sse.md §5)');
   if (base.status !== 'pass' || named.length === 0) return base;
   return {
     name: 'valid-json',
     status: 'warn',
     detail: `${named.length} events carry an event: name ("${named[0]!.event}") on the OpenAI front; openai-node v4 yields them wrapped, not as chunks`,
     culprit: GATEWAY,
-    fix: 'send OpenAI chunks as data: lines only, without event: names (openai-chat.md §8)',
+    fix: 'send OpenAI chunks as data: lines only, without event: names (docs/protocols/openai-chat.md §8)',
   };
 }
 
 function openaiStart(chunks: Obj[]): Check {
   const name = 'stream-start';
-  if (chunks.length === 0) return { name, status: 'fail', detail: 'no chat.completion.chunk in the stream', culprit: GATEWAY, fix: 'stream chat.completion.chunk objects (openai-chat.md §6)' };
+  if (chunks.length === 0) return { name, status: 'fail', detail: 'no chat.completion.chunk in the stream', culprit: GATEWAY, fix: 'stream chat.completion.chunk objects (docs/protocols/openai-chat.md §6)' };
   const roleAt: number[] = [];
   chunks.forEach((c, i) => {
     if (firstChoice(c)?.delta && (firstChoice(c)!.delta as Obj).role !== undefined) roleAt.push(i);
   });
-  const fix = 'send delta.role "assistant" in the first chunk, and only there (SPEC §4.1)';
+  const fix = 'send delta.role "assistant" in the first chunk, and only there (docs/spec.md §4.1)';
   if (roleAt.length === 0) {
     return { name, status: 'fail', detail: 'no chunk carries delta.role; openai-node ChatCompletionStream fails without it', culprit: GATEWAY, fix };
   }
@@ -46,7 +46,7 @@ function openaiIds(chunks: Obj[]): Check {
   const name = 'consistent-id';
   const ids = new Set(chunks.map((c) => c.id));
   const created = new Set(chunks.map((c) => c.created));
-  const fix = 'one id (chatcmpl-…) and one created for every chunk of a response (SPEC §4.1)';
+  const fix = 'one id (chatcmpl-…) and one created for every chunk of a response (docs/spec.md §4.1)';
   if (chunks.length === 0) return { name, status: 'skip', detail: 'no chunks to compare' };
   if (ids.has(undefined) || ids.has('')) return { name, status: 'fail', detail: 'some chunks have no id', culprit: GATEWAY, fix };
   if (ids.size > 1) return { name, status: 'fail', detail: `${ids.size} different ids across ${chunks.length} chunks`, culprit: GATEWAY, fix, data: { ids: [...ids].slice(0, 5) } };
@@ -65,7 +65,7 @@ function openaiEnd(parsed: Parsed[], chunks: Obj[], ending: StreamEnding): Check
     const reason = firstChoice(c)?.finish_reason;
     return reason !== null && reason !== undefined;
   });
-  const fix = 'end with a chunk carrying finish_reason, then data: [DONE] exactly once (SPEC §4.5)';
+  const fix = 'end with a chunk carrying finish_reason, then data: [DONE] exactly once (docs/spec.md §4.5)';
   if (doneAt.length === 0) return { name, status: 'fail', detail: 'the stream ended cleanly but without data: [DONE]', culprit: GATEWAY, fix };
   if (doneAt.length > 1) return { name, status: 'fail', detail: `data: [DONE] arrived ${doneAt.length} times`, culprit: GATEWAY, fix };
   if (doneAt[0] !== parsed.length - 1) return { name, status: 'fail', detail: `${parsed.length - 1 - doneAt[0]!} events follow data: [DONE]`, culprit: GATEWAY, fix };
