@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startMock, mockText, type MockServer } from '../../src/mock/server.ts';
+import { MOCK_BEDROCK_API_KEY } from '../../src/protocols/bedrock/mock.ts';
 import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 
 let mock: MockServer;
@@ -31,7 +32,15 @@ providers:
     base_url: ${mock.url}
     api_key: ge-upstream-secret
     timeouts: { connect: 2s, first_byte: 5s, idle: 5s, total: 20s }
+  br:
+    type: bedrock
+    region: us-east-1
+    base_url: ${mock.url}
+    api_key: ${MOCK_BEDROCK_API_KEY}
+    timeouts: { connect: 2s, first_byte: 5s, idle: 5s, total: 20s }
 models:
+  b:
+    targets: [{ provider: br, model: amazon.nova-pro-v1:0 }]
   m:
     targets: [{ provider: mock, model: mock-model }]
   g:
@@ -80,10 +89,13 @@ describe('a compressed answer reads as a plain one', () => {
       assert.equal(res.choices[0]!.message.content, TEXT);
     });
   }
-  test('another dialect: a Gemini upstream, streaming and not', async () => {
+  test('other dialects: Gemini (SSE) and Bedrock (binary event-stream framing), streaming and not', async () => {
     assert.equal(await within(8000, streamText('g', 'encoding=gzip')), TEXT);
     const res = await within(8000, client.chat.completions.create({ model: 'g', messages: ask('encoding=br') }));
     assert.equal(res.choices[0]!.message.content, TEXT);
+    assert.equal(await within(8000, streamText('b', 'encoding=zstd')), TEXT);
+    const converse = await within(8000, client.chat.completions.create({ model: 'b', messages: ask('encoding=deflate') }));
+    assert.equal(converse.choices[0]!.message.content, TEXT);
   });
 });
 
