@@ -7,6 +7,8 @@
 // one's median ratio to the pass-through and to this checkout. Idle contenders cost nothing while
 // another is measured. The warm-up is long because V8 still optimizes sluice's functions for the
 // first ~15 000 streams (--trace-opt), and that compiling is CPU of the process too.
+// An argument starting with `+` is not a checkout but this checkout with that YAML appended to its
+// config (e.g. `'+logging: { level: warn }'`): what one setting costs, in the same rounds.
 // Knobs: AB_ROUNDS (default 9), AB_STREAMS per round (2000), AB_WARMUP (12000), AB_DIRECTIVES
 // (`chunks=50`), AB_ROUTE (openai: chat→chat; anthropic-openai; openai-anthropic).
 // Loopback only; every loop bounded by count and deadline.
@@ -52,13 +54,13 @@ function commitOf(dir: string): string {
   }
 }
 
-async function startSluice(root: string, work: string, mockPort: number, i: number): Promise<Child> {
+async function startSluice(root: string, work: string, mockPort: number, i: number, extra = ''): Promise<Child> {
   const dir = join(work, `sluice-${i}`);
   mkdirSync(dir);
   const config = join(dir, 'sluice.yaml');
   writeFileSync(
     config,
-    `server: { host: 127.0.0.1 }\nstore: sqlite:${join(dir, 'sluice.db')}\nproviders:\n  mock: { type: openai, base_url: http://127.0.0.1:${mockPort}/v1 }\n  mocka: { type: anthropic, base_url: http://127.0.0.1:${mockPort} }\nmodels:\n  m: { targets: [{ provider: mock, model: bench }] }\n  ma: { targets: [{ provider: mocka, model: bench }] }\n`,
+    `server: { host: 127.0.0.1 }\nstore: sqlite:${join(dir, 'sluice.db')}\nproviders:\n  mock: { type: openai, base_url: http://127.0.0.1:${mockPort}/v1 }\n  mocka: { type: anthropic, base_url: http://127.0.0.1:${mockPort} }\nmodels:\n  m: { targets: [{ provider: mock, model: bench }] }\n  ma: { targets: [{ provider: mocka, model: bench }] }\n${extra}\n`,
   );
   // As users start it (bin/sluice and its Node flags), with the bench's preload in NODE_OPTIONS.
   return startChild(join(root, 'bin/sluice'), ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
@@ -73,7 +75,7 @@ const median = (xs: number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const dirs = [ROOT, ...process.argv.slice(2).map((d) => resolve(d))];
+  const dirs = [ROOT, ...process.argv.slice(2).map((d) => (d.startsWith('+') ? d : resolve(d)))];
   const work = mkdtempSync(join(tmpdir(), 'sluice-ab-'));
   const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
   const running: Running[] = [];
@@ -81,10 +83,12 @@ async function main(): Promise<void> {
     const proxy = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/undici-stream-proxy.ts'), `http://127.0.0.1:${mock.port}`], /bench-listening (\d+)/);
     running.push({ name: 'undici Pool.stream pass-through', child: proxy, ep: openai(proxy.port, 'm'), cpu: [], sys: [] });
     for (const [i, dir] of dirs.entries()) {
-      const child = await startSluice(dir, work, mock.port, i);
+      const variant = dir.startsWith('+') ? dir.slice(1) : undefined;
+      const child = await startSluice(variant === undefined ? dir : ROOT, work, mock.port, i, variant);
       const model = ROUTE === 'openai-anthropic' ? 'ma' : 'm';
       const ep = ROUTE === 'anthropic-openai' ? anthropic(child.port, model) : openai(child.port, model);
-      running.push({ name: `sluice ${ROUTE} @${commitOf(dir)}${dir === ROOT ? ' (this checkout)' : ''}`, child, ep, cpu: [], sys: [] });
+      const name = variant === undefined ? `@${commitOf(dir)}${dir === ROOT ? ' (this checkout)' : ''}` : `with ${variant}`;
+      running.push({ name: `sluice ${ROUTE} ${name}`, child, ep, cpu: [], sys: [] });
     }
     const text = mockText(DIRECTIVES);
     const pools = running.map((r) => pool(r.child.port));

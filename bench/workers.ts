@@ -8,13 +8,19 @@
 // The load generator then has the same CPU in every row, and what a second worker adds is what the
 // second CPU gives sluice — not what it takes from the client. The bench's affinity is restored after.
 // Without taskset (or with one CPU) the section says so and measures unpinned.
+//
+// Cheap on a small machine: the client and the upstream are lean-load.ts's raw-socket load
+// generator and canned upstream (the bytes `sluice mock` sent once), so they take little of the CPU
+// the second worker needs; their CPU per stream is measured and reported beside sluice's, with the
+// ceiling it leaves: CPUs ÷ (sluice's + theirs per stream), as a multiple of the one-worker rate.
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { load, mockText, pool } from './client.ts';
-import { ENTRY, NODE, NODE_FLAGS, ROOT, openai, type BenchEnv } from './contender.ts';
+import { mockText } from './client.ts';
+import { ENTRY, NODE, NODE_FLAGS, ROOT, type BenchEnv } from './contender.ts';
+import { cannedUpstream, chatRequestBytes, leanLoad, type CannedUpstream } from './lean-load.ts';
 import { percentile, processTree, startChild, treeCpuSeconds, type Child } from './lib.ts';
 import type { Sizes } from './scenarios.ts';
 
@@ -24,11 +30,14 @@ export interface WorkersRow {
   /** Median streams/s and CPU ms per stream of sluice's processes (primary and workers). */
   perSec: number;
   cpuMs: number;
+  /** Median CPU ms per stream of the load generator and the canned upstream (the bench process). */
+  clientCpuMs: number;
   failed: number;
 }
 
 export interface WorkersResult {
   pinned: string;
+  cpus: number;
   rows: WorkersRow[];
   notes: string[];
 }
@@ -42,12 +51,17 @@ interface Variant {
   name: string;
   workers: number | 'auto';
   key: string;
+  /** This many independent one-worker sluices instead of one (the load split between them). */
+  separate?: 'per-cpu';
 }
 
 const VARIANTS: Variant[] = [
   { name: 'sluice openai→openai workers:1', workers: 1, key: OPEN_KEY },
   { name: 'sluice openai→openai workers:auto', workers: 'auto', key: OPEN_KEY },
   { name: 'sluice openai→openai workers:auto, limited key', workers: 'auto', key: LIMITED_KEY },
+  // No cluster at all: what two busy Node processes cost each other on this machine, beside what
+  // the cluster (the primary, the hand-off, the shared state) adds to it.
+  { name: 'sluice openai→openai separate processes, one per CPU', workers: 1, key: OPEN_KEY, separate: 'per-cpu' },
 ];
 
 function taskset(args: string[]): boolean {
@@ -61,75 +75,96 @@ export async function workersScenario(env: BenchEnv, sizes: Sizes): Promise<Work
   const notes: string[] = [];
   const canPin = cpus >= 2 && taskset(['-cp', all, String(process.pid)]);
   let pinned = 'not pinned (taskset missing or one CPU)';
-  if (canPin && taskset(['-a', '-cp', '0', String(process.pid)])) pinned = `load generator and mock on CPU 0 (taskset -a -cp 0), sluice on CPUs ${all} (taskset -c ${all})`;
-  let mock: Child | undefined;
+  if (canPin && taskset(['-a', '-cp', '0', String(process.pid)])) pinned = `load generator and canned upstream on CPU 0 (taskset -a -cp 0), sluice on CPUs ${all} (taskset -c ${all})`;
+  let upstream: CannedUpstream | undefined;
   const rows: WorkersRow[] = [];
   try {
-    // Started after pinning: the mock inherits CPU 0.
-    mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    // The mock answers once (started after pinning: on CPU 0), the canned upstream serves its bytes.
+    const mock: Child = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    try {
+      const asked = { model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: mockText('chunks=50') }] };
+      upstream = await cannedUpstream(`http://127.0.0.1:${mock.port}`, '/v1/chat/completions', JSON.stringify(asked));
+    } finally {
+      await mock.stop();
+    }
     for (const v of VARIANTS) {
-      const dir = join(env.workDir, `workers-${rows.length}`);
-      mkdirSync(dir, { recursive: true });
-      const config = join(dir, 'sluice.yaml');
-      writeFileSync(config, workersConfig(mock.port, dir, v.workers));
-      const bin = join(ROOT, 'bin/sluice');
-      const [cmd, args] = canPin ? ['taskset', ['-c', all, bin, 'serve', '--config', config, '--port', '0']] : [bin, ['serve', '--config', config, '--port', '0']];
-      const child = await startChild(cmd, args as string[], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
-        cwd: dir,
-        env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
-      });
+      const children: Child[] = [];
       try {
-        rows.push(await measure(v, child, sizes));
+        for (let i = 0; i < (v.separate === 'per-cpu' ? cpus : 1); i++) {
+          const dir = join(env.workDir, `workers-${rows.length}-${i}`);
+          mkdirSync(dir, { recursive: true });
+          const config = join(dir, 'sluice.yaml');
+          writeFileSync(config, workersConfig(upstream.port, dir, v.workers));
+          const bin = join(ROOT, 'bin/sluice');
+          const [cmd, args] = canPin ? ['taskset', ['-c', all, bin, 'serve', '--config', config, '--port', '0']] : [bin, ['serve', '--config', config, '--port', '0']];
+          children.push(
+            await startChild(cmd, args as string[], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
+              cwd: dir,
+              env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
+            }),
+          );
+        }
+        rows.push(await measure(v, children, sizes));
       } catch (err) {
         notes.push(`${v.name}: ${(err as Error).message}`);
       } finally {
-        await child.stop();
+        await Promise.all(children.map((c) => c.stop()));
       }
     }
   } finally {
-    await mock?.stop();
+    await upstream?.close();
     if (canPin) taskset(['-a', '-cp', all, String(process.pid)]);
   }
-  return { pinned, rows, notes };
+  return { pinned, cpus, rows, notes };
 }
 
-async function measure(v: Variant, child: Child, sizes: Sizes): Promise<WorkersRow> {
-  // The primary and its workers (taskset's pid is sluice's: it execs).
-  const pids = processTree(child.pid);
-  const ep = openai(child.port, 'm', { authorization: `Bearer ${v.key}` });
-  const p = pool(child.port, 64);
-  const text = mockText('chunks=50');
-  try {
-    await load(p, ep, text, { total: sizes.warmup, concurrency: CONCURRENCY, deadlineMs: sizes.warmupMs, stream: true });
-    const perSec: number[] = [];
-    const cpuMs: number[] = [];
-    let failed = 0;
-    for (let i = 0; i < sizes.rounds; i++) {
-      const cpu0 = treeCpuSeconds(pids);
-      const r = await load(p, ep, text, { total: sizes.streams, concurrency: CONCURRENCY, deadlineMs: 15_000, stream: true });
-      const cpu1 = treeCpuSeconds(pids);
-      failed += r.failed;
-      if (r.completed === 0) continue;
-      perSec.push((r.completed / r.wallMs) * 1000);
-      cpuMs.push(((cpu1 - cpu0) * 1000) / r.completed);
-    }
+async function measure(v: Variant, children: Child[], sizes: Sizes): Promise<WorkersRow> {
+  // Every sluice process: primaries and their workers (taskset's pid is sluice's: it execs).
+  const pids = children.flatMap((c) => processTree(c.pid));
+  const reqs = children.map((c) => chatRequestBytes(c.port, 'm', mockText('chunks=50'), { authorization: `Bearer ${v.key}` }));
+  // The connections and streams split evenly between the processes.
+  const run = async (total: number, deadlineMs: number) => {
+    const rs = await Promise.all(
+      children.map((c, i) => leanLoad(c.port, reqs[i]!, { total: Math.ceil(total / children.length), connections: Math.max(1, CONCURRENCY / children.length), deadlineMs })),
+    );
     return {
-      name: v.name,
-      workers: pids.length > 1 ? pids.length - 1 : 1,
-      perSec: percentile(perSec, 50),
-      cpuMs: percentile(cpuMs, 50),
-      failed,
+      completed: rs.reduce((n, r) => n + r.completed, 0),
+      failed: rs.reduce((n, r) => n + r.failed, 0),
+      wallMs: Math.max(...rs.map((r) => r.wallMs)),
     };
-  } finally {
-    await p.close();
+  };
+  await run(sizes.warmup, sizes.warmupMs);
+  const perSec: number[] = [];
+  const cpuMs: number[] = [];
+  const clientCpuMs: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < sizes.rounds; i++) {
+    const cpu0 = treeCpuSeconds(pids);
+    const own0 = process.cpuUsage();
+    const r = await run(sizes.streams, 15_000);
+    const own = process.cpuUsage(own0);
+    const cpu1 = treeCpuSeconds(pids);
+    failed += r.failed;
+    if (r.completed === 0) continue;
+    perSec.push((r.completed / r.wallMs) * 1000);
+    cpuMs.push(((cpu1 - cpu0) * 1000) / r.completed);
+    clientCpuMs.push((own.user + own.system) / 1000 / r.completed);
   }
+  return {
+    name: v.name,
+    workers: children.length > 1 ? children.length : pids.length > 1 ? pids.length - 1 : 1,
+    perSec: percentile(perSec, 50),
+    cpuMs: percentile(cpuMs, 50),
+    clientCpuMs: percentile(clientCpuMs, 50),
+    failed,
+  };
 }
 
-function workersConfig(mockPort: number, dir: string, workers: number | 'auto'): string {
+function workersConfig(upstreamPort: number, dir: string, workers: number | 'auto'): string {
   return `server: { host: 127.0.0.1, workers: ${workers} }
 store: sqlite:${join(dir, 'sluice.db')}
 providers:
-  mock: { type: openai, base_url: http://127.0.0.1:${mockPort}/v1, timeouts: { idle: 10m, total: 30m } }
+  mock: { type: openai, base_url: http://127.0.0.1:${upstreamPort}/v1, timeouts: { idle: 10m, total: 30m } }
 models:
   m: { targets: [{ provider: mock, model: bench }] }
 auth:
