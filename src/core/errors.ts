@@ -10,6 +10,8 @@ export const ERROR_KINDS = {
   model_not_found: { status: 404, retryable: false },
   not_found: { status: 404, retryable: false },
   body_too_large: { status: 413, retryable: false },
+  /** The request body did not arrive in time (docs/operations.md, slow clients). */
+  request_timeout: { status: 408, retryable: false },
   rate_limited: { status: 429, retryable: false },
   /** A key's spend limit for the period is reached (SPEC §12); retry-after runs to the reset. */
   budget_exceeded: { status: 429, retryable: false },

@@ -12,6 +12,7 @@ import {
   isDirectiveKey,
   isFaultName,
 } from './faults.ts';
+import { ENCODINGS, type Encoding } from './encoding.ts';
 
 export type Directives = Record<string, string>;
 
@@ -45,6 +46,8 @@ export interface Plan {
   size: number;
   /** 0 = no keepalive frames. */
   keepaliveMs: number;
+  /** The body compressed with this Content-Encoding (Q-39). */
+  encoding: Encoding | undefined;
 }
 
 const PAIR_SEPARATOR = /[;&\s]+/;
@@ -152,6 +155,10 @@ export function buildPlan(d: Directives): Plan {
   const tools = int(d, 'tools', 0);
   if (chunks > MAX_DELTAS || reasoning > MAX_DELTAS) throw new DirectiveError(`chunks and reasoning are limited to ${MAX_DELTAS}`);
   if (tools > MAX_TOOL_CALLS) throw new DirectiveError(`tools is limited to ${MAX_TOOL_CALLS}`);
+  const encoding = d.encoding === undefined || d.encoding === '' ? undefined : d.encoding;
+  if (encoding !== undefined && !(ENCODINGS as readonly string[]).includes(encoding)) {
+    throw new DirectiveError(`directive encoding must be one of ${ENCODINGS.join('|')}, got "${encoding}"`);
+  }
   let args: string | undefined;
   if (d.args !== undefined && d.args !== '') {
     let value: unknown;
@@ -187,5 +194,7 @@ export function buildPlan(d: Directives): Plan {
     forMs: int(d, 'for', undefined),
     size,
     keepaliveMs,
+    // Invalid bytes need an encoding to be invalid in.
+    encoding: (encoding as Encoding | undefined) ?? (ending === 'corrupt_encoding' ? 'gzip' : undefined),
   };
 }

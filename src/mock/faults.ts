@@ -33,6 +33,7 @@ export const FAULTS = {
   drop_mid: { kind: 'ending', help: 'close the socket after K events (the client sees a broken chunked body)' },
   error_mid: { kind: 'ending', help: 'after K events send the dialect\'s mid-stream error, then end the body: OpenAI `data: {"error":…}` (`style=openrouter`: error chunk with finish_reason "error"), Anthropic `event: error` overloaded_error, Gemini `data: {"error":…}` (Q-13), Bedrock an exception message (modelStreamErrorException; `style=throttling|unavailable|internal|validation` for the others, Q-34)' },
   truncate: { kind: 'ending', help: 'end the body cleanly after K events, without any finish reason or terminal marker (Q-14)' },
+  corrupt_encoding: { kind: 'ending', help: 'after K events, bytes that are not valid in the body\'s `encoding=` (default gzip), then hold the connection (Q-39)' },
   // SSE framing.
   crlf: { kind: 'framing', help: 'CRLF line endings (Q-5)' },
   cr: { kind: 'framing', help: 'bare CR line endings (Q-5)' },
@@ -92,6 +93,7 @@ export const DIRECTIVE_KEYS = {
   every: 'MS between keepalive_only comments (default 100)',
   for: 'MS of keepalive_only comments before the body ends (default: until the client leaves)',
   size: 'BYTES of the big_event delta (default 1048576)',
+  encoding: 'gzip|deflate|br|zstd: compress the body with that Content-Encoding, unasked, flushed after every event (Q-39)',
   keepalive: 'MS: interleave `: OPENROUTER PROCESSING` (OpenAI), `event: ping` (Anthropic) or `: keepalive` (Gemini) every MS while streaming, and once before the first event',
 } as const satisfies Record<string, string>;
 

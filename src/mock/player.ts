@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { EndingFault } from './faults.ts';
 import type { Framed } from './framing.ts';
+import { type BodyWriter, type Encoding, encodedWriter, plainWriter } from './encoding.ts';
 
 export class Schedule {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -48,6 +49,8 @@ export interface PlayOptions {
   endAfterMs: number | undefined;
   /** Called just before the mock deliberately breaks or cuts the response. */
   onFault(): void;
+  /** `encoding=`: the body compressed, flushed after every write (Q-39). */
+  encoding?: Encoding | undefined;
 }
 
 /** Starts writing; returns a function that stops everything (used by MockServer.close()). */
@@ -60,20 +63,22 @@ export function play(res: ServerResponse, o: PlayOptions): () => void {
     schedule.cancel();
   };
   res.once('close', stop);
+  const out: BodyWriter = o.encoding === undefined ? plainWriter(res) : encodedWriter(res, o.encoding);
+  const headers = o.encoding === undefined ? o.headers : { ...o.headers, 'content-encoding': o.encoding };
   const finish = (): void => {
     stop();
-    res.end();
+    out.end();
   };
 
   if (o.headersEarly) {
-    res.writeHead(o.status, o.headers);
+    res.writeHead(o.status, headers);
     res.flushHeaders();
     if (o.keepaliveMs > 0 && o.framed.keepaliveFrame !== '') {
       // Q-1: relays send keepalives before the first token too.
       const keepalive = o.framed.keepaliveFrame;
-      res.write(keepalive);
+      out.write(keepalive);
       schedule.every(o.keepaliveMs, () => {
-        if (!done) res.write(keepalive);
+        if (!done) out.write(keepalive);
       });
     }
   }
@@ -88,18 +93,19 @@ export function play(res: ServerResponse, o: PlayOptions): () => void {
     switch (o.ending) {
       case 'stall_mid':
         return; // hold the connection; keepalives (if any) continue
-      case 'drop_mid': {
+      case 'drop_mid':
         o.onFault();
         stop();
         // Flush what was written, then close without the chunked terminator: a broken body.
-        const socket = res.socket;
-        if (socket) socket.destroySoon();
-        else res.destroy();
+        out.breakOff();
         return;
-      }
+      case 'corrupt_encoding':
+        o.onFault();
+        out.corrupt();
+        return; // then hold the connection, as stall_mid: the client must not wait for the end
       case 'error_mid':
         o.onFault();
-        res.write(o.framed.errorFrame);
+        out.write(o.framed.errorFrame);
         finish();
         return;
       case 'truncate':
@@ -116,17 +122,16 @@ export function play(res: ServerResponse, o: PlayOptions): () => void {
       if (i === frames.length) return finish();
       if (!o.headersEarly && i === 0) {
         if (frames.length === 1 && o.ending === undefined) {
-          res.writeHead(o.status, { ...o.headers, 'content-length': String(Buffer.byteLength(frames[0])) });
           stop();
-          res.end(frames[0]);
+          out.single(o.status, headers, frames[0]!);
           return;
         }
-        res.writeHead(o.status, o.headers);
+        res.writeHead(o.status, headers);
       }
-      const flushed = res.write(frames[i++]);
+      const flushed = out.write(frames[i++]!);
       if (o.delayMs > 0 && i < frames.length) return schedule.after(o.delayMs, step);
       if (!flushed) {
-        res.once('drain', step);
+        out.onceDrain(step);
         return;
       }
     }

@@ -58,6 +58,7 @@ export function respond(x: Exchange): void {
         ending: undefined,
         endAfterMs: undefined,
         onFault: x.markFault,
+        encoding: plan.encoding,
         ...o,
       }),
     );

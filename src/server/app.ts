@@ -15,7 +15,7 @@ import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type Reques
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
 import { Authenticator, modelAllowed, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
-import { readRequestBody } from './body.ts';
+import { BODY_TIMEOUT_MS, readRequestBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
 import { httpOutput } from './http-output.ts';
 import { RouteTable, type RouteMatch } from './routes.ts';
@@ -58,6 +58,11 @@ export interface AppOptions {
   env?: AttemptEnv;
   /** The local token counter for count-tokens routes when no upstream counts. */
   countLocally?: LocalCounter;
+  /**
+   * Time limits on receiving a request (docs/operations.md "Slow clients"); tests shorten them.
+   * Defaults: HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, and Node's 30 s check interval for the head.
+   */
+  receive?: { headersMs?: number; bodyMs?: number; checkIntervalMs?: number };
 }
 
 export interface App {
@@ -108,18 +113,24 @@ const AUTH_REFRESH_MS = 10_000;
  */
 const fallbackFront = (): FrontCodec => fronts[0]!;
 
+/** How long a request's head may take to arrive (Node's headersTimeout; docs/operations.md). */
+export const HEADERS_TIMEOUT_MS = 60_000;
+
 /**
  * A request Node could not parse, answered before any route is known, in the fallback front's shape
- * and saying what was wrong: headers over Node's limit are a 431 (a large cookie or custom header),
- * anything else a 400. The connection closes after it.
+ * and saying what was wrong: headers over Node's limit are a 431 (a large cookie or custom header), a
+ * head not complete within its time limit a 408, anything else a 400. The connection closes after it.
  */
-function clientErrorResponse(err: NodeJS.ErrnoException): string {
+function clientErrorResponse(err: NodeJS.ErrnoException, headersTimeoutMs: number): string {
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const late = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   const error = tooLarge
     ? new GatewayError('invalid_request', `the request's headers exceed the server's limit of ${Math.round(maxHeaderSize / 1024)} KB`, { status: 431 })
-    : new GatewayError('invalid_request', `malformed HTTP request (${err.code ?? 'parse error'})`);
+    : late
+      ? new GatewayError('request_timeout', `the request's headers did not arrive within ${headersTimeoutMs / 1000} s`)
+      : new GatewayError('invalid_request', `malformed HTTP request (${err.code ?? 'parse error'})`);
   const rendered = fallbackFront().encodeError(error);
-  const reason = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
+  const reason = tooLarge ? 'Request Header Fields Too Large' : late ? 'Request Timeout' : 'Bad Request';
   return (
     `HTTP/1.1 ${rendered.status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(rendered.body)}\r\n` +
     `connection: close\r\n\r\n${rendered.body}`
@@ -229,6 +240,8 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     let model = '';
     let stream = false;
     const reject = (error: GatewayError): void => {
+      // The rest of a late body may still be on its way: it must not be read as the next request.
+      if (error.code === 'request_timeout') headers.connection = 'close';
       sendError(out, front, error, headers, route.variant);
       if (route.op !== 'chat' && route.op !== 'embeddings') return;
       const record: RequestRecord = {
@@ -259,7 +272,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
         }
         info.keyName = key.name;
       }
-      const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readRequestBody(req, config.server.maxBodyBytes);
+      const body = req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE' ? Buffer.alloc(0) : await readRequestBody(req, config.server.maxBodyBytes, bodyTimeoutMs);
       if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'DELETE') req.resume();
       if (route.op === 'custom') {
         const answer = await route.handle!({ ...info, method: req.method ?? 'GET', path: url.pathname, body, requestId, keyName: key?.name }, services);
@@ -312,17 +325,32 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     }
   };
 
-  const server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      // Last line of defence: a handler bug must not take the process down.
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `internal error: ${(err as Error)?.message}`, type: 'server_error', code: 'internal' } }));
-      } else if (!res.writableEnded) res.end();
-    });
-  });
+  // The head has Node's headersTimeout (answered 408 by clientError below); the body its own limit in
+  // readRequestBody, which knows the front and answers in its dialect. Node's requestTimeout stays off:
+  // it would add nothing but a second, dialect-less 408.
+  const bodyTimeoutMs = opts.receive?.bodyMs ?? BODY_TIMEOUT_MS;
+  const server = createServer(
+    {
+      keepAliveTimeout: 65_000,
+      requestTimeout: 0,
+      headersTimeout: opts.receive?.headersMs ?? HEADERS_TIMEOUT_MS,
+      ...(opts.receive?.checkIntervalMs === undefined ? undefined : { connectionsCheckingInterval: opts.receive.checkIntervalMs }),
+    },
+    (req, res) => {
+      handle(req, res).catch((err: unknown) => {
+        // Last line of defence: a handler bug must not take the process down.
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { message: `internal error: ${(err as Error)?.message}`, type: 'server_error', code: 'internal' } }));
+        } else if (!res.writableEnded) res.end();
+      });
+    },
+  );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (socket.writable) socket.end(clientErrorResponse(err));
+    // A response already under way on this connection (a pipelined request's head timed out behind
+    // it) must not get an answer written into its middle: only close then, as Node itself does.
+    const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) socket.end(clientErrorResponse(err, server.headersTimeout));
     else socket.destroy();
   });
 

@@ -2,12 +2,15 @@
 // callbacks for the body so each network chunk reaches the framing decoder without a stream adapter.
 // The dispatcher can be injected (undici MockAgent, an in-process server), so the whole gateway runs
 // in a test without a socket.
+// A body the upstream compressed unasked is inflated here, below every reader (content-encoding.ts,
+// Q-39); a plain body goes to the handler untouched.
 // Timeouts other than connect are enforced by the pipeline on *events*, not bytes (SPEC §4.4), so
 // undici's own header/body timeouts are disabled here.
 
 import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import type { UpstreamHttpRequest } from '../core/protocol.ts';
+import { codingsOf, createInflater, type BodyInflater } from './content-encoding.ts';
 
 export interface UpstreamResponseHead {
   status: number;
@@ -106,8 +109,11 @@ export function sendUpstream(
   }
   let controller: Dispatcher.DispatchController | undefined;
   let paused = false;
+  /** Set only for a compressed body; a plain body goes to the handler untouched. */
+  let inflater: BodyInflater | undefined;
   const onAbort = (): void => {
     controller?.abort(new Error('aborted'));
+    inflater?.destroy();
     fail(opts.signal.reason);
   };
   opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -123,22 +129,58 @@ export function sendUpstream(
       // undici leaves on it are never read here (~1.5 KB per held stream).
       c.rawHeaders = null;
       if (finished) return;
-      handler.onHead({ status: statusCode, headers: headers as Record<string, string | string[] | undefined> });
+      const h = headers as Record<string, string | string[] | undefined>;
+      // the one look at the body's encoding; a plain body costs nothing more than this.
+      const encoding = h['content-encoding'];
+      if (encoding !== undefined) {
+        try {
+          const codings = codingsOf(encoding);
+          if (codings !== undefined) inflater = inflate(codings, c);
+        } catch (err) {
+          c.abort(err as Error);
+          fail(err);
+          return;
+        }
+      }
+      handler.onHead({ status: statusCode, headers: h });
     },
     onResponseData(_c, chunk) {
-      if (!finished) handler.onData(chunk);
+      if (finished) return;
+      if (inflater === undefined) handler.onData(chunk);
+      else inflater.write(chunk);
     },
     onResponseEnd() {
       opts.signal.removeEventListener('abort', onAbort);
       if (finished) return;
+      // The inflater ends the body once its last bytes are out.
+      if (inflater !== undefined) return inflater.end();
       finished = true;
       handler.onEnd();
     },
     onResponseError(_c, err) {
       opts.signal.removeEventListener('abort', onAbort);
+      inflater?.destroy();
       fail(err);
     },
   };
+
+  const inflate = (codings: string[], c: Dispatcher.DispatchController): BodyInflater =>
+    createInflater(codings, {
+      data(chunk) {
+        if (!finished) handler.onData(chunk);
+      },
+      end() {
+        if (finished) return;
+        finished = true;
+        handler.onEnd();
+      },
+      fail(err) {
+        opts.signal.removeEventListener('abort', onAbort);
+        // Bytes that cannot be inflated end the exchange now, whether or not the upstream goes on.
+        c.abort(err);
+        fail(err);
+      },
+    });
 
   try {
     dispatcher.dispatch(
@@ -157,11 +199,17 @@ export function sendUpstream(
   return {
     pause() {
       paused = true;
-      if (!finished) controller?.pause();
+      if (!finished) {
+        controller?.pause();
+        inflater?.pause();
+      }
     },
     resume() {
       paused = false;
-      if (!finished) controller?.resume();
+      if (!finished) {
+        controller?.resume();
+        inflater?.resume();
+      }
     },
   };
 }

@@ -102,6 +102,7 @@ function expected(fault: string): (o: Outcome) => void {
     case 'drop_mid':
     case 'truncate':
     case 'malformed':
+    case 'corrupt_encoding':
       return failed('ERROR');
     default:
       return text; // framing and shape faults: the whole answer arrives

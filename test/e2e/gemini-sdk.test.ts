@@ -213,6 +213,25 @@ describe('wire details', () => {
     assert.equal(arr.at(-1)!.candidates[0]!.finishReason, 'STOP');
   });
 
+  test('alt=json is the array form too; another alt value is a Google-shaped 400 naming alt, nothing sent upstream', async () => {
+    const body = JSON.stringify({ contents: [{ parts: [{ text: 'Hi [[mock chunks=3]]' }] }] });
+    const headers = { 'content-type': 'application/json', 'x-goog-api-key': 'x' };
+    const json = await fetch(`${env.sluice.url}/v1beta/models/m-oa:streamGenerateContent?alt=json`, { method: 'POST', headers, body });
+    assert.equal(json.status, 200);
+    const arr = (await json.json()) as Array<{ candidates: Array<{ content: { parts: Array<{ text: string }> } }> }>;
+    assert.equal(arr.map((c) => c.candidates[0]!.content.parts[0]!.text).join(''), mockText(3).join(''));
+    const before = env.mock.requests.length;
+    for (const alt of ['proto', 'media', 'SSE', 'ssе']) {
+      const res = await fetch(`${env.sluice.url}/v1beta/models/m-oa:streamGenerateContent?alt=${encodeURIComponent(alt)}`, { method: 'POST', headers, body });
+      assert.equal(res.status, 400, alt);
+      const err = (await res.json()) as { error: { code: number; status: string; message: string } };
+      assert.equal(err.error.code, 400);
+      assert.equal(err.error.status, 'INVALID_ARGUMENT');
+      assert.match(err.error.message, /Invalid value at 'alt'/);
+    }
+    assert.equal(env.mock.requests.length, before, 'nothing sent upstream');
+  });
+
   test('percent-encoded method separator and ?key= are accepted', async () => {
     const res = await fetch(`${env.sluice.url}/v1beta/models/m-oa%3AgenerateContent?key=abc`, {
       method: 'POST',

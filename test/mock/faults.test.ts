@@ -2,6 +2,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { brotliDecompressSync, constants as zlib, gunzipSync, inflateSync, zstdDecompressSync } from 'node:zlib';
 import { MOCK_TOOL_ARGS, MOCK_TOOL_ARGS_JSON, type MockServer, mockBigText, mockText, startMock } from '../../src/mock/server.ts';
 import {
   OPENAI_TOOLS,
@@ -441,6 +442,50 @@ describe('other dialect shapes', () => {
   test('keepalive for Gemini is a comment', async () => {
     const res = await stream('gemini', 'keepalive=10;chunks=1');
     assert.ok(res.text.startsWith(': keepalive\n\n'));
+  });
+});
+
+describe('compressed bodies (Q-39)', () => {
+  const inflaters = { gzip: gunzipSync, deflate: inflateSync, br: brotliDecompressSync, zstd: zstdDecompressSync } as const;
+  for (const [encoding, inflate] of Object.entries(inflaters)) {
+    test(`encoding=${encoding}: the same stream, compressed and flushed per event`, async () => {
+      const chunks: Buffer[] = [];
+      const res = await raw(mock.url + STREAM_PATHS.openai, {
+        body: streamBody('openai'),
+        headers: { 'x-mock': `chunks=5;encoding=${encoding}` },
+        onChunk: (c) => chunks.push(c),
+      });
+      assert.equal(res.headers['content-encoding'], encoding);
+      assert.deepEqual(same(dataOf(inflate(res.body).toString('utf8'))), await normalData('openai'));
+      // Flushed per event: the first chunks already inflate to whole events.
+      const firstTwo = inflate(Buffer.concat(chunks.slice(0, 2)), { finishFlush: encoding === 'br' ? zlib.BROTLI_OPERATION_FLUSH : encoding === 'zstd' ? zlib.ZSTD_e_continue : zlib.Z_SYNC_FLUSH });
+      assert.match(firstTwo.toString('utf8'), /^data: \{.*\}\n\n/s);
+    });
+  }
+
+  test('a JSON answer and an error body are compressed too, with their Content-Length', async () => {
+    const ok = await raw(mock.url + STREAM_PATHS.openai, { body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, headers: { 'x-mock': 'encoding=br' } });
+    assert.equal(ok.headers['content-length'], String(ok.body.length));
+    assert.equal(JSON.parse(brotliDecompressSync(ok.body).toString('utf8')).object, 'chat.completion');
+    const err = await stream('gemini', 'fault=status;status=429;encoding=gzip');
+    assert.equal(err.status, 429);
+    assert.equal(err.headers['content-encoding'], 'gzip');
+    assert.equal(JSON.parse(gunzipSync(err.body).toString('utf8')).error.status, 'RESOURCE_EXHAUSTED');
+  });
+
+  test('corrupt_encoding: invalid bytes after K events, then the connection is held; gzip by default', async () => {
+    const res = await stream('openai', 'fault=corrupt_encoding;after=2', {}, 300);
+    assert.equal(res.timedOut, true);
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    assert.throws(() => gunzipSync(res.body), /invalid block type/);
+    const before = gunzipSync(res.body.subarray(0, res.body.length - 8), { finishFlush: zlib.Z_SYNC_FLUSH }).toString('utf8');
+    assert.equal(dataOf(before).length, 2);
+  });
+
+  test('an unknown encoding is a 400', async () => {
+    const res = await stream('openai', 'encoding=compress');
+    assert.equal(res.status, 400);
+    assert.match(JSON.parse(res.text).error.message, /encoding must be one of gzip\|deflate\|br\|zstd/);
   });
 });
 

@@ -135,6 +135,9 @@ const FRONT_TYPE: Readonly<Record<ErrorCode, string>> = {
   invalid_request: 'ValidationException',
   unsupported: 'ValidationException',
   body_too_large: 'ValidationException',
+  // The body did not arrive in time; ConverseStream declares no such exception, so the AWS SDK raises
+  // a generic ServiceException under this name.
+  request_timeout: 'RequestTimeoutException',
   upstream_client_error: 'ValidationException',
   unauthorized: 'UnrecognizedClientException',
   forbidden: 'AccessDeniedException',
@@ -171,7 +174,9 @@ export function encodeBedrockError(err: GatewayError): { status: number; body: s
   const type = frontErrorType(err);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': type };
   if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfterMs / 1000));
-  return { status: err.status, body: JSON.stringify({ message: err.message }), headers };
+  // AWS answers an unknown or missing credential with 403, not 401 (docs/protocols/bedrock.md §7).
+  const status = err.code === 'unauthorized' ? 403 : err.status;
+  return { status, body: JSON.stringify({ message: err.message }), headers };
 }
 
 /**

@@ -52,6 +52,7 @@ type Obj = Record<string, unknown>;
 export type DecodeLog = (fields: Record<string, unknown>, message: string) => void;
 
 export function decodeGeminiRequest(body: unknown, info: GeminiRequestInfo, log?: DecodeLog): ChatRequest {
+  if (info.stream) checkAlt(info.alt);
   const top = fields(body, REQUEST_FIELDS, '', 'GenerateContentRequest');
   const model = modelName(info.model);
   if (model === '') throw invalid('model', 'a model name is required in the path: models/{model}:generateContent (or :streamGenerateContent, :countTokens)');
@@ -103,6 +104,16 @@ export function decodeGeminiRequest(body: unknown, info: GeminiRequestInfo, log?
 
 // ---------------------------------------------------------------------------------------------------
 // Field checks in Google's wording.
+
+/**
+ * `alt` picks the response format. Google's documented values are json (the default: one array,
+ * element by element), sse, proto and media; sluice writes the first two. Anything else is refused
+ * rather than answered in a format the client did not ask for (docs/protocols/gemini.md §8.1).
+ */
+function checkAlt(alt: string | null | undefined): void {
+  if (alt === undefined || alt === null || alt === '' || alt === 'sse' || alt === 'json') return;
+  throw invalid('alt', `Invalid value at 'alt' (${JSON.stringify(alt)}): this gateway streams with alt=sse or alt=json (the default, a JSON array); proto and media are not served`);
+}
 
 function invalid(param: string, message: string): GatewayError {
   return new GatewayError('invalid_request', message, { param });
