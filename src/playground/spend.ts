@@ -38,9 +38,19 @@ const MAX_WAIT_MS = 5000;
 export class RecentRequests {
   private readonly byId = new Map<string, RecentRequest>();
   private readonly waiters = new Map<string, Array<() => void>>();
+  /**
+   * The ids in arrival order, a ring: the oldest is overwritten. (Evicting with
+   * `byId.keys().next()` walked over every entry deleted since the Map last compacted.)
+   */
+  private readonly order: Array<string | undefined> = new Array(RECENT);
+  private next = 0;
 
   add(r: RequestRecord): void {
-    if (this.byId.size >= RECENT) this.byId.delete(this.byId.keys().next().value!);
+    const evicted = this.order[this.next];
+    // An id a client sent twice (x-request-id) leaves with its first arrival: it is asked about at once.
+    if (evicted !== undefined) this.byId.delete(evicted);
+    this.order[this.next] = r.requestId;
+    this.next = (this.next + 1) % RECENT;
     this.byId.set(r.requestId, { requestId: r.requestId, keyName: r.keyName, model: r.model, target: r.target, usage: r.usage, costUsd: r.costUsd });
     const waiting = this.waiters.get(r.requestId);
     if (waiting) {

@@ -76,8 +76,13 @@ CREATE TABLE IF NOT EXISTS sluice_documents (
 CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_at);
 `;
 
-// After the columns of older versions exist (migrate): the playground looks a request up by id.
-const INDEXES = 'CREATE INDEX IF NOT EXISTS sluice_usage_request ON sluice_usage (request_id);';
+// No index on request_id: request ids are random, and keeping such an index cost about 4 µs of CPU
+// per request, as much as the rest of the row (bench/RESULTS.md). The playground asks about a
+// request that just finished: usageOf scans the newest RECENT_USAGE_ROWS rows (by rowid) instead.
+// A database made by a sluice that had the index loses it on open.
+const INDEXES = 'DROP INDEX IF EXISTS sluice_usage_request;';
+/** How far back usageOf looks, in rows: a few milliseconds of scanning, minutes of traffic at 1000 requests/s. */
+const RECENT_USAGE_ROWS = 200_000;
 
 const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at, last_used_at';
 
@@ -197,7 +202,8 @@ export class SqliteStore implements Store {
   async usageOf(requestId: string): Promise<UsageRow | undefined> {
     const db = this.open(false);
     if (!db) return undefined;
-    const row = this.sql(db, 'SELECT * FROM sluice_usage WHERE request_id = ? ORDER BY id DESC LIMIT 1').get(requestId) as unknown as
+    const recent = `SELECT * FROM sluice_usage WHERE id > (SELECT COALESCE(MAX(id), 0) - ${RECENT_USAGE_ROWS} FROM sluice_usage) AND request_id = ? ORDER BY id DESC LIMIT 1`;
+    const row = this.sql(db, recent).get(requestId) as unknown as
       | UsageDbRow
       | undefined;
     return row ? usageFromRow(row) : undefined;

@@ -78,7 +78,7 @@ export interface Store extends KeyStore, DocumentStore {
   recordUsage(rows: UsageRow[]): Promise<void>;
   /** Most recent usage rows first. */
   recentUsage(limit: number): Promise<UsageRow[]>;
-  /** The usage row of one request (the most recent, should a client reuse an id). */
+  /** The usage row of one request (the most recent, should a client reuse an id); SQLite looks among the newest 200 000 rows only. */
   usageOf(requestId: string): Promise<UsageRow | undefined>;
   /** Per key and model since `since`, most expensive first; only `keyName`'s rows when given. */
   usageSummary(since: Date, keyName?: string): Promise<UsageSummary[]>;

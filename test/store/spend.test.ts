@@ -138,3 +138,20 @@ describe('postgres', () => {
     }
   });
 });
+
+test('SQLite: no index on request_id (it cost as much CPU per request as the rest of the row); one left by an older sluice is dropped on open', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'sluice-idx-')), 'u.db');
+  const first = new SqliteStore(path);
+  await first.recordUsage([row({ requestId: 'x1' })]);
+  await first.close();
+  const raw = new DatabaseSync(path);
+  raw.exec('CREATE INDEX sluice_usage_request ON sluice_usage (request_id)');
+  raw.close();
+  const again = new SqliteStore(path);
+  assert.equal((await again.usageOf('x1'))?.requestId, 'x1');
+  await again.close();
+  const check = new DatabaseSync(path);
+  const names = (check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sluice_usage'").all() as Array<{ name: string }>).map((r) => r.name);
+  check.close();
+  assert.ok(!names.includes('sluice_usage_request'), names.join(', '));
+});

@@ -18,6 +18,7 @@ import { geminiPlayground } from './playground.ts';
 import { createGeminiStreamDecoder } from './decode-stream.ts';
 import { decodeGeminiResponse } from './decode-response.ts';
 import { decodeGeminiError } from './errors.ts';
+import { recoverFromForeignSignatures } from './foreign-signatures.ts';
 import { geminiMock } from './mock.ts';
 import { geminiPresets } from './presets.ts';
 import { geminiQuirkFields } from './quirks.ts';
@@ -29,7 +30,7 @@ export const geminiUpstream: UpstreamCodec = {
   buildRequest: buildGeminiRequest,
   createStreamDecoder: (emit) => createGeminiStreamDecoder(emit),
   decodeResponse: (body) => decodeGeminiResponse(body),
-  decodeError: (status, bodyText, headers) => decodeGeminiError(status, bodyText, headers),
+  decodeError: (status, bodyText, headers, ctx) => recoverFromForeignSignatures(decodeGeminiError(status, bodyText, headers), status, bodyText, ctx),
   embeddings: geminiEmbeddingsUpstream,
   countTokens: { buildRequest: buildGeminiCountRequest, decodeResponse: decodeGeminiCount },
 };

@@ -18,7 +18,26 @@ import {
 } from '../../mock/dialect.ts';
 import { cachedContentEndpoints, cachedContentsOf, requireGoogleKey } from './mock-cache.ts';
 
-const SIGNATURE_FIELD = ',"thoughtSignature":"bW9jay10aG91Z2h0LXNpZ25hdHVyZQ=="';
+/**
+ * The thoughtSignature this mock issues, and the one the Vertex mock issues instead (vertex/mock.ts).
+ * Each refuses the other's with its provider's 400, as Google does (Q-40: a signature is valid only
+ * where it was issued).
+ */
+export const GEMINI_API_SIGNATURE = 'bW9jay10aG91Z2h0LXNpZ25hdHVyZQ==';
+export const VERTEX_SIGNATURE = Buffer.from('mock-vertex-thought-signature').toString('base64');
+const SIGNATURE_FIELD = `,"thoughtSignature":"${GEMINI_API_SIGNATURE}"`;
+
+/** A 400 when a content part carries `foreign` as its thoughtSignature (Q-40). */
+export function refuseSignature(body: unknown, foreign: string, message: string): Refusal | undefined {
+  if (!isObject(body) || !Array.isArray(body.contents)) return undefined;
+  for (const content of body.contents) {
+    if (!isObject(content) || !Array.isArray(content.parts)) continue;
+    for (const part of content.parts) {
+      if (isObject(part) && (part.thoughtSignature === foreign || part.thought_signature === foreign)) return { status: 400, message };
+    }
+  }
+  return undefined;
+}
 
 /** §3 finishReason for the canonical finish: STOP also ends tool turns. */
 const FINISH_REASON: Record<Finish, string> = {
@@ -251,7 +270,7 @@ export const geminiMock: Dialect = {
   },
   countJson: (tokens) => `{"totalTokens":${tokens}}`,
   inspect,
-  resolve: resolveCachedContent,
+  resolve: (body, info, ctx) => refuseSignature(body, VERTEX_SIGNATURE, 'Corrupted thought signature.') ?? resolveCachedContent(body, info, ctx),
   streamEvents,
   responseJson,
   errorJson,

@@ -4,6 +4,7 @@
 
 import type { UpstreamCodec, UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 import type { ChatRequest } from '../../core/request.ts';
+import { recoverFromForeignSignatures } from '../gemini/foreign-signatures.ts';
 import { geminiUpstream } from '../gemini/index.ts';
 import { vertexEmbeddings } from './embeddings.ts';
 import { decodeVertexError } from './errors.ts';
@@ -29,7 +30,7 @@ export function vertexGeminiCodec(loc: VertexLocation): UpstreamCodec {
     // Vertex embeds through `:predict` (vertex.md §7), not the Gemini API's embedContent.
     embeddings: vertexEmbeddings(url),
     buildRequest: build,
-    decodeError: (status, bodyText, headers, ctx) => decodeVertexError(status, bodyText, headers, ctx, geminiUpstream),
+    decodeError: (status, bodyText, headers, ctx) => recoverFromForeignSignatures(decodeVertexError(status, bodyText, headers, ctx, geminiUpstream), status, bodyText, ctx),
     countTokens: {
       buildRequest(req, model, endpoint) {
         const inner = build(req, model, endpoint, false);

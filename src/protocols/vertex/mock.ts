@@ -21,7 +21,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Dialect, Inspected, MockContext, MockHttpReply, MockHttpRequest, RouteInfo } from '../../mock/dialect.ts';
 import { isObject } from '../../mock/dialect.ts';
 import { anthropicMock } from '../anthropic/mock.ts';
-import { geminiMock } from '../gemini/mock.ts';
+import { GEMINI_API_SIGNATURE, VERTEX_SIGNATURE, geminiMock, refuseSignature, resolveCachedContent } from '../gemini/mock.ts';
 import { cachedContentEndpoints, mockTokenCount } from '../gemini/mock-cache.ts';
 import { VERTEX_ANTHROPIC_VERSION } from './anthropic-publisher.ts';
 import { predictAnswer } from './mock-embeddings.ts';
@@ -223,6 +223,11 @@ const GOOGLE_PATH = /\/(?:v1|v1beta1)\/(?:projects\/[^/]+\/locations\/[^/]+\/)?p
 export const vertexGoogleMock: Dialect = {
   ...geminiMock,
   name: 'vertex',
+  // Vertex's own thought signatures; the Gemini API's are refused.
+  streamEvents: (ctx) => geminiMock.streamEvents(ctx).map((e) => ({ ...e, data: e.data?.replace(GEMINI_API_SIGNATURE, VERTEX_SIGNATURE) })),
+  responseJson: (ctx) => geminiMock.responseJson(ctx).replace(GEMINI_API_SIGNATURE, VERTEX_SIGNATURE),
+  resolve: (body, info, ctx) =>
+    refuseSignature(body, GEMINI_API_SIGNATURE, 'Unable to submit request because Thought signature is not valid.') ?? resolveCachedContent(body, info, ctx),
   // Vertex's own (project-location) endpoints are listed once, above; the Gemini API's are not Vertex's.
   endpoints: [],
   routes: [
