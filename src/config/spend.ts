@@ -39,17 +39,18 @@ export const telemetrySchema = z.strictObject({
 export const BUDGET_PERIODS = ['day', 'month', 'total'] as const satisfies readonly BudgetPeriod[];
 
 /** `{ usd: 50, per: day }`, or the short form `50/day` (as `sluice keys create --budget` takes). */
-export const budgetSchema = z.union([
+// Not a z.union: a union that fails reports only "Invalid input" at `budget`, where `check` must say
+// which field is wrong (`budget.per: must be one of day | month | total`).
+export const budgetSchema = z.preprocess(
+  (value, ctx) => {
+    if (typeof value !== 'string') return value;
+    const parsed = parseBudget(value);
+    if (typeof parsed !== 'string') return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed, input: value });
+    return z.NEVER;
+  },
   z.strictObject({ usd: price().refine((n) => n > 0, 'must be greater than 0'), per: z.enum(BUDGET_PERIODS) }),
-  z.string().transform((text, ctx) => {
-    const parsed = parseBudget(text);
-    if (typeof parsed === 'string') {
-      ctx.addIssue({ code: 'custom', message: parsed, input: text });
-      return z.NEVER;
-    }
-    return parsed;
-  }),
-]);
+);
 
 export type RawTelemetry = z.output<typeof telemetrySchema>;
 

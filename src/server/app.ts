@@ -283,10 +283,12 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       if (route.op === 'embeddings') {
         const request = pipeline.decodeEmbeddings(front.name, body, info);
         model = request.model;
+        // Routed first: a model this gateway does not know is a 404 for every key (SPEC §4.2);
+        // 403 is for a model that exists but is outside the key's list.
+        const plan = pipeline.planEmbeddings(request);
         if (!modelAllowed(key, request.model)) {
           return reject(new GatewayError('forbidden', `this key may not use model "${request.model}"`, { param: 'model' }));
         }
-        const plan = pipeline.planEmbeddings(request);
         const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers };
         const release = opts.admission ? await opts.admission.admit(key, request.model, false) : undefined;
         try {
@@ -302,10 +304,10 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       const chat: ChatRequest = decoded instanceof Promise ? await decoded : decoded;
       model = chat.model;
       stream = chat.stream;
+      const plan = pipeline.plan(chat);
       if (!modelAllowed(key, chat.model)) {
         return reject(new GatewayError('forbidden', `this key may not use model "${chat.model}"`, { param: 'model' }));
       }
-      const plan = pipeline.plan(chat);
       const ctx = { requestId, keyName: key?.name, startedAt, headers, variant: route.variant, services, incoming: req.headers, front: front.name, shutdown: drain.signal };
       if (route.op === 'count-tokens') {
         await pipeline.count(chat, plan, out, ctx);

@@ -44,6 +44,8 @@ export class RequestTrace implements RequestObserver {
   /** The request span as a parent context, made once for every attempt. */
   private readonly parentOfAttempts;
   private attempt: Span | undefined;
+  /** gen_ai.provider.name of the latest attempt: the request span carries the answering one's. */
+  private provider: string | undefined;
   private readonly output?: OutputFold;
   readonly event?: (ev: StreamEvent) => void;
 
@@ -87,7 +89,7 @@ export class RequestTrace implements RequestObserver {
   attemptStart(target: ResolvedTarget, info: AttemptInfo): Record<string, string> {
     const attributes: Attributes = {
       [GEN_AI.operationName]: this.operation,
-      [GEN_AI.providerName]: providerName(target.provider.type),
+      [GEN_AI.providerName]: (this.provider = providerName(target.provider.type)),
       [GEN_AI.requestModel]: target.model,
       [SLUICE.target]: target.key,
     };
@@ -145,6 +147,8 @@ export class RequestTrace implements RequestObserver {
     if (r.provider !== undefined && r.target !== undefined) {
       const model = r.target.slice(r.provider.length + 1);
       attributes[GEN_AI.responseModel] = r.responseModel ?? model;
+      // Required on every GenAI inference span, the request's too (docs/telemetry.md).
+      if (this.provider !== undefined) attributes[GEN_AI.providerName] = this.provider;
     }
     if (r.firstEventMs >= 0) attributes[GEN_AI.responseTimeToFirstChunk] = r.firstEventMs / 1000;
     if (r.finishReason !== undefined) attributes[GEN_AI.responseFinishReasons] = [finishReasonName(r.finishReason)];

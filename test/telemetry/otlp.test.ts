@@ -112,6 +112,7 @@ describe('traces', () => {
     assert.equal(a['gen_ai.operation.name'], 'chat');
     assert.equal(a['gen_ai.request.model'], 'sonnet');
     assert.equal(a['gen_ai.response.model'], 'claude-sonnet-4-5-20250929');
+    assert.equal(a['gen_ai.provider.name'], 'anthropic', 'the request span names the answering provider too (SPEC §12)');
     assert.equal(a['gen_ai.request.stream'], true);
     assert.deepEqual(a['gen_ai.response.finish_reasons'], ['stop']);
     assert.equal(a['gen_ai.usage.cache_read.input_tokens'], 300);
