@@ -1,8 +1,9 @@
 // Time limits of one upstream attempt (SPEC §4.4): first_byte until the first upstream *event*,
 // then idle between events, and total for the whole attempt. Comments and pings from the upstream
-// produce no canonical event, so they never reset these clocks (Q-1). Idle also runs from the
-// upstream's response headers to its first event: an upstream that answered and then sends only
-// keepalives is cut off after `idle`, not after the (much longer) first_byte limit. One timer,
+// produce no canonical event, so they never reset these clocks (Q-1). Response headers are not an
+// event: a model that answers with its headers at once and then thinks for a minute before its
+// first token is within first_byte (a long-thinking model, SPEC §4.4), and an upstream that answers
+// and then sends only keepalives is cut off at first_byte, never later. One timer,
 // re-armed lazily: touch() on the per-event path only stores a timestamp (the turn's: gateway/clock.ts). While the gateway itself
 // stops reading the upstream (a slow client, pause()), only the total limit runs.
 
@@ -46,16 +47,21 @@ export class EventWatch {
 
   touch(): void {
     const now = this.clock.now();
-    if (this.lastEvent < 0) this.firstEventAt = now;
+    if (this.lastEvent < 0) {
+      // The first event: the timer set for first_byte moves to the idle limit (once per attempt).
+      this.firstEventAt = now;
+      this.lastEvent = now;
+      if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+      this.schedule();
+      return;
+    }
     this.lastEvent = now;
   }
 
-  /** The upstream answered (response headers): from now on silence is measured against idle too. */
+  /** The upstream answered (response headers): no clock changes (they are not an event), the first_byte message says so. */
   responded(): void {
     if (this.respondedAt >= 0 || this.stopped) return;
     this.respondedAt = this.clock.now();
-    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-    this.schedule();
   }
 
   /** The upstream is not being read (the client is not keeping up): its silence is not its fault. */
@@ -68,7 +74,6 @@ export class EventWatch {
     if (!this.paused || this.stopped) return;
     this.paused = false;
     if (this.lastEvent >= 0) this.lastEvent = this.clock.now();
-    if (this.respondedAt >= 0) this.respondedAt = Math.max(this.respondedAt, this.clock.now());
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.schedule();
   }
@@ -82,11 +87,7 @@ export class EventWatch {
   private schedule(): void {
     if (this.stopped) return;
     const now = this.clock.now();
-    const phaseEnd = this.paused
-      ? Infinity
-      : this.lastEvent >= 0
-        ? this.lastEvent + this.idleMs
-        : Math.min(this.startedAt + this.firstByteMs, this.respondedAt >= 0 ? this.respondedAt + this.idleMs : Infinity);
+    const phaseEnd = this.paused ? Infinity : this.lastEvent >= 0 ? this.lastEvent + this.idleMs : this.startedAt + this.firstByteMs;
     const next = Math.min(phaseEnd, this.deadline);
     this.timer = this.clock.setTimer(this.check, Math.max(1, next - now));
   }
@@ -104,10 +105,7 @@ export class EventWatch {
       // Not reading: no idle or first-byte verdict until resume().
     } else if (this.lastEvent < 0 && now >= this.startedAt + this.firstByteMs) {
       code = 'first_byte_timeout';
-      message = `upstream sent no event within the first_byte limit of ${fmt(this.firstByteMs)}`;
-    } else if (this.lastEvent < 0 && this.respondedAt >= 0 && now >= this.respondedAt + this.idleMs) {
-      code = 'idle_timeout';
-      message = `upstream answered but sent no event for ${fmt(this.idleMs)} (idle limit; comments and pings do not count)`;
+      message = `upstream sent no event within the first_byte limit of ${fmt(this.firstByteMs)}${this.respondedAt >= 0 ? ' (it answered; comments and pings do not count)' : ''}`;
     } else if (this.lastEvent >= 0 && now >= this.lastEvent + this.idleMs) {
       code = 'idle_timeout';
       message = `upstream sent no event for ${fmt(this.idleMs)} (idle limit)`;

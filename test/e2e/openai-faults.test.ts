@@ -195,8 +195,8 @@ test('a stalled upstream after keepalive committed the headers ends in an error 
 });
 
 test('an upstream that only sends keepalive comments is cut off with an error event', async () => {
-  // keepalive 400ms commits the headers first; the idle limit (800ms, counted from the upstream's
-  // headers because comments reset nothing) then ends the stream with an SSE error event.
+  // keepalive 400ms commits the headers first; first_byte (1.5 s: comments are no event, so it runs
+  // until the first one, SPEC §4.4) then ends the stream with an SSE error event.
   const res = await within(
     6000,
     fetch(`${sluice.url}/v1/chat/completions`, {
@@ -208,7 +208,7 @@ test('an upstream that only sends keepalive comments is cut off with an error ev
   assert.equal(res.status, 200);
   const body = await within(6000, res.text());
   assert.match(body, /: keepalive/);
-  assert.match(body, /data: \{"error":\{.*idle limit/);
+  assert.match(body, /data: \{"error":\{.*first_byte limit.*comments and pings do not count/);
   assert.doesNotMatch(body, /\[DONE\]/);
   await assertNextRequestWorks();
 });

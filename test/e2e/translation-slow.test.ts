@@ -27,7 +27,9 @@ providers:
   oa: { type: openai, base_url: ${m}/v1, timeouts: ${TIMEOUTS} }
   an: { type: anthropic, base_url: ${m}, timeouts: ${TIMEOUTS} }
   ge: { type: gemini, base_url: ${m}, timeouts: ${TIMEOUTS} }
+  think: { type: openai, base_url: ${m}/v1, timeouts: { connect: 2s, first_byte: 4s, idle: 300ms, total: 20s } }
 models:
+  m-think: { targets: [{ provider: think, model: gpt-x }] }
   m-oa: { targets: [{ provider: oa, model: gpt-x }] }
   m-an: { targets: [{ provider: an, model: claude-x }] }
   m-ge: { targets: [{ provider: ge, model: gemini-x }] }
@@ -67,14 +69,25 @@ describe('keepalive before the first token', () => {
   }
 });
 
+test('a long-thinking model: headers at once, the first token after much longer than idle but within first_byte (SPEC §4.4)', async () => {
+  // The mock sends its 200 and headers, then waits 1.2 s before the first event: idle (300 ms) does
+  // not run before the first event, first_byte (4 s) does.
+  const stream = await openai.chat.completions.create({ model: 'm-think', stream: true, messages: [{ role: 'user', content: 'x [[mock first=1200 chunks=3]]' }] });
+  let text = '';
+  await within(8000, (async () => {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  })());
+  assert.equal(text, mockText(3).join(''));
+});
+
 describe('a time limit after the headers were committed is an event: error', () => {
-  // The upstream answered 200 and then went silent (or sent only keepalives): idle (500ms) counts
-  // from its headers and fires before first_byte (700ms), SPEC §4.4. A stall before any response
-  // head is first_byte's.
+  // The upstream answered 200 and then went silent (or sent only keepalives): headers are not an
+  // event, so first_byte (700ms) runs until the first one, SPEC §4.4, and its message says the
+  // upstream answered; after events, idle (500ms). A stall before any response head is first_byte's.
   const cases: Array<[string, RegExp]> = [
-    ['fault=stall_first', /idle limit/],
+    ['fault=stall_first', /first_byte limit.*answered/],
     ['fault=stall_mid after=6', /idle/],
-    ['fault=keepalive_only every=50', /idle limit/],
+    ['fault=keepalive_only every=50', /first_byte limit.*comments and pings do not count/],
     ['fault=stall_headers', /first_byte/],
   ];
   for (const model of MODELS) {

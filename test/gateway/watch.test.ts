@@ -31,16 +31,27 @@ test('no response head at all: first_byte fires', () => {
   assert.equal(x.at(), 60);
 });
 
-test('a response head then silence: idle counts from the head', () => {
+test('a response head is not an event: first_byte runs until the first one (a long-thinking model), idle only between events', () => {
   const x = watch({ firstByteMs: 500, idleMs: 40, totalMs: 1000 });
   x.clock.advance(20);
   x.w.responded();
+  x.clock.advance(400);
+  assert.equal(x.fired(), undefined, 'silence after the head, far beyond idle, is within first_byte');
+  x.clock.advance(100);
+  assert.equal(x.fired()?.code, 'first_byte_timeout');
+  assert.match(x.fired()!.message, /comments and pings do not count/);
+  assert.equal(x.at(), 500);
+});
+
+test('the first event after a long silence within first_byte is in time', () => {
+  const x = watch({ firstByteMs: 500, idleMs: 40, totalMs: 1000 });
+  x.w.responded();
+  x.clock.advance(450);
+  x.w.touch();
   x.clock.advance(39);
   assert.equal(x.fired(), undefined);
-  x.clock.advance(100);
+  x.clock.advance(10);
   assert.equal(x.fired()?.code, 'idle_timeout');
-  assert.match(x.fired()!.message, /comments and pings do not count/);
-  assert.equal(x.at(), 60);
 });
 
 test('events reset idle; silence after the last event fires idle', () => {
