@@ -30,13 +30,14 @@ import {
 import { frontStateOf, type ResponsesFrontState, type UpstreamItemIds } from './state.ts';
 import { saveResponse } from './store.ts';
 import type { OutItem, ResponseStatus } from './wire.ts';
+import { Pieces } from '../../core/pieces.ts';
 
 /** The item being streamed. Its text (or arguments) is kept as fragments, joined once at its end. */
 type Open =
   | { kind: 'none' }
-  | { kind: 'message'; index: number; id: string; outputIndex: number; phase: string | undefined; parts: string[]; deltaHead: string; deltaTail: string }
-  | { kind: 'reasoning'; index: number; id: string; outputIndex: number; parts: string[]; summaryOpen: boolean; signature: string | undefined; redacted: string | undefined }
-  | { kind: 'call'; index: number; id: string; outputIndex: number; callId: string; name: string; parts: string[]; custom: boolean };
+  | { kind: 'message'; index: number; id: string; outputIndex: number; phase: string | undefined; parts: Pieces; deltaHead: string; deltaTail: string }
+  | { kind: 'reasoning'; index: number; id: string; outputIndex: number; parts: Pieces; summaryOpen: boolean; signature: string | undefined; redacted: string | undefined }
+  | { kind: 'call'; index: number; id: string; outputIndex: number; callId: string; name: string; parts: Pieces; custom: boolean };
 
 const NONE: Open = { kind: 'none' };
 
@@ -87,7 +88,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
           id,
           outputIndex,
           phase,
-          parts: [],
+          parts: new Pieces(),
           deltaHead: `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":`,
           deltaTail: `,${where},"logprobs":[],"delta":`,
         };
@@ -105,7 +106,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
           index,
           id,
           outputIndex,
-          parts: [],
+          parts: new Pieces(),
           summaryOpen: false,
           signature: undefined,
           redacted: block.kind === 'redacted-reasoning' ? block.data : undefined,
@@ -128,7 +129,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
         const item = custom ? customCallItem(id, block.id, origin.name, '', 'in_progress') : functionCallItem(id, block.id, origin, '', 'in_progress');
         output.push(item);
         itemAdded(outputIndex, item);
-        open = { kind: 'call', index, id, outputIndex, callId: block.id, name: block.name, parts: [], custom };
+        open = { kind: 'call', index, id, outputIndex, callId: block.id, name: block.name, parts: new Pieces(), custom };
         return;
       }
     }
@@ -141,7 +142,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
       case 'none':
         return;
       case 'message': {
-        const text = o.parts.join('');
+        const text = o.parts.join();
         const where = `"item_id":${JSON.stringify(o.id)},"output_index":${o.outputIndex},"content_index":0`;
         emit('response.output_text.done', `${where},"logprobs":[],"text":${JSON.stringify(text)}`);
         emit('response.content_part.done', `${where},"part":${JSON.stringify(textPart(text))}`);
@@ -149,7 +150,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
         return;
       }
       case 'reasoning': {
-        const text = o.parts.join('');
+        const text = o.parts.join();
         if (o.summaryOpen) {
           const where = `"item_id":${JSON.stringify(o.id)},"output_index":${o.outputIndex},"summary_index":0`;
           emit('response.reasoning_summary_text.done', `${where},"text":${JSON.stringify(text)}`);
@@ -162,7 +163,7 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
         return;
       }
       case 'call': {
-        const args = o.parts.join('');
+        const args = o.parts.join();
         const origin = originOf(state, o.name);
         const where = `"item_id":${JSON.stringify(o.id)},"output_index":${o.outputIndex}`;
         if (o.custom) {
@@ -192,12 +193,12 @@ export function createResponsesStreamEncoder(ctx: FrontContext, out: StreamOutpu
     // Whatever was streamed of the open item stays in the failed response, marked incomplete.
     const o = open;
     open = NONE;
-    if (o.kind === 'message') output[o.outputIndex] = messageItem(o.id, o.parts.join(''), 'incomplete', o.phase);
+    if (o.kind === 'message') output[o.outputIndex] = messageItem(o.id, o.parts.join(), 'incomplete', o.phase);
     else if (o.kind === 'call') {
       const origin = originOf(state, o.name);
       output[o.outputIndex] = o.custom
-        ? customCallItem(o.id, o.callId, origin.name, customInput(o.parts.join('')), 'incomplete')
-        : functionCallItem(o.id, o.callId, origin, o.parts.join(''), 'incomplete');
+        ? customCallItem(o.id, o.callId, origin.name, customInput(o.parts.join()), 'incomplete')
+        : functionCallItem(o.id, o.callId, origin, o.parts.join(), 'incomplete');
     }
     emit('error', errorEventFields(error));
     const response = responseObject(head, state, 'failed', output, {
