@@ -187,11 +187,11 @@ describe('model ids and errors', () => {
   test('an unknown model is a ResourceNotFoundException; a wrong key an AWS auth error', async () => {
     await assert.rejects(client.send(new ConverseCommand({ modelId: 'no-such-model', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error) => e instanceof ResourceNotFoundException);
     const wrong = bedrockClient('ABSKwrong');
-    await assert.rejects(wrong.send(new ConverseCommand({ modelId: 'm-oa', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error & { $metadata: { httpStatusCode?: number } }) => e.name === 'UnrecognizedClientException' && e.$metadata.httpStatusCode === 403);
+    await assert.rejects(wrong.send(new ConverseCommand({ modelId: 'm-oa', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error & { $metadata: { httpStatusCode?: number } }) => e.name === 'UnrecognizedClientException' && e.$metadata.httpStatusCode === 401);
     wrong.destroy();
     // A SigV4-signing client presents no sluice key.
     const signing = bedrockClient(undefined);
-    await assert.rejects(signing.send(new ConverseCommand({ modelId: 'm-oa', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error & { $metadata: { httpStatusCode?: number } }) => e.name === 'UnrecognizedClientException' && e.$metadata.httpStatusCode === 403);
+    await assert.rejects(signing.send(new ConverseCommand({ modelId: 'm-oa', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error & { $metadata: { httpStatusCode?: number } }) => e.name === 'UnrecognizedClientException' && e.$metadata.httpStatusCode === 401);
     signing.destroy();
     void AccessDeniedException;
   });

@@ -174,9 +174,9 @@ export function encodeBedrockError(err: GatewayError): { status: number; body: s
   const type = frontErrorType(err);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-errortype': type };
   if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfterMs / 1000));
-  // AWS answers an unknown or missing credential with 403, not 401 (docs/protocols/bedrock.md §7).
-  const status = err.code === 'unauthorized' ? 403 : err.status;
-  return { status, body: JSON.stringify({ message: err.message }), headers };
+  // A missing or wrong client key keeps SPEC §4.2's 401 (AWS itself answers 403): the AWS SDK names
+  // the exception from x-amzn-ErrorType whatever the status (docs/protocols/bedrock.md §7).
+  return { status: err.status, body: JSON.stringify({ message: err.message }), headers };
 }
 
 /**
