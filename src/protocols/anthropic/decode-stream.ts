@@ -13,8 +13,8 @@ import { splitGluedJson } from '../../sse/glued.ts';
 import { streamEventError } from './errors.ts';
 import { fromAnthropicStopReason } from './finish-reason.ts';
 import { mergeUsageCounts, readUsageCounts, toCanonicalUsage, type UsageCounts } from './usage.ts';
+import { malformedEvent } from '../shared/malformed.ts';
 
-const PREVIEW = 200;
 
 type Json = Record<string, unknown>;
 
@@ -41,10 +41,7 @@ export function createAnthropicStreamDecoder(emit: EventSink, ctx: DecodeContext
     state = 'closed';
     emit({ type: 'error', error });
   };
-  const malformed = (what: string): void => {
-    const preview = what.length > PREVIEW ? `${what.slice(0, PREVIEW)}…` : what;
-    fail(new GatewayError('upstream_malformed', `${ctx.provider} sent a malformed event: ${preview}`));
-  };
+  const malformed = (what: string): void => fail(malformedEvent(ctx.provider, what));
   const ensureStarted = (): void => {
     if (!started) {
       started = true;

@@ -16,8 +16,8 @@ import { fromBedrockStopReason, MALFORMED_STOP_REASONS } from './finish-reason.t
 import type { ModelFamily } from './family.ts';
 import { toolNames } from './tool-names.ts';
 import { toCanonicalUsage } from './usage.ts';
+import { malformedEvent } from '../shared/malformed.ts';
 
-const PREVIEW = 200;
 
 type Json = Record<string, unknown>;
 
@@ -40,10 +40,7 @@ export function createBedrockStreamDecoder(emit: EventSink, ctx: DecodeContext, 
     closed = true;
     emit({ type: 'error', error });
   };
-  const malformed = (what: string): void => {
-    const preview = what.length > PREVIEW ? `${what.slice(0, PREVIEW)}…` : what;
-    fail(new GatewayError('upstream_malformed', `${ctx.provider} sent a malformed event: ${preview}`));
-  };
+  const malformed = (what: string): void => fail(malformedEvent(ctx.provider, what));
   const ensureStarted = (): void => {
     if (!started) {
       started = true;

@@ -12,8 +12,8 @@ import { splitGluedJson } from '../../sse/glued.ts';
 import { cohereStreamError, readErrorMessage } from './errors.ts';
 import { fromCohereFinishReason, isFailureFinish } from './finish-reason.ts';
 import { readCohereUsage } from './usage.ts';
+import { malformedEvent } from '../shared/malformed.ts';
 
-const PREVIEW = 200;
 const NULL_ARGS = 'null';
 
 type Json = Record<string, unknown>;
@@ -48,10 +48,7 @@ export function createCohereStreamDecoder(emit: EventSink, ctx: DecodeContext): 
     state = { kind: 'closed' };
     emit({ type: 'error', error });
   };
-  const malformed = (what: string): void => {
-    const preview = what.length > PREVIEW ? `${what.slice(0, PREVIEW)}…` : what;
-    fail(new GatewayError('upstream_malformed', `${ctx.provider} sent a malformed event: ${preview}`));
-  };
+  const malformed = (what: string): void => fail(malformedEvent(ctx.provider, what));
   const ensureStarted = (): void => {
     if (!started) {
       started = true;

@@ -7,16 +7,15 @@ import { GatewayError } from '../../core/errors.ts';
 import type { UpstreamStreamDecoder } from '../../core/protocol.ts';
 import { splitGluedJson } from '../../sse/glued.ts';
 import { GeminiChunkReader } from './chunk-reader.ts';
+import { preview } from '../shared/malformed.ts';
 
-const PREVIEW = 200;
 
 export function createGeminiStreamDecoder(emit: EventSink): UpstreamStreamDecoder {
   const reader = new GeminiChunkReader(emit);
   let ended = false;
 
   const malformed = (data: string): void => {
-    const preview = data.length > PREVIEW ? `${data.slice(0, PREVIEW)}…` : data;
-    reader.fail(new GatewayError('upstream_malformed', `Gemini sent a chunk that is not JSON: ${preview}`));
+    reader.fail(new GatewayError('upstream_malformed', `Gemini sent a chunk that is not JSON: ${preview(data)}`));
   };
 
   return {

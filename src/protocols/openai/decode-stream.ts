@@ -16,6 +16,7 @@ import { thoughtSignature } from './extra-content.ts';
 import { fromOpenAIFinishReason } from './finish-reason.ts';
 import { ThinkTagSplitter, type ThinkSink } from './think-tags.ts';
 import { fromOpenAIUsage } from './usage.ts';
+import { preview } from '../shared/malformed.ts';
 
 const DONE_MARKER = '[DONE]';
 const CONTENT_KEY = '"content":';
@@ -94,7 +95,7 @@ class OpenAIStreamDecoder implements UpstreamStreamDecoder {
       // Q-8: two events glued together; otherwise the stream is corrupt.
       const pieces = splitGluedJson(data);
       if (pieces === undefined) {
-        this.#fail(new GatewayError('upstream_malformed', `upstream sent an event that is not JSON: ${preview(data)}`, { target: this.#ctx.provider }));
+        this.#fail(new GatewayError('upstream_malformed', `upstream sent an event that is not JSON: ${preview(data, 80)}`, { target: this.#ctx.provider }));
         return;
       }
       for (const piece of pieces) {
@@ -503,8 +504,4 @@ function argumentsText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'object' && v !== null) return JSON.stringify(v);
   return '';
-}
-
-function preview(data: string): string {
-  return data.length > 80 ? `${data.slice(0, 80)}…` : data;
 }
