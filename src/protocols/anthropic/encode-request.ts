@@ -36,6 +36,7 @@ import type {
 } from './wire.ts';
 import { anthropicQuirks, betaHeaderFor } from './quirks.ts';
 import { parseToolArguments } from '../shared/tool-arguments.ts';
+import { thinkingConfig } from './thinking.ts';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -47,10 +48,6 @@ export const ANTHROPIC_VERSION = '2023-06-01';
  */
 export const DEFAULT_MAX_TOKENS = 8192;
 const THINKING_HEADROOM = 1024;
-/** Anthropic's minimum thinking budget. */
-const MIN_THINKING_BUDGET = 1024;
-/** translation.md §10: suggested budgets per OpenAI-style effort; none/minimal mean no thinking. */
-const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768, max: 32768 };
 
 export function buildAnthropicRequest(
   req: ChatRequest,
@@ -418,17 +415,7 @@ function convertToolChoice(choice: ToolChoice | undefined, noParallel: boolean):
  * start with (the 400 quoted in §2; translation.md §9 says to send without thinking then).
  */
 function thinkingFor(req: ChatRequest, messages: WireMessage[]): WireThinking | undefined {
-  const r = req.reasoning;
-  if (!r) return undefined;
-  if (req.toolChoice?.type === 'required' || req.toolChoice?.type === 'tool') return undefined;
-  let thinking: WireThinking | undefined;
-  if (r.budgetTokens !== undefined) {
-    if (r.budgetTokens > 0) thinking = { type: 'enabled', budget_tokens: Math.max(MIN_THINKING_BUDGET, r.budgetTokens) };
-  } else if (r.adaptive) {
-    thinking = { type: 'adaptive' };
-  } else if (r.effort !== undefined && Object.hasOwn(EFFORT_BUDGET, r.effort)) {
-    thinking = { type: 'enabled', budget_tokens: EFFORT_BUDGET[r.effort] };
-  }
+  const thinking = thinkingConfig(req);
   if (!thinking) return undefined;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];

@@ -25,6 +25,7 @@ import {
   type WireToolResultContent,
 } from './wire.ts';
 import { parseToolArguments } from '../shared/tool-arguments.ts';
+import { thinkingConfig } from '../anthropic/thinking.ts';
 
 /** Signatures sluice minted for Gemini thought signatures (anthropic/decode-request.ts): not Bedrock's. */
 const GEMINI_SIGNATURE_PREFIX = 'gemini:';
@@ -34,9 +35,6 @@ const GEMINI_SIGNATURE_PREFIX = 'gemini:';
  */
 const DEFAULT_MAX_TOKENS = 8192;
 const THINKING_HEADROOM = 1024;
-const MIN_THINKING_BUDGET = 1024;
-/** translation.md §10: budgets per OpenAI-style effort; none/minimal mean no thinking. */
-const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768, max: 32768 };
 /** Nova 2 `maxReasoningEffort` takes low | medium | high. */
 const NOVA_EFFORT: Record<string, string> = { low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high' };
 
@@ -144,17 +142,7 @@ function effortForBudget(budget: number): string | undefined {
  * with (Anthropic's 400, bedrock.md §3 "Thinking replay").
  */
 function anthropicThinking(req: ChatRequest, messages: WireMessage[]): Record<string, unknown> | undefined {
-  const r = req.reasoning;
-  if (!r) return undefined;
-  if (req.toolChoice?.type === 'required' || req.toolChoice?.type === 'tool') return undefined;
-  let thinking: Record<string, unknown> | undefined;
-  if (r.budgetTokens !== undefined) {
-    if (r.budgetTokens > 0) thinking = { type: 'enabled', budget_tokens: Math.max(MIN_THINKING_BUDGET, r.budgetTokens) };
-  } else if (r.adaptive) {
-    thinking = { type: 'adaptive' };
-  } else if (r.effort !== undefined && Object.hasOwn(EFFORT_BUDGET, r.effort)) {
-    thinking = { type: 'enabled', budget_tokens: EFFORT_BUDGET[r.effort] };
-  }
+  const thinking = thinkingConfig(req);
   if (!thinking) return undefined;
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
