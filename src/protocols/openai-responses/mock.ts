@@ -5,6 +5,7 @@
 
 import type { Finish } from '../../mock/directives.ts';
 import { type Dialect, type Inspected, type SseEvent, type StreamContext, contentText, isObject } from '../../mock/dialect.ts';
+import { openaiMock } from '../openai/mock.ts';
 
 const SERVER_ERROR_MESSAGE = 'The server had an error while processing your request. Sorry about that!';
 
@@ -153,24 +154,6 @@ function responseJson(ctx: StreamContext): string {
   );
 }
 
-/** OpenAI's error `type`/`code` by status (the Chat Completions shape). */
-function errorKind(status: number): { type: string; code: string | null } {
-  switch (status) {
-    case 401:
-      return { type: 'invalid_request_error', code: 'invalid_api_key' };
-    case 404:
-      return { type: 'invalid_request_error', code: 'model_not_found' };
-    case 429:
-      return { type: 'requests', code: 'rate_limit_exceeded' };
-  }
-  return status >= 500 ? { type: 'server_error', code: null } : { type: 'invalid_request_error', code: null };
-}
-
-function errorJson(status: number, message: string): string {
-  const { type, code } = errorKind(status);
-  return JSON.stringify({ error: { message, type, param: null, code } });
-}
-
 /** The mid-stream `error` event in the nested shape OpenAI sends at runtime (Q-13). */
 function midStreamError(ctx: StreamContext): SseEvent {
   return {
@@ -218,7 +201,8 @@ export const responsesMock: Dialect = {
   inspect,
   streamEvents,
   responseJson,
-  errorJson,
+  // Errors before the stream have the Chat Completions shape.
+  errorJson: openaiMock.errorJson,
   midStreamError,
   malformedEvent,
   keepaliveEvent: { comment: 'keepalive' },
