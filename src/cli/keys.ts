@@ -10,8 +10,8 @@ import { resolveConfig } from '../config/index.ts';
 import { parseBudget } from '../config/spend.ts';
 import { KeyExistsError, openStore, type KeyLimits, type Store, type StoredKey } from '../store/index.ts';
 import { sinceDate } from '../store/since.ts';
+import { summaryJson } from '../store/columns.ts';
 import { formatUsd } from '../limits/budget.ts';
-import type { UsageSummary } from '../store/types.ts';
 
 const HELP = `Usage:
   sluice keys create --name NAME [--models a,b] [--rpm N] [--tpm N] [--concurrency N] [--budget USD/PERIOD] [--json]
@@ -159,7 +159,7 @@ async function usage(store: Store, flags: Record<string, string | boolean>, wher
   if (flags.key === true) throw new UsageError('--key needs a key name');
   const rows = await store.usageSummary(since, key);
   if (flags.json === true) {
-    process.stdout.write(`${JSON.stringify({ since: since.toISOString(), key: key ?? null, rows: rows.map(usageJson) })}\n`);
+    process.stdout.write(`${JSON.stringify({ since: since.toISOString(), key: key ?? null, rows: rows.map(summaryJson) })}\n`);
     return 0;
   }
   const scope = `${key === undefined ? 'all keys' : `key "${key}"`} since ${isoMinute(since)}`;
@@ -197,21 +197,6 @@ async function usage(store: Store, flags: Record<string, string | boolean>, wher
   return 0;
 }
 
-function usageJson(r: UsageSummary): Record<string, unknown> {
-  return {
-    key: r.keyName ?? null,
-    model: r.model,
-    requests: r.requests,
-    tokens_in: r.tokensIn,
-    tokens_out: r.tokensOut,
-    tokens_cache_read: r.cacheReadTokens,
-    tokens_cache_write: r.cacheWriteTokens,
-    tokens_reasoning: r.reasoningTokens,
-    estimated_requests: r.estimatedRequests,
-    unpriced_requests: r.unpricedRequests,
-    cost_usd: r.costUsd,
-  };
-}
 
 function sinceFlag(text: string, now: number): Date {
   const since = sinceDate(text, now);

@@ -75,6 +75,11 @@ export interface RequestRecord {
   continuations?: number;
 }
 
+/** A request's record before anything happened to it (every counter zero, no event yet). */
+export function newRecord(requestId: string, keyName: string | undefined, front: ProtocolName, model: string, stream: boolean): RequestRecord {
+  return { requestId, keyName, front, model, stream, attempts: 0, status: 0, endReason: 'completed', firstEventMs: -1, totalMs: 0, events: 0, retries: 0, failovers: 0 };
+}
+
 export interface PipelineHooks {
   /** Called once per request when it ends. */
   onRecord?(record: RequestRecord): void;
@@ -202,21 +207,7 @@ export class Pipeline {
   async serve(chat: ChatRequest, plan: RoutePlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
     const front = frontCodec(ctx.front ?? chat.front);
     const fctx = frontContext(chat, ctx);
-    const record: RequestRecord = {
-      requestId: ctx.requestId,
-      keyName: ctx.keyName,
-      front: front.name,
-      model: chat.model,
-      stream: chat.stream,
-      attempts: 0,
-      status: 0,
-      endReason: 'completed',
-      firstEventMs: -1,
-      totalMs: 0,
-      events: 0,
-      retries: 0,
-      failovers: 0,
-    };
+    const record = newRecord(ctx.requestId, ctx.keyName, front.name, chat.model, chat.stream);
     const observer = this.hooks.observe?.({ operation: 'chat', chat }, ctx);
     try {
       if (chat.stream) await this.serveStream(chat, plan, front, fctx, out, ctx, record, observer);
@@ -480,21 +471,7 @@ export class Pipeline {
    */
   async embed(req: EmbeddingsRequest, { plan, skipped }: EmbeddingsPlan, out: ClientOutput, ctx: ChatContext): Promise<RequestRecord> {
     const front = frontCodec(req.front);
-    const record: RequestRecord = {
-      requestId: ctx.requestId,
-      keyName: ctx.keyName,
-      front: req.front,
-      model: req.model,
-      stream: false,
-      attempts: 0,
-      status: 0,
-      endReason: 'completed',
-      firstEventMs: -1,
-      totalMs: 0,
-      events: 0,
-      retries: 0,
-      failovers: 0,
-    };
+    const record = newRecord(ctx.requestId, ctx.keyName, req.front, req.model, false);
     const observer = this.hooks.observe?.({ operation: 'embeddings', embeddings: req }, ctx);
     const abort = new AbortController();
     let clientGone = false;

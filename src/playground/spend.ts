@@ -16,6 +16,7 @@ import type { RequestRecord } from '../gateway/pipeline.ts';
 import type { RouteHandler } from '../server/app.ts';
 import { presentedKey, type Authenticator } from '../server/auth.ts';
 import { sinceDate } from '../store/since.ts';
+import { summaryJson } from '../store/columns.ts';
 import type { Store, UsageRow } from '../store/types.ts';
 
 /** Finished requests kept in memory for the playground to ask about. */
@@ -130,19 +131,7 @@ export function spendRoutes(opts: SpendRoutesOptions): Record<string, RouteHandl
     send(res, 200, {
       since: since.toISOString(),
       key,
-      rows: rows.map((r) => ({
-        key: r.keyName ?? null,
-        model: r.model,
-        requests: r.requests,
-        tokens_in: r.tokensIn,
-        tokens_out: r.tokensOut,
-        tokens_cache_read: r.cacheReadTokens,
-        tokens_cache_write: r.cacheWriteTokens,
-        tokens_reasoning: r.reasoningTokens,
-        estimated_requests: r.estimatedRequests,
-        unpriced_requests: r.unpricedRequests,
-        cost_usd: r.costUsd,
-      })),
+      rows: rows.map(summaryJson),
       total_usd: total,
     });
   };

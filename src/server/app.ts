@@ -11,7 +11,7 @@ import type { DocumentStore, FrontCodec, FrontRequestInfo, FrontServices } from 
 import { fronts, frontSettingsKey } from '../protocols/index.ts';
 import { DEFAULT_ENV, type AttemptEnv } from '../gateway/attempt.ts';
 import { closeUpstreams } from '../gateway/upstreams.ts';
-import { Pipeline, sendError, type LocalCounter, type PipelineHooks, type RequestRecord } from '../gateway/pipeline.ts';
+import { Pipeline, newRecord, sendError, type LocalCounter, type PipelineHooks } from '../gateway/pipeline.ts';
 import { createRouter, type Router } from '../router/index.ts';
 import { closeAgents } from '../transport/http.ts';
 import { Authenticator, modelAllowed, presentedKey, type ClientKey, type KeyStore } from './auth.ts';
@@ -244,22 +244,11 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       if (error.code === 'request_timeout') headers.connection = 'close';
       sendError(out, front, error, headers, route.variant);
       if (route.op !== 'chat' && route.op !== 'embeddings') return;
-      const record: RequestRecord = {
-        requestId,
-        keyName: key?.name,
-        front: front.name,
-        model,
-        stream,
-        attempts: 0,
-        status: error.status,
-        endReason: 'rejected',
-        errorCode: error.code,
-        firstEventMs: -1,
-        totalMs: performance.now() - startedAt,
-        events: 0,
-        retries: 0,
-        failovers: 0,
-      };
+      const record = newRecord(requestId, key?.name, front.name, model, stream);
+      record.status = error.status;
+      record.endReason = 'rejected';
+      record.errorCode = error.code;
+      record.totalMs = performance.now() - startedAt;
       hooks.onRecord?.(record);
     };
     try {

@@ -158,3 +158,20 @@ export function limitsFromColumns(row: LimitColumns): KeyLimits {
 export function modelsColumn(limits: KeyLimits): string | null {
   return limits.models ? JSON.stringify(limits.models) : null;
 }
+
+/** A usage summary row as `keys usage --json` and the playground's spend page print it (one shape for both). */
+export function summaryJson(r: UsageSummary): Record<string, unknown> {
+  return {
+    key: r.keyName ?? null,
+    model: r.model,
+    requests: r.requests,
+    tokens_in: r.tokensIn,
+    tokens_out: r.tokensOut,
+    tokens_cache_read: r.cacheReadTokens,
+    tokens_cache_write: r.cacheWriteTokens,
+    tokens_reasoning: r.reasoningTokens,
+    estimated_requests: r.estimatedRequests,
+    unpriced_requests: r.unpricedRequests,
+    cost_usd: r.costUsd,
+  };
+}

@@ -17,6 +17,7 @@ import type {
   WireToolCall,
 } from './wire.ts';
 import { COHERE } from './wire.ts';
+import { toolArgumentsJson } from '../shared/tool-arguments.ts';
 
 /** Thinking budgets for OpenAI-style efforts (same scale as the Anthropic upstream's). */
 const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 16384, xhigh: 32768, max: 32768 };
@@ -184,7 +185,7 @@ function assistantMessage(parts: ContentPart[]): WireMessage | undefined {
   const calls: WireToolCall[] = [];
   for (const p of parts) {
     if (p.type === 'text' && p.text !== '') texts.push(p.text);
-    else if (p.type === 'tool-call') calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: argumentsJson(p.arguments, p.name) } });
+    else if (p.type === 'tool-call') calls.push({ id: p.id, type: 'function', function: { name: p.name, arguments: toolArgumentsJson(p.arguments, p.name) } });
     // Reasoning another vendor signed cannot be replayed anywhere but there; unsigned thinking can.
     else if (p.type === 'reasoning' && p.signature === undefined && p.redactedData === undefined && p.text !== '') {
       thinking.push({ type: 'thinking', thinking: p.text });
@@ -202,21 +203,6 @@ function assistantMessage(parts: ContentPart[]): WireMessage | undefined {
   return text === '' ? undefined : { role: 'assistant', content: text };
 }
 
-/** History arguments that are not a JSON object are the client's error (translation.md §4 Decision). */
-function argumentsJson(args: string, name: string): string {
-  const text = args.trim();
-  if (text === '' || text === 'null') return '{}';
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not valid JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not a JSON object`);
-  }
-  return text;
-}
 
 function toolMessage(p: ToolResultPart): WireMessage {
   const texts: string[] = [];

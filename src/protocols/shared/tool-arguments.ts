@@ -4,6 +4,7 @@
 
 import { GatewayError } from '../../core/errors.ts';
 
+/** The arguments as a JSON object, or GatewayError 400. */
 export function parseToolArguments(args: string, name: string): Record<string, unknown> {
   const text = args.trim();
   if (text === '' || text === 'null') return {};
@@ -17,4 +18,12 @@ export function parseToolArguments(args: string, name: string): Record<string, u
     throw new GatewayError('invalid_request', `invalid tool_call arguments for ${name}: not a JSON object`);
   }
   return value as Record<string, unknown>;
+}
+
+/** The same check for dialects that carry the arguments as JSON text (Cohere): the text, "{}" for none. */
+export function toolArgumentsJson(args: string, name: string): string {
+  const text = args.trim();
+  if (text === '' || text === 'null') return '{}';
+  parseToolArguments(text, name);
+  return text;
 }
