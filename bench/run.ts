@@ -68,8 +68,7 @@ function machine(): string[] {
 async function measure(c: Contender, sizes: typeof FULL, paced: PacedUpstream, nextId: () => number, reference: Reference | undefined, only?: readonly string[]): Promise<Measurements> {
   const m: Measurements = { notes: [] };
   const SCENARIOS = only ? new Set([...RUN_SCENARIOS].filter((s) => only.includes(s))) : RUN_SCENARIOS;
-  // Held streams first, on a fresh process: a heap already grown by thousands of requests (or by a
-  // 10 MB event) would absorb 2000 streams in its free pages, and RSS would not show them.
+  // PHASES puts held streams on a process of their own.
   if (SCENARIOS.has('held')) await heldStreams(c, sizes, m);
   if (SCENARIOS.has('throughput')) await throughput(c, sizes, m, reference);
   if (SCENARIOS.has('latency')) await latency(c, sizes, m, paced, nextId);
@@ -92,6 +91,13 @@ async function startReference(pacedPort: number, workDir: string, scratch: strin
   await load(reference.pool, reference.ep, text, { total: sizes.warmup / 4, concurrency: 8, deadlineMs: sizes.warmupMs / 4, stream: false });
   return { mock, bare, reference };
 }
+
+/**
+ * The scenarios of a contender in the order they run, each group on a fresh process: held streams
+ * on a process that has served nothing yet (a heap already grown by thousands of requests would
+ * absorb 2000 streams in its free pages, and RSS would not show them), the rest on another.
+ */
+const PHASES: readonly (readonly string[])[] = [['held'], ['throughput', 'latency', 'big']];
 
 async function main(): Promise<void> {
   let sizes = QUICK_RUN ? QUICK : FULL;
@@ -143,31 +149,44 @@ async function main(): Promise<void> {
         continue;
       }
       process.stderr.write(`bench: ${spec.name} … (${(elapsed / 1000).toFixed(0)} s)\n`);
-      // A fresh mock for each contender: one that served 2000 held streams and a million events to
-      // the previous contender sends its frames differently (fewer per read), which changes the
-      // cost of the next one.
-      await mock?.stop();
-      mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      const env: BenchEnv = { mockPort: mock.port, pacedPort: paced.port, workDir, scratch };
-      let launched: Contender | string;
-      try {
-        launched = await spec.start(env);
-        if (typeof launched !== 'string') launched = await checkLoopback(launched);
-      } catch (err) {
-        launched = `did not start: ${(err as Error).message}`;
+      // Each phase on a fresh mock and a fresh contender. A mock that served 2000 held streams and a
+      // million events to the previous contender sends its frames differently (fewer per read), which
+      // changes the cost of the next one; and a contender that held 2000 streams stays costlier per
+      // stream long after they end (bench/RESULTS.md, "Held streams first"), while the reference bare
+      // proxy it is paired with never held any.
+      let version = '';
+      let skipped: string | undefined;
+      const merged: Measurements = { notes: [] };
+      for (const phase of PHASES) {
+        const wanted = phase.filter((sc) => RUN_SCENARIOS.has(sc) && (spec.scenarios === undefined || spec.scenarios.includes(sc)));
+        if (wanted.length === 0) continue;
+        await mock?.stop();
+        mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        const env: BenchEnv = { mockPort: mock.port, pacedPort: paced.port, workDir, scratch };
+        let launched: Contender | string;
+        try {
+          launched = await spec.start(env);
+          if (typeof launched !== 'string') launched = await checkLoopback(launched);
+        } catch (err) {
+          launched = `did not start: ${(err as Error).message}`;
+        }
+        if (typeof launched === 'string') {
+          process.stderr.write(`bench: ${spec.name}: not measured — ${launched}\n`);
+          skipped = launched;
+          break;
+        }
+        current = launched;
+        version = current.version;
+        try {
+          const m = await measure(current, sizes, paced, nextId, ref?.reference, wanted);
+          merged.notes.push(...m.notes);
+          Object.assign(merged, { ...m, notes: merged.notes });
+        } finally {
+          await current.stop();
+          current = undefined;
+        }
       }
-      if (typeof launched === 'string') {
-        process.stderr.write(`bench: ${spec.name}: not measured — ${launched}\n`);
-        rows.push({ name: spec.name, version: '', skipped: launched });
-        continue;
-      }
-      current = launched;
-      try {
-        rows.push({ name: spec.name, version: current.version, m: await measure(current, sizes, paced, nextId, ref?.reference, spec.scenarios) });
-      } finally {
-        await current.stop();
-        current = undefined;
-      }
+      rows.push(skipped !== undefined ? { name: spec.name, version: '', skipped } : { name: spec.name, version, m: merged });
     }
   } finally {
     await cleanup();
