@@ -1,28 +1,32 @@
 // What tracing costs (issue 15: at most 10 % CPU per stream over tracing off): two sluice processes
-// in front of the same `sluice mock`, one with `telemetry.otlp` pointed at a local OTLP sink, one
-// without, measured in paired rounds of 50-chunk streams (8 in flight) after a warm-up each. CPU is
-// the sluice process's user + system time from /proc, per stream; the ratio is taken per pair and
-// its median reported, so machine load drifting between rounds affects both sides alike.
+// in front of the same `sluice mock`, one with `telemetry.otlp` pointed at a local OTLP sink (a
+// process of its own, bench/otlp-sink.ts, as a collector is), one without, measured in paired rounds
+// of 50-chunk streams (8 in flight) after a warm-up each. CPU is the sluice process's user + system
+// time from /proc, per stream; the ratio is taken per pair and its median reported, so machine load
+// drifting between rounds affects both sides alike.
 //
-//   node bench/tracing.ts            (BENCH_QUICK=1 for a short run)
+//   node bench/tracing.ts            (BENCH_QUICK=1 for a short run; ROUNDS=N for more pairs)
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMock } from '../src/mock/server.ts';
 import { load, mockText, pool } from './client.ts';
 import { NODE_FLAGS, SLUICE_BIN, openai } from './contender.ts';
 import { cpuSeconds, percentile, startChild, type Child } from './lib.ts';
-import { startOtlpSink } from './otlp-sink.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const WARMUP = QUICK ? 1500 : 6000;
-const ROUNDS = QUICK ? 3 : 7;
+const ROUNDS = Number(process.env.ROUNDS ?? (QUICK ? 3 : 7));
 const PER_ROUND = QUICK ? 600 : 1500;
 const TEXT = mockText('chunks=50');
 
 const mock = await startMock({ port: 0 });
-const sink = await startOtlpSink();
+const sink = await startChild(process.execPath, [fileURLToPath(new URL('./otlp-sink.ts', import.meta.url))], /otlp sink on http:\/\/127\.0\.0\.1:(\d+)/);
+const sinkUrl = `http://127.0.0.1:${sink.port}`;
+let sinkCounts = '';
+sink.proc.stdout!.on('data', (d: Buffer) => (sinkCounts += d.toString()));
 const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-tracing-'));
 
 async function startSluice(name: string, telemetry: string): Promise<Child> {
@@ -45,7 +49,7 @@ ${telemetry}`,
 }
 
 const off = await startSluice('off', '');
-const on = await startSluice('on', `telemetry:\n  otlp: { endpoint: "${sink.url}" }\n`);
+const on = await startSluice('on', `telemetry:\n  otlp: { endpoint: "${sinkUrl}" }\n`);
 const sides = [
   { name: 'tracing off', child: off, pool: pool(off.port, 16) },
   { name: 'tracing on', child: on, pool: pool(on.port, 16) },
@@ -75,12 +79,19 @@ try {
       `| tracing off | ${med(perStream['tracing off']!).toFixed(3)} |\n` +
       `| tracing on (OTLP/HTTP to a local collector) | ${med(perStream['tracing on']!).toFixed(3)} |\n` +
       `| on / off (median of paired rounds) | ×${med(ratios).toFixed(3)} |\n` +
-      `\nspans exported: ${sink.exports} requests, ${(sink.bytes / 1e6).toFixed(1)} MB\n`,
+      '\n',
   );
 } finally {
   await Promise.all(sides.map((s) => s.pool.close()));
   await Promise.all([off.stop(), on.stop()]);
-  await sink.close();
+  const ended = new Promise((r) => sink.proc.stdout!.once('close', r));
+  await sink.stop();
+  await ended;
+  const counts = /\{.*\}/.exec(sinkCounts);
+  if (counts) {
+    const c = JSON.parse(counts[0]) as { exports: number; bytes: number };
+    process.stdout.write(`spans exported: ${c.exports} requests, ${(c.bytes / 1e6).toFixed(1)} MB\n`);
+  }
   await mock.close();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,16 +1,17 @@
 // OTLP/HTTP export off the request path (docs/telemetry.md): finished spans go to the SDK's
 // BatchSpanProcessor, a bounded queue that one timer drains in batches to the official OTLP/HTTP
-// exporter. A request only ever appends to that queue; it never waits for the collector.
+// exporter. A request only ever appends to that queue; it never waits for the collector. The spans
+// themselves are built by trace.ts (FinishedSpan), once, when they end: no SDK Tracer or Span runs
+// per request (bench/tracing.ts; docs/telemetry.md, Cost).
 //
 // A collector that is down or slow costs requests nothing: exports fail or time out in the
 // background, spans beyond the queue's bound are dropped, and sluice logs one warning when exports
 // start failing and one line when they work again (not one per batch).
 
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { ExportResultCode, type ExportResult, type InstrumentationScope } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
-import type { Tracer } from '@opentelemetry/api';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
 
 /** Spans waiting for export; beyond it new spans are dropped (the SDK counts them). */
 export const MAX_QUEUE = 4096;
@@ -25,8 +26,16 @@ export interface ExportLog {
   info(obj: object, msg: string): void;
 }
 
+/** Where finished spans go, and what every span of this process shares. */
+export interface SpanSink {
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+  /** Queues a finished, sampled span for export (dropped when the queue is full). */
+  end(span: ReadableSpan): void;
+}
+
 export interface TraceExport {
-  tracer: Tracer;
+  sink: SpanSink;
   /** Exports what is queued (bounded by the export timeout). */
   flush(): Promise<void>;
   shutdown(): Promise<void>;
@@ -55,22 +64,22 @@ export function startTraceExport(opts: TraceExportOptions): TraceExport {
     opts.log,
     describeEndpoint(url),
   );
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': opts.serviceVersion }),
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter,
-        maxQueueSize: MAX_QUEUE,
-        maxExportBatchSize: MAX_BATCH,
-        scheduledDelayMillis: opts.delayMs ?? EXPORT_DELAY_MS,
-        exportTimeoutMillis: EXPORT_TIMEOUT_MS,
-      }),
-    ],
+  const processor = new BatchSpanProcessor({
+    exporter,
+    maxQueueSize: MAX_QUEUE,
+    maxExportBatchSize: MAX_BATCH,
+    scheduledDelayMillis: opts.delayMs ?? EXPORT_DELAY_MS,
+    exportTimeoutMillis: EXPORT_TIMEOUT_MS,
   });
   return {
-    tracer: provider.getTracer('sluice', opts.serviceVersion),
-    flush: () => provider.forceFlush().catch(() => undefined),
-    shutdown: () => provider.shutdown().catch(() => undefined),
+    sink: {
+      // What the SDK's TracerProvider and getTracer('sluice', version) gave every span.
+      resource: resourceFromAttributes({ 'service.name': opts.serviceName, 'service.version': opts.serviceVersion }),
+      scope: { name: 'sluice', version: opts.serviceVersion },
+      end: (span) => processor.onEnd(span),
+    },
+    flush: () => processor.forceFlush().catch(() => undefined),
+    shutdown: () => processor.shutdown().catch(() => undefined),
   };
 }
 

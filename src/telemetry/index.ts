@@ -3,12 +3,12 @@
 // only its hooks (gateway/pipeline.ts `observe`), never OpenTelemetry itself.
 
 import { readFileSync } from 'node:fs';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import type { TelemetryConfig } from '../config/types.ts';
 import type { PipelineHooks, RequestRecord } from '../gateway/pipeline.ts';
 import { startTraceExport, type ExportLog, type TraceExport } from './export.ts';
 import { GEN_AI, GENERAL, SLUICE } from './genai.ts';
-import { RequestTrace, hrTime } from './trace.ts';
+import { RequestTrace, refusedSpan } from './trace.ts';
 
 export { tracesUrl } from './export.ts';
 
@@ -30,31 +30,26 @@ export function startTelemetry(config: TelemetryConfig, log: ExportLog, opts: { 
     log,
     delayMs: opts.delayMs,
   });
-  const { tracer } = exported;
+  const { sink } = exported;
   const content = config.content;
   return {
     hooks: {
-      observe: (request, ctx) => new RequestTrace(tracer, request, ctx, { content }),
+      observe: (request, ctx) => new RequestTrace(sink, request, ctx, { content }),
       onRecord(r: RequestRecord) {
         // Requests refused before they were served (bad key, limits, budget) get a span of their own.
         if (r.endReason !== 'rejected') return;
         const end = performance.now();
-        const span = tracer.startSpan(`chat ${r.model}`, {
-          kind: SpanKind.SERVER,
-          startTime: hrTime(end - r.totalMs),
-          attributes: {
-            [GEN_AI.operationName]: 'chat',
-            [GEN_AI.requestModel]: r.model,
-            [SLUICE.requestId]: r.requestId,
-            [SLUICE.front]: r.front,
-            [SLUICE.endReason]: r.endReason,
-            [GENERAL.httpResponseStatusCode]: r.status,
-            ...(r.keyName !== undefined ? { [SLUICE.keyName]: r.keyName } : {}),
-            ...(r.errorCode !== undefined ? { [GENERAL.errorType]: r.errorCode } : {}),
-          },
-        });
-        if (r.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: r.errorCode });
-        span.end(hrTime(end));
+        const attributes: Attributes = {
+          [GEN_AI.operationName]: 'chat',
+          [GEN_AI.requestModel]: r.model,
+          [SLUICE.requestId]: r.requestId,
+          [SLUICE.front]: r.front,
+          [SLUICE.endReason]: r.endReason,
+          [GENERAL.httpResponseStatusCode]: r.status,
+        };
+        if (r.keyName !== undefined) attributes[SLUICE.keyName] = r.keyName;
+        if (r.errorCode !== undefined) attributes[GENERAL.errorType] = r.errorCode;
+        refusedSpan(sink, `chat ${r.model}`, end - r.totalMs, end, attributes, r.status >= 500, r.errorCode);
       },
     },
     flush: () => exported.flush(),
