@@ -1,14 +1,15 @@
 // Shared state for cluster workers without Redis (SPEC §11): the primary owns one MemoryState for
-// the whole gateway (state-server.ts) and every worker asks it over the IPC link, so an rpm,
-// tpm or concurrency limit holds exactly across workers — the primary answers one request at a
-// time, the same check-and-count a single process does.
+// the whole gateway (state-server.ts) and every worker asks it over the IPC link — or decides
+// from an allowance the primary granted and holds reserved (below) — so an rpm, tpm or
+// concurrency limit holds exactly across workers: the primary answers one request at a time, the
+// same check-and-count a single process does.
 //
 // A concurrency slot is held in the primary under the worker's name; when a worker dies the
 // primary releases its slots at once (no TTL needed). Circuit states travel separately
 // (circuits.ts): they are pushed, not polled.
 //
-// Allowances (state-server.ts has the primary's half; docs/operations.md, "Limits, keys and
-// circuits across workers"): while a key is far from its limits, the primary's answer grants this
+// Allowances (state-server.ts has the primary's half; docs/operations.md, "Cross-worker state:
+// allowances"): while a key is far from its limits, the primary's answer grants this
 // worker a block of rpm units, concurrency slots and tpm headroom, and admissions the block covers
 // are decided here, with no call. Spends (rpm units by the fixed window they fell in, tokens
 // likewise) and slots given back travel in one-way reports at most every REPORT_MS; a slot freed
@@ -54,6 +55,8 @@ export interface AllowanceReport {
   returned: [number, number, number];
   /** Slots of the allowance freed and given back (after a recall or lapse). */
   released: number;
+  /** The worker holds nothing more of it and forgets it: so does the primary. */
+  done?: boolean;
 }
 
 /** This worker's side of one allowance. */
@@ -142,7 +145,7 @@ export class IpcState implements SharedState {
 
   async add(name: string, windowMs: number, amount: number): Promise<void> {
     const a = this.byTpm.get(name);
-    if (!a) {
+    if (!a || !a.open) {
       this.link.post(STATE_OPS.add, name, windowMs, amount);
       return;
     }
@@ -348,7 +351,10 @@ export class IpcState implements SharedState {
     this.giveBack(a);
     this.dirty.delete(a);
     const report = this.take(a);
-    if (this.idle(a)) this.forget(a);
+    if (this.idle(a)) {
+      this.drop(a);
+      report.done = true;
+    }
     return report;
   }
 
@@ -372,10 +378,12 @@ export class IpcState implements SharedState {
   }
 
   private forget(a: Allowance): void {
-    if (this.dirty.has(a)) {
-      this.dirty.delete(a);
-      this.post(a);
-    }
+    this.dirty.delete(a);
+    this.link.post(ALLOWANCE_OPS.report, a.sig, { ...this.take(a), done: true }, a.check);
+    this.drop(a);
+  }
+
+  private drop(a: Allowance): void {
     this.allowances.delete(a.sig);
     if (a.check.tpm && this.byTpm.get(a.check.tpm.name) === a) this.byTpm.delete(a.check.tpm.name);
   }

@@ -2,7 +2,7 @@
 // the whole gateway, answered one operation at a time, so limits are exact across workers; the
 // concurrency slots each worker holds, released at once when that worker exits; and allowances.
 //
-// Allowances (docs/operations.md, "Limits, keys and circuits across workers"): while a key's
+// Allowances (docs/operations.md, "Cross-worker state: allowances"): while a key's
 // limits are far from reached, the answer to an admission also grants the worker a block of room
 // — rpm units, concurrency slots, tpm headroom — that it spends on its own, with no call. The room
 // granted stays reserved here until the worker reports it spent (rpm units with the fixed window
@@ -226,8 +226,10 @@ export class StateServer {
 
   /** A worker's report (one-way, or the answer to a recall): spends counted, room handed back. */
   private apply(workerId: number, sig: string, r: AllowanceReport, check: LimitCheck, recalled = false): void {
-    // Nothing held any more (tokens beyond a share that is gone): what was spent still counts.
-    const a = this.allowances.get(workerId)?.get(sig) ?? { check, rpm: 0, slots: 0, tokens: 0 };
+    // A worker detached already (its rpm units counted as spent then) has nothing more to say.
+    const mine = this.allowances.get(workerId);
+    if (!mine) return;
+    const a = mine.get(sig) ?? { check, rpm: 0, slots: 0, tokens: 0 };
     if (check.rpm) {
       for (const [index, n] of r.spent) {
         this.state.addAt(check.rpm.name, check.rpm.windowMs, n, index);
@@ -257,8 +259,8 @@ export class StateServer {
       a.rpm = 0;
       this.setTokens(a, 0);
     }
-    // The worker forgets an allowance when it holds nothing, after this report: so does the primary.
-    if (a.rpm === 0 && a.slots === 0 && a.tokens === 0) this.allowances.get(workerId)?.delete(sig);
+    // The worker has forgotten it, holding nothing (until then it may still charge tokens to it).
+    if (r.done) mine.delete(sig);
     // Used beyond the share: one request may overshoot, but then the others must wait.
     if (check.tpm && r.tokens.length > 0 && a.tokens < 1) this.afterTokens(check.tpm.name);
   }
@@ -337,6 +339,8 @@ export class StateServer {
       if (!link) continue;
       for (const [sig, a] of mine) {
         if (!this.namesOf(a.check).some((n) => names.has(n))) continue;
+        // Holding nothing here means holding nothing there, and nothing unreported.
+        if (a.rpm <= 0 && a.slots <= 0 && a.tokens <= 0) continue;
         calls.push(
           link.call<AllowanceReport>(ALLOWANCE_OPS.recall, [sig], this.recallTimeoutMs).then(
             (report) => this.apply(workerId, sig, report, a.check, true),
