@@ -154,8 +154,8 @@ export class StateServer {
     const wait = this.recallOf(check);
     if (wait) return wait.then(() => this.admit(workerId, check, id, sig, inUse));
     const verdict = this.state.admitSync(check);
-    if (!verdict.allowed && this.anyReserved(check)) {
-      // Refused only because of room other allowances hold, perhaps: get it back, then decide.
+    if (!verdict.allowed && this.heldElsewhere(check, verdict.refused)) {
+      // Refused perhaps only because of room allowances hold: get it back, then decide.
       const recall = this.recall(check);
       return recall.then(() => this.finish(workerId, check, id, sig, inUse, this.state.admitSync(check)));
     }
@@ -316,12 +316,13 @@ export class StateServer {
     return undefined;
   }
 
-  private anyReserved(check: LimitCheck): boolean {
-    const names = new Set(this.namesOf(check));
+  /** Whether allowances hold room of the limit that refused (slots: free or not, the primary cannot tell). */
+  private heldElsewhere(check: LimitCheck, refused: 'tpm' | 'concurrency' | 'rpm'): boolean {
+    if (refused === 'rpm') return this.state.reservedOf(check.rpm!.name) > 0;
+    if (refused === 'tpm') return this.state.reservedOf(check.tpm!.name) > 0;
+    const name = check.concurrency!.name;
     for (const mine of this.allowances.values()) {
-      for (const a of mine.values()) {
-        if (this.namesOf(a.check).some((n) => names.has(n)) && (a.rpm > 0 || a.slots > 0 || a.tokens > 0)) return true;
-      }
+      for (const a of mine.values()) if (a.check.concurrency?.name === name && a.slots > 0) return true;
     }
     return false;
   }
