@@ -234,7 +234,7 @@ export function workersSection(w: WorkersResult): string[] {
   ];
   if (auto && limited && Number.isFinite(auto.cpuMs) && Number.isFinite(limited.cpuMs)) {
     const cost = ((limited.cpuMs - auto.cpuMs) / auto.cpuMs) * 100;
-    out.push('', `Exact cross-worker limits (rpm, tpm and concurrency checked in the primary on every request): ${signed(cost, 1)}% CPU per stream (target ≤ 10%).`);
+    out.push('', `Exact cross-worker limits (rpm, tpm and concurrency, far from reached: decided from the workers' allowances): ${signed(cost, 1)}% CPU per stream (target ≤ 10%).`);
   }
   if (one && auto) {
     // What the machine allows at auto's CPU per stream: every CPU busy with sluice and the client.

@@ -1,6 +1,6 @@
 // The workers comparison (issue 14): sluice openai→openai with `server.workers: 1` and `auto`, and
-// with `auto` behind a key whose rpm, tpm and concurrency limits are checked in the cluster primary
-// on every request (the exact cross-worker limits, src/cluster/ipc-state.ts).
+// with `auto` behind a key with rpm, tpm and concurrency limits far above what is sent (the exact
+// cross-worker limits, src/cluster/ipc-state.ts: decided from the allowances the primary grants).
 //
 // Fair on a small machine: for the whole section the bench process (the load generator, and the
 // in-process paced upstream) and the mock it starts are pinned to CPU 0 with `taskset -a -cp 0`,

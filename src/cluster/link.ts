@@ -5,8 +5,8 @@
 // Everything sent during one turn of the event loop leaves as one IPC message, flushed from
 // setImmediate: under load one message carries the admissions, releases and outcomes of many
 // requests, so the channel costs a few syscalls per turn instead of one per operation
-// (docs/operations.md, "Cross-worker state", has the measurements). The delay this adds is the
-// rest of the current loop turn.
+// (docs/operations.md, "Cross-worker state: allowances", has the measurements). The delay this
+// adds is the rest of the current loop turn.
 
 /** What travels on the channel: `{ sluice: [[op, id, ...args], …] }`; id 0 is a one-way post. */
 export interface LinkMessage {

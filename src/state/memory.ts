@@ -3,7 +3,7 @@
 
 import type { ConsumeResult, Lease, LimitCheck, LimitVerdict, SharedCircuit, SharedState } from './types.ts';
 import type { WindowSnapshot } from './window.ts';
-import { fits, waitMs } from './window.ts';
+import { estimate, fits, waitMs } from './window.ts';
 
 interface Counter {
   /** Index of the current fixed window (floor(now / windowMs)). */
@@ -23,6 +23,11 @@ export class MemoryState implements SharedState {
   private readonly slots = new Map<string, number>();
   private readonly circuits = new Map<string, SharedCircuit>();
   private readonly counters = new Map<string, { value: number; expiresAt: number }>();
+  /**
+   * Room of a window set aside outside it (the cluster primary's allowances, state-server.ts): it
+   * counts in full, as if just taken, until it is spent (addAt) or handed back (unreserve).
+   */
+  private readonly reserved = new Map<string, number>();
   private ops = 0;
 
   constructor(now: () => number = Date.now) {
@@ -38,6 +43,59 @@ export class MemoryState implements SharedState {
     const allowed = fits(window, limit, cost);
     if (allowed) counter.curr += cost;
     return { allowed, window };
+  }
+
+  /** Sets aside `amount` of a window's room (an allowance granted); counts until spent or handed back. */
+  reserve(name: string, amount: number): void {
+    if (amount > 0) this.reserved.set(name, (this.reserved.get(name) ?? 0) + amount);
+  }
+
+  /** Gives back reserved room. */
+  unreserve(name: string, amount: number): void {
+    if (!(amount > 0)) return;
+    const left = (this.reserved.get(name) ?? 0) - amount;
+    if (left > 1e-9) this.reserved.set(name, left);
+    else this.reserved.delete(name);
+  }
+
+  reservedOf(name: string): number {
+    return this.reserved.get(name) ?? 0;
+  }
+
+  /**
+   * Adds `amount` to the fixed window `index` (floor(time / windowMs) of when it was spent), as if
+   * added then: the current window, or the previous one (where it weighs what it would weigh had it
+   * been added on time); older ones are out of the sliding window already. A later index (a clock
+   * ahead of this one) counts in the current window.
+   */
+  addAt(name: string, windowMs: number, amount: number, index: number): void {
+    const { counter } = this.counter(name, windowMs);
+    if (index >= counter.index) counter.curr += amount;
+    else if (index === counter.index - 1) counter.prev += amount;
+  }
+
+  /** What a window still admits: limit minus its estimate, reserved room included. */
+  roomOf(name: string, windowMs: number, limit: number): number {
+    return limit - estimate(this.counter(name, windowMs).window);
+  }
+
+  /** Takes `n` slots at once if they fit under `limit` (an allowance's block). */
+  acquireMany(name: string, limit: number, n: number): boolean {
+    const held = this.slots.get(name) ?? 0;
+    if (held + n > limit) return false;
+    if (n > 0) this.slots.set(name, held + n);
+    return true;
+  }
+
+  releaseMany(name: string, n: number): void {
+    if (!(n > 0)) return;
+    const left = (this.slots.get(name) ?? 0) - n;
+    if (left <= 0) this.slots.delete(name);
+    else this.slots.set(name, left);
+  }
+
+  slotsHeld(name: string): number {
+    return this.slots.get(name) ?? 0;
   }
 
   async add(name: string, windowMs: number, amount: number): Promise<void> {
@@ -144,7 +202,9 @@ export class MemoryState implements SharedState {
       c.curr = 0;
       c.index = index;
     }
-    return { counter: c, window: { prev: c.prev, curr: c.curr, elapsedMs: now - index * windowMs, windowMs } };
+    // Reserved room weighs in full, as the current window's would: it may be spent at any moment.
+    const curr = c.curr + (this.reserved.get(name) ?? 0);
+    return { counter: c, window: { prev: c.prev, curr, elapsedMs: now - index * windowMs, windowMs } };
   }
 
   private sweep(now: number): void {

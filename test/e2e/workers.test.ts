@@ -15,6 +15,7 @@ import { parseExposition, sampleValue } from '../metrics/exposition.ts';
 const LIMITED = 'sk-sluice-rpm10-0123456789abcdefghij';
 const SINGLE = 'sk-sluice-conc3-0123456789abcdefghij';
 const FREE = 'sk-sluice-free00-0123456789abcdefghij';
+const ROOMY = 'sk-sluice-rpm60-0123456789abcdefghij';
 const BUDGETED = 'sk-sluice-budget-0123456789abcdefghij';
 
 let mock: MockServer;
@@ -40,6 +41,7 @@ auth:
     - { name: limited, key: "${LIMITED}", rpm: 10 }
     - { name: single, key: "${SINGLE}", concurrency: 3 }
     - { name: free, key: "${FREE}" }
+    - { name: roomy, key: "${ROOMY}", rpm: 60, concurrency: 500 }
     - { name: budgeted, key: "${BUDGETED}", budget: { usd: 50, per: day } }
 # $1 a token: a request (11 tokens in, 12 out) costs $23.
 pricing:
@@ -110,6 +112,18 @@ describe('two workers without Redis', () => {
     assert.deepEqual([...workersOf(served)].sort(), [1, 2], 'both workers took requests');
   });
 
+  test('a key with rpm 60 (room for allowances in the workers): of 80 concurrent requests after 4, exactly 56 succeed', async () => {
+    // The first requests bring blocks of room to the workers (docs/operations.md, "Cross-worker
+    // state: allowances"); the burst then spends them locally until the primary has to recall them.
+    for (let i = 0; i < 4; i++) assert.equal((await ask(ROOMY)).status, 200);
+    const answers = await Promise.all(Array.from({ length: 80 }, () => ask(ROOMY)));
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 200).length, 56, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 24, statuses.join(' '));
+    await until('84 request lines', () => sluice.records().filter((r) => r.key_name === 'roomy').length === 84);
+    assert.deepEqual([...workersOf(sluice.records().filter((r) => r.key_name === 'roomy'))].sort(), [1, 2], 'both workers took requests');
+  });
+
   test('a concurrency limit of 3 is exact under a burst of 12', async () => {
     const answers = await Promise.all(Array.from({ length: 12 }, () => ask(SINGLE, 'slow', 'hi [[mock delay=40]]', true)));
     const statuses = answers.map((a) => a.status);
@@ -147,7 +161,7 @@ describe('two workers without Redis', () => {
     assert.deepEqual([...workersOf(sluice.records())].sort(), [1, 2]);
     const samples = await metrics();
     assert.equal(sampleValue(samples, 'sluice_requests_total'), sent);
-    assert.equal(sampleValue(samples, 'sluice_requests_total', { status: '429' }), 10 + 9 + 4);
+    assert.equal(sampleValue(samples, 'sluice_requests_total', { status: '429' }), 10 + 24 + 9 + 4);
     assert.equal(sampleValue(samples, 'sluice_workers'), 2);
     assert.equal(sampleValue(samples, 'sluice_config_generation'), 1);
   });
