@@ -61,7 +61,7 @@ test('an old Node exits with a clear message instead of a stack trace', (t) => {
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
-test('bin/sluice bounds the young generation unless NODE_OPTIONS sets it', () => {
+test('bin/sluice bounds the young generation unless NODE_OPTIONS sets it, and turns allocation-site pretenuring off', () => {
   // A preloaded module prints the flags Node was started with, then the command runs as usual.
   const dir = mkdtempSync(join(tmpdir(), 'sluice-launcher-'));
   const probe = join(dir, 'probe.mjs');
@@ -73,5 +73,7 @@ test('bin/sluice bounds the young generation unless NODE_OPTIONS sets it', () =>
   };
   assert.ok(flags(`--import=${probe}`).includes('--max-semi-space-size=8'));
   assert.ok(!flags(`--import=${probe} --max-semi-space-size=32`).includes('--max-semi-space-size=8'));
+  assert.ok(flags(`--import=${probe}`).includes('--no-allocation-site-pretenuring'));
+  assert.ok(flags(`--import=${probe} --max-semi-space-size=32`).includes('--no-allocation-site-pretenuring'));
   rmSync(dir, { recursive: true, force: true });
 });

@@ -68,7 +68,7 @@ describe('deploy/Dockerfile', () => {
   test('exposes 4000 and serves on 0.0.0.0 with a config that the image contains', () => {
     assert.deepEqual(all('EXPOSE').map((e) => e.args), ['4000']);
     const cmd = command();
-    assert.deepEqual(cmd.slice(0, 4), ['node', '--max-semi-space-size=8', '/app/src/cli/entry.js', 'serve']);
+    assert.deepEqual(cmd.slice(0, 5), ['node', '--max-semi-space-size=8', '--no-allocation-site-pretenuring', '/app/src/cli/entry.js', 'serve']);
     assert.equal(cmd[cmd.indexOf('--host') + 1], '0.0.0.0');
     assert.equal(cmd[cmd.indexOf('--port') + 1], '4000');
     const config = cmd[cmd.indexOf('--config') + 1]!;

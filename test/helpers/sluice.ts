@@ -36,6 +36,8 @@ export interface StartOptions {
   cwd?: string;
 }
 
+const START_TIMEOUT_MS = 40_000;
+
 export async function startSluice(opts: StartOptions = {}): Promise<SluiceProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-test-'));
   const args = [join(ROOT, 'src/cli/entry.js'), 'serve', '--port', '0', '--host', '127.0.0.1'];
@@ -62,7 +64,14 @@ export async function startSluice(opts: StartOptions = {}): Promise<SluiceProces
   lines(proc.stderr!, (l) => stderr.push(l));
 
   const url = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sluice did not start in 15 s:\n${stderr.join('\n')}`)), 15_000);
+    // Generous: a cluster primary and its workers each load the TypeScript sources, which on a
+    // loaded 2-CPU machine took over 15 s. A sluice that never says it listens is killed, so the
+    // test file fails instead of waiting on it (and on this check) forever.
+    const timer = setTimeout(() => {
+      clearInterval(check);
+      proc.kill('SIGKILL');
+      reject(new Error(`sluice did not start in ${START_TIMEOUT_MS / 1000} s:\n${stderr.join('\n')}`));
+    }, START_TIMEOUT_MS);
     proc.on('exit', (code) => {
       clearTimeout(timer);
       clearInterval(check);
