@@ -111,6 +111,8 @@ export function sendUpstream(
   let paused = false;
   /** Set only for a compressed body; a plain body goes to the handler untouched. */
   let inflater: BodyInflater | undefined;
+  // Aborting closes the upstream connection (it cannot be reused mid-response) and nothing else:
+  // before undici 8.11 it also opened a new, idle one.
   const onAbort = (): void => {
     controller?.abort(new Error('aborted'));
     inflater?.destroy();

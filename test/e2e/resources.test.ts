@@ -78,3 +78,51 @@ test('500 sequential streams with 50 aborts leave no open descriptors behind', {
   assert.ok(now <= baseline + 2, `open fds ${now} vs baseline ${baseline}`);
   assert.equal(mock.requests.filter((r) => r.outcome === 'client_closed').length >= 45, true, 'aborts reached the upstream');
 });
+
+// undici before 8.11 (nodejs/undici#5845, docs/quirks.md Q-54): aborting a response in flight
+// re-queued the aborted request, so the pool opened a new connection for it and left that idle, one
+// per aborted stream: after a burst of cancelled agent turns, as many idle upstream connections (TLS
+// handshakes, for a real provider) as cancellations.
+test('streams aborted mid-answer leave no upstream connection behind, and open none', { timeout: 60_000 }, async () => {
+  const agent = new Agent({ keepAliveTimeout: 10_000, connections: 32 });
+  const url = `${sluice.url}/v1/chat/completions`;
+  mock.reset();
+  const N = 20;
+  const controllers = Array.from({ length: N }, () => new AbortController());
+  const responses = await Promise.all(
+    controllers.map((controller) =>
+      request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json' },
+        body: body('chunks=50 fault=stall_mid after=3'),
+        signal: controller.signal,
+      }),
+    ),
+  );
+  // Every stream has started, and every upstream connection is in use.
+  for (const res of responses) {
+    assert.equal(res.statusCode, 200);
+    const reader = res.body[Symbol.asyncIterator]();
+    await reader.next();
+  }
+  assert.ok(mock.openConnections() >= N, `upstream connections while streaming: ${mock.openConnections()}`);
+  for (const c of controllers) c.abort();
+  await Promise.all(responses.map((res) => res.body.text().catch(() => undefined)));
+  // The upstream sees each of its requests closed ...
+  const deadline = Date.now() + 20_000;
+  while (mock.requests.filter((r) => r.outcome === 'client_closed').length < N && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(mock.requests.filter((r) => r.outcome === 'client_closed').length, N, 'every abort reached the upstream');
+  // ... its connections close, and none comes back (the re-queued request's reconnect follows the
+  // close at once).
+  while (mock.openConnections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  let open = mock.openConnections();
+  for (let i = 0; i < 25 && open === 0; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    open = mock.openConnections();
+  }
+  await agent.close();
+  assert.equal(open, 0, `${open} upstream connections opened after the aborts (one per aborted stream is undici#5845)`);
+});

@@ -212,7 +212,8 @@ describe('budgets', () => {
     } catch (err) {
       assert.match(String(err), /abort/i);
     }
-    assert.equal(seen, 3);
+    // Chunks already read before the abort took effect may still be handed out: at least the three.
+    assert.ok(seen >= 3, `saw ${seen} chunks`);
     const r = await sluice.waitForRecord((x) => x.key_name === 'abandon');
     assert.equal(r.end_reason, 'client_abort');
     assert.ok((r.cost_usd as number) > TINY_BUDGET, `cost ${String(r.cost_usd)}`);
