@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { load, mockText, pool, type Endpoint } from './client.ts';
-import { anthropic, ENTRY, NODE, NODE_FLAGS, openai, ROOT } from './contender.ts';
+import { anthropic, NODE, NODE_FLAGS, openai, ROOT, startMockProcess } from './contender.ts';
 import { readFileSync } from 'node:fs';
 import { CLK_TCK, startChild, type Child } from './lib.ts';
 
@@ -77,7 +77,7 @@ const median = (xs: number[]): number => {
 async function main(): Promise<void> {
   const dirs = [ROOT, ...process.argv.slice(2).map((d) => (d.startsWith('+') ? d : resolve(d)))];
   const work = mkdtempSync(join(tmpdir(), 'sluice-ab-'));
-  const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const mock = await startMockProcess();
   const running: Running[] = [];
   try {
     const proxy = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/undici-stream-proxy.ts'), `http://127.0.0.1:${mock.port}`], /bench-listening (\d+)/);

@@ -3,13 +3,18 @@
 
 import { join, resolve } from 'node:path';
 import type { Dialect, Endpoint } from './client.ts';
-import { isLoopbackAddress, listeningAddresses } from './lib.ts';
+import { isLoopbackAddress, listeningAddresses, startChild, type Child } from './lib.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const NODE = process.execPath;
 export const ENTRY = join(ROOT, 'src/cli/entry.js');
 /** sluice's launcher: the pinned Node, with the flags sluice is meant to run with. */
 export const SLUICE_BIN = join(ROOT, 'bin/sluice');
+/** A `sluice mock` of its own, as a child process on a free loopback port. */
+export function startMockProcess(): Promise<Child> {
+  return startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+}
+
 /** Node contenders all run with this, sluice included (bench/preload.ts). */
 export const NODE_FLAGS = ['--expose-gc', '--import', join(ROOT, 'bench/preload.ts')];
 

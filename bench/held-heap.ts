@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { holdStreams, load, mockText, pool, type Endpoint } from './client.ts';
-import { ENTRY, NODE, openai } from './contender.ts';
+import { NODE, openai, startMockProcess } from './contender.ts';
 import { createUndiciProxy } from './undici-proxy.ts';
-import { sleep, startChild } from './lib.ts';
+import { sleep } from './lib.ts';
 
 const STALL = 'chunks=50 fault=stall_mid after=3';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'sluice';
   const n = Number(process.argv[3] ?? 2000);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-held-'));
-  const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const mock = await startMockProcess();
   let close: (() => Promise<void>) | undefined;
   let port: number;
   try {

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockText } from './client.ts';
-import { ENTRY, NODE, NODE_FLAGS, ROOT } from './contender.ts';
+import { NODE_FLAGS, ROOT, startMockProcess } from './contender.ts';
 import { cannedUpstream, chatRequestBytes, leanLoad } from './lean-load.ts';
 import { percentile, processTree, startChild, treeCpuSeconds } from './lib.ts';
 
@@ -25,7 +25,7 @@ const OPEN_KEY = 'sk-bench-open-0123456789abcdef';
 const LIMITED_KEY = 'sk-bench-limited-0123456789abcdef';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-limits-ab-'));
-const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+const mock = await startMockProcess();
 const asked = { model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: mockText('chunks=50') }] };
 const upstream = await cannedUpstream(`http://127.0.0.1:${mock.port}`, '/v1/chat/completions', JSON.stringify(asked));
 await mock.stop();

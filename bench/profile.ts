@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, mockText, pool, type Endpoint } from './client.ts';
-import { anthropic, ENTRY, NODE, openai } from './contender.ts';
+import { anthropic, ENTRY, NODE, openai, startMockProcess } from './contender.ts';
 import { startChild, treeCpuSeconds } from './lib.ts';
 
 const route = process.argv[2] ?? 'openai';
@@ -24,7 +24,7 @@ interface ProfileNode {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-profile-'));
-  const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const mock = await startMockProcess();
   try {
     const config = join(dir, 'sluice.yaml');
     writeFileSync(

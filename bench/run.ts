@@ -13,9 +13,9 @@ import { cpus, totalmem, release } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLoopback, ENTRY, NODE, ROOT, type BenchEnv, type Contender } from './contender.ts';
+import { checkLoopback, NODE, ROOT, type BenchEnv, type Contender, startMockProcess } from './contender.ts';
 import { bare as bareSpec, CONTENDERS } from './contenders.ts';
-import { startChild, type Child } from './lib.ts';
+import type { Child } from './lib.ts';
 import { startPacedUpstream, type PacedUpstream } from './paced-upstream.ts';
 import { renderReport, type Row } from './report.ts';
 import { load, mockText, pool } from './client.ts';
@@ -82,7 +82,7 @@ async function measure(c: Contender, sizes: typeof FULL, paced: PacedUpstream, n
  * throughput).
  */
 async function startReference(pacedPort: number, workDir: string, scratch: string, sizes: typeof FULL): Promise<{ mock: Child; bare: Contender; reference: Reference }> {
-  const mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+  const mock = await startMockProcess();
   const bare = await bareSpec.start({ mockPort: mock.port, pacedPort, workDir, scratch });
   if (typeof bare === 'string') throw new Error(`reference bare proxy: ${bare}`);
   const reference: Reference = { ep: bare.mock, pids: bare.pids, pool: pool(bare.mock.port) };
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
         const wanted = phase.filter((sc) => RUN_SCENARIOS.has(sc) && (spec.scenarios === undefined || spec.scenarios.includes(sc)));
         if (wanted.length === 0) continue;
         await mock?.stop();
-        mock = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+        mock = await startMockProcess();
         const env: BenchEnv = { mockPort: mock.port, pacedPort: paced.port, workDir, scratch };
         let launched: Contender | string;
         try {
@@ -190,8 +190,7 @@ async function main(): Promise<void> {
         }
         try {
           const m = await measure(current, sizes, paced, nextId, ref?.reference, wanted);
-          merged.notes.push(...m.notes);
-          Object.assign(merged, { ...m, notes: merged.notes });
+          Object.assign(merged, m, { notes: [...merged.notes, ...m.notes] });
         } finally {
           await current.stop();
           current = undefined;

@@ -19,7 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { mockText } from './client.ts';
-import { ENTRY, NODE, NODE_FLAGS, ROOT, type BenchEnv } from './contender.ts';
+import { NODE_FLAGS, ROOT, type BenchEnv, startMockProcess } from './contender.ts';
 import { cannedUpstream, chatRequestBytes, leanLoad, type CannedUpstream } from './lean-load.ts';
 import { percentile, processTree, startChild, treeCpuSeconds, type Child } from './lib.ts';
 import type { Sizes } from './scenarios.ts';
@@ -80,7 +80,7 @@ export async function workersScenario(env: BenchEnv, sizes: Sizes): Promise<Work
   const rows: WorkersRow[] = [];
   try {
     // The mock answers once (started after pinning: on CPU 0), the canned upstream serves its bytes.
-    const mock: Child = await startChild(NODE, [ENTRY, 'mock', '--port', '0', '--quiet'], /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    const mock: Child = await startMockProcess();
     try {
       const asked = { model: 'bench', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: mockText('chunks=50') }] };
       upstream = await cannedUpstream(`http://127.0.0.1:${mock.port}`, '/v1/chat/completions', JSON.stringify(asked));
