@@ -112,17 +112,13 @@ export class MemoryState implements SharedState {
   }
 
   acquireSync(name: string, limit: number): Lease | undefined {
-    const held = this.slots.get(name) ?? 0;
-    if (held >= limit) return undefined;
-    this.slots.set(name, held + 1);
+    if (!this.acquireMany(name, limit, 1)) return undefined;
     let released = false;
     return {
       release: () => {
         if (released) return;
         released = true;
-        const n = (this.slots.get(name) ?? 1) - 1;
-        if (n <= 0) this.slots.delete(name);
-        else this.slots.set(name, n);
+        this.releaseMany(name, 1);
       },
     };
   }
