@@ -83,6 +83,8 @@ CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_
 const INDEXES = 'DROP INDEX IF EXISTS sluice_usage_request;';
 /** How far back usageOf looks, in rows: a few milliseconds of scanning, minutes of traffic at 1000 requests/s. */
 const RECENT_USAGE_ROWS = 200_000;
+/** Rows per multi-row INSERT when usage is written in a batch. */
+const ROWS_PER_INSERT = 32;
 
 const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at, last_used_at';
 
@@ -176,14 +178,30 @@ export class SqliteStore implements Store {
   async recordUsage(rows: UsageRow[]): Promise<void> {
     if (rows.length === 0) return;
     const db = this.open(true)!;
-    const insert = this.sql(
-      db,
-      `INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES (${USAGE_COLUMNS.map(() => '?').join(', ')})`,
-    );
+    const values = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
+    const insert = (n: number): StatementSync =>
+      this.sql(db, `INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES ${n === 1 ? values : Array(n).fill(values).join(', ')}`);
     db.exec('BEGIN');
     try {
-      for (const row of rows) {
-        insert.run(...(usageValues(row, row.time.toISOString(), row.estimated ? 1 : 0) as Array<string | number | null>));
+      let i = 0;
+      // Many rows per statement: one call into SQLite per ROWS_PER_INSERT rows instead of one per row.
+      if (rows.length >= ROWS_PER_INSERT) {
+        const many = insert(ROWS_PER_INSERT);
+        const args: Array<string | number | null> = [];
+        for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+          args.length = 0;
+          for (let j = i; j < i + ROWS_PER_INSERT; j++) pushUsageValues(args, rows[j]!);
+          many.run(...args);
+        }
+      }
+      if (i < rows.length) {
+        const one = insert(1);
+        const args: Array<string | number | null> = [];
+        for (; i < rows.length; i++) {
+          args.length = 0;
+          pushUsageValues(args, rows[i]!);
+          one.run(...args);
+        }
       }
       db.exec('COMMIT');
     } catch (err) {
@@ -308,4 +326,8 @@ function toStoredKey(row: KeyRow): StoredKey {
   const key: StoredKey = { name: row.name, ...limitsFromColumns(row), createdAt: new Date(row.created_at) };
   if (row.last_used_at !== null) key.lastUsedAt = new Date(row.last_used_at);
   return key;
+}
+
+function pushUsageValues(args: Array<string | number | null>, row: UsageRow): void {
+  for (const v of usageValues(row, row.time.toISOString(), row.estimated ? 1 : 0) as Array<string | number | null>) args.push(v);
 }

@@ -120,6 +120,38 @@ describe('SqliteStore', () => {
     await store.close();
   });
 
+  test('a batch of usage rows larger than one multi-row insert: every row once, in order, with its own values', async () => {
+    const store = new SqliteStore(join(dir, 'usage-batch.db'));
+    // 32 rows go per INSERT statement: two full statements and a rest of 6 row by row, then a
+    // batch of exactly one statement's worth.
+    const make = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        time: new Date(10_000 + from + i),
+        requestId: `r${from + i}`,
+        keyName: i % 3 === 0 ? undefined : `k${i % 3}`,
+        model: 'm',
+        target: 'a/x',
+        tokensIn: from + i,
+        tokensOut: 2 * (from + i),
+        cacheReadTokens: i % 2 === 0 ? i : undefined,
+        estimated: i % 5 === 0,
+        endReason: 'completed',
+        status: 200,
+        costUsd: i % 4 === 0 ? undefined : (from + i) / 1000,
+      }));
+    const first = make(70, 0);
+    const second = make(32, 70);
+    await store.recordUsage(first);
+    await store.recordUsage(second);
+    const rows = (await store.recentUsage(1000)).reverse();
+    assert.equal(rows.length, 102);
+    assert.deepEqual(
+      rows.map((r) => [r.requestId, r.keyName, r.tokensIn, r.tokensOut, r.cacheReadTokens, r.estimated, r.costUsd, r.time.getTime()]),
+      [...first, ...second].map((r) => [r.requestId, r.keyName, r.tokensIn, r.tokensOut, r.cacheReadTokens, r.estimated, r.costUsd, r.time.getTime()]),
+    );
+    await store.close();
+  });
+
   test('the secret is nowhere in the database files; its digest is', async () => {
     const path = join(dir, 'secret.db');
     const store = new SqliteStore(path);
