@@ -35,9 +35,13 @@ export function makeHome(files: Record<string, string> = {}): CliHome {
 
 /** Environment every CLI run starts from: the test's PATH, nothing else of the caller's. */
 export function offlineEnv(home: string, extra: Record<string, string>): Record<string, string> {
+  // The CLI's own temp files (Gemini CLI writes an error report per failed turn) go with its home.
+  const tmp = join(home, 'tmp');
+  mkdirSync(tmp, { recursive: true });
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
+    TMPDIR: tmp,
     TERM: 'dumb',
     NO_COLOR: '1',
     CI: '1',

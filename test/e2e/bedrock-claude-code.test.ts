@@ -9,11 +9,10 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockText, startMock, type MockServer } from '../../src/mock/server.ts';
 import { ROOT, startSluice, type SluiceProcess } from '../helpers/sluice.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const KEY = 'ABSKsluice-claude-code-key';
 const DEFAULT_MODEL = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
@@ -82,7 +81,7 @@ after(async () => {
 });
 
 test('Claude Code (Bedrock mode) streams its answer through sluice to an OpenAI upstream, no fallback to invoke', { skip: nativeBinaryPresent() ? false : `no Claude Code binary for ${process.platform}-${process.arch}` }, async () => {
-  const home = mkdtempSync(join(tmpdir(), 'sluice-cc-home-'));
+  const home = tempDir('sluice-cc-home-');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: home,

@@ -6,8 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
@@ -22,6 +21,7 @@ import {
 } from '../../src/protocols/bedrock/mock.ts';
 import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
 import { FORECAST_SCHEMA, recordFor, uniqueTag } from './translation-env.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const CLAUDE = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const TEXT12 = mockText(12).join('');
@@ -52,7 +52,7 @@ function isolatedAwsEnv(dir: string): Record<string, string | undefined> {
 before(async () => {
   mock = await startMock();
   const m = mock.url;
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-aws-'));
+  const dir = tempDir('sluice-aws-');
   writeFileSync(
     join(dir, 'credentials'),
     `[mock]\naws_access_key_id = ${MOCK_AWS_TEMP_ACCESS_KEY_ID}\naws_secret_access_key = ${MOCK_AWS_TEMP_SECRET_ACCESS_KEY}\naws_session_token = ${MOCK_AWS_SESSION_TOKEN}\n`,

@@ -9,8 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { startMock, type MockServer } from '../../src/mock/server.ts';
@@ -18,6 +17,7 @@ import { mockEmbedding } from '../../src/mock/embeddings.ts';
 import { MockTokenService } from '../../src/protocols/vertex/mock-tokens.ts';
 import { MOCK_AWS_ACCESS_KEY_ID, MOCK_AWS_SECRET_ACCESS_KEY } from '../../src/protocols/bedrock/mock.ts';
 import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const KEY = 'sk-client-cloud-embed-0123456789';
 const EMAIL = 'sluice-embed@test-project.iam.gserviceaccount.com';
@@ -34,7 +34,7 @@ before(async () => {
   tokens.addServiceAccount(EMAIL, key.publicKey);
   mock = await startMock({ dialectOptions: { vertex: { tokens } } });
   const m = mock.url;
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-cloud-embed-'));
+  const dir = tempDir('sluice-cloud-embed-');
   const sa = join(dir, 'sa.json');
   writeFileSync(sa, JSON.stringify({ type: 'service_account', project_id: 'test-project', private_key_id: 'k1', private_key: key.privateKey, client_email: EMAIL, token_uri: `${m}/token` }));
   const aws = `region: us-east-1, access_key_id: ${MOCK_AWS_ACCESS_KEY_ID}, secret_access_key: ${MOCK_AWS_SECRET_ACCESS_KEY}`;

@@ -9,15 +9,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { mockText } from '../../src/mock/server.ts';
 import { ROOT } from '../helpers/sluice.ts';
 import { recordFor, startResponsesEnv, uniqueTag, type ResponsesEnv } from './responses-env.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const CODEX_JS = join(ROOT, 'node_modules/@openai/codex/bin/codex.js');
 
@@ -53,7 +53,7 @@ before(async () => {
     socket.destroy();
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  home = mkdtempSync(join(tmpdir(), 'sluice-codex-'));
+  home = tempDir('sluice-codex-');
   mkdirSync(join(home, '.codex'));
   // The README's config.toml as a user copies it, with this test's address and no retries.
   writeFileSync(join(home, '.codex', 'config.toml'), readmeCodexConfig(`${env.sluice.url}/v1`));
@@ -125,7 +125,7 @@ describe('codex exec through sluice', { skip: missing }, () => {
   ] as const) {
     test(`${model} (${dialect} upstream): a tool call, its result, and the final answer`, async () => {
       const tag = uniqueTag(`codex-${model}`);
-      const cwd = mkdtempSync(join(tmpdir(), 'sluice-codex-work-'));
+      const cwd = tempDir('sluice-codex-work-');
       const run = await codexExec(model, `${tag} look around [[mock tool=exec_command chunks=12]]`, cwd);
       assert.equal(run.code, 0, `codex exec exit code; stderr:\n${run.stderr}`);
       // Every setting of the README's config.toml is one Codex knows where it stands.

@@ -8,14 +8,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { startMock, mockText, type MockServer } from '../../src/mock/server.ts';
 import { MockTokenService } from '../../src/protocols/vertex/mock-tokens.ts';
 import { startSluice, type SluiceProcess } from '../helpers/sluice.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const TEXT12 = mockText(12).join('');
 const CLAUDE = 'claude-sonnet-4-5@20250929';
@@ -40,7 +40,7 @@ before(async () => {
   tokens.addServiceAccount(EMAIL, key.publicKey);
   mock = await startMock({ dialectOptions: { vertex: { tokens } } });
   const m = mock.url;
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-vertex-'));
+  const dir = tempDir('sluice-vertex-');
   const sa = keyFile(dir, 'sa.json', key.privateKey, `${m}/token`);
   const wrongKey = keyFile(dir, 'wrong.json', stranger.privateKey, `${m}/token`);
   const common = `project: test-project, region: us-east5`;

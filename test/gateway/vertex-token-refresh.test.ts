@@ -7,8 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/index.ts';
 import { createRouter } from '../../src/router/index.ts';
@@ -18,6 +17,7 @@ import type { FrontServices } from '../../src/core/protocol.ts';
 import { startMock, mockText, type MockServer } from '../../src/mock/server.ts';
 import { MockTokenService } from '../../src/protocols/vertex/mock-tokens.ts';
 import { memoryOutput } from '../helpers/memory-output.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 const EMAIL = 'refresh-test@test-project.iam.gserviceaccount.com';
 const MINUTE = 60_000;
@@ -33,7 +33,7 @@ before(async () => {
   const key = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   tokens.addServiceAccount(EMAIL, key.publicKey);
   mock = await startMock({ now: () => wall0 + clock.now(), dialectOptions: { vertex: { tokens } } });
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-refresh-'));
+  const dir = tempDir('sluice-refresh-');
   const sa = join(dir, 'sa.json');
   writeFileSync(sa, JSON.stringify({ type: 'service_account', private_key: key.privateKey, client_email: EMAIL, token_uri: `${mock.url}/token` }));
   const config = parseConfig(

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { hashKey } from '../../src/server/auth.ts';
 import { PostgresStore, SqliteStore, type Store, type UsageRow } from '../../src/store/index.ts';
 import { startPostgres, type PostgresProcess } from '../helpers/postgres.ts';
+import { tempDir } from '../helpers/tmp.ts';
 
 // The schema sluice created before costs and budgets existed.
 const OLD_TABLES = `
@@ -140,7 +141,7 @@ describe('postgres', () => {
 });
 
 test('SQLite: no index on request_id (it cost as much CPU per request as the rest of the row); one left by an older sluice is dropped on open', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'sluice-idx-')), 'u.db');
+  const path = join(tempDir('sluice-idx-'), 'u.db');
   const first = new SqliteStore(path);
   await first.recordUsage([row({ requestId: 'x1' })]);
   await first.close();

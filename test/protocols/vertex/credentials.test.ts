@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { MockTokenService } from '../../../src/protocols/vertex/mock-tokens.ts';
 import { resolveCredentialSource, tokenFetcher, projectOf } from '../../../src/protocols/vertex/credentials.ts';
+import { tempDir } from '../../helpers/tmp.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-vertex-cred-'));
+const dir = tempDir('sluice-vertex-cred-');
 
 test('a configured key file wins over GOOGLE_APPLICATION_CREDENTIALS; other file types go to google-auth-library', () => {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
