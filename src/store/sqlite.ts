@@ -180,28 +180,17 @@ export class SqliteStore implements Store {
     const db = this.open(true)!;
     const values = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
     const insert = (n: number): StatementSync =>
-      this.sql(db, `INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES ${n === 1 ? values : Array(n).fill(values).join(', ')}`);
+      this.sql(db, `INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES ${Array(n).fill(values).join(', ')}`);
     db.exec('BEGIN');
     try {
-      let i = 0;
-      // Many rows per statement: one call into SQLite per ROWS_PER_INSERT rows instead of one per row.
-      if (rows.length >= ROWS_PER_INSERT) {
-        const many = insert(ROWS_PER_INSERT);
-        const args: Array<string | number | null> = [];
-        for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
-          args.length = 0;
-          for (let j = i; j < i + ROWS_PER_INSERT; j++) pushUsageValues(args, rows[j]!);
-          many.run(...args);
-        }
-      }
-      if (i < rows.length) {
-        const one = insert(1);
-        const args: Array<string | number | null> = [];
-        for (; i < rows.length; i++) {
-          args.length = 0;
-          pushUsageValues(args, rows[i]!);
-          one.run(...args);
-        }
+      // Many rows per statement: one call into SQLite per ROWS_PER_INSERT rows instead of one per
+      // row (a shorter last group has its own statement, prepared once per size).
+      const args: Array<string | number | null> = [];
+      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+        const n = Math.min(ROWS_PER_INSERT, rows.length - i);
+        args.length = 0;
+        for (let j = i; j < i + n; j++) pushUsageValues(args, rows[j]!);
+        insert(n).run(...args);
       }
       db.exec('COMMIT');
     } catch (err) {

@@ -122,7 +122,7 @@ describe('SqliteStore', () => {
 
   test('a batch of usage rows larger than one multi-row insert: every row once, in order, with its own values', async () => {
     const store = new SqliteStore(join(dir, 'usage-batch.db'));
-    // 32 rows go per INSERT statement: two full statements and a rest of 6 row by row, then a
+    // 32 rows go per INSERT statement: two full statements and a rest of 6 in one of its own, then a
     // batch of exactly one statement's worth.
     const make = (n: number, from: number) =>
       Array.from({ length: n }, (_, i) => ({
