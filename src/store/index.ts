@@ -21,7 +21,7 @@ export interface OpenStoreOptions {
 export function openStore(url: string, opts: OpenStoreOptions = {}): Store {
   if (/^postgres(ql)?:\/\//i.test(url)) return new PostgresStore(url, { onError: opts.onError });
   const path = sqlitePath(url);
-  if (path !== undefined) return new SqliteStore(isAbsolute(path) ? path : resolve(opts.cwd ?? process.cwd(), path));
+  if (path !== undefined) return new SqliteStore(isAbsolute(path) ? path : resolve(opts.cwd ?? process.cwd(), path), { onError: opts.onError });
   throw new Error('unsupported store; use sqlite:PATH or postgres://…');
 }
 

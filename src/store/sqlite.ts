@@ -13,17 +13,17 @@ import { hashKey, type ClientKey } from '../server/auth.ts';
 import {
   ADDED_KEY_COLUMNS,
   ADDED_USAGE_COLUMNS,
-  USAGE_COLUMNS,
   limitsFromColumns,
   modelsColumn,
   summaryFromRow,
   summarySql,
   usageFromRow,
-  usageValues,
   type SummaryDbRow,
   type UsageDbRow,
 } from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
+import { UsageInserter, usageArgs } from './usage-insert.ts';
+import { UsageThread, UsageThreadGone, type UsageThreadOptions } from './usage-thread.ts';
 import {
   KeyExistsError,
   LAST_USED_RESOLUTION_MS,
@@ -83,8 +83,15 @@ CREATE INDEX IF NOT EXISTS sluice_documents_expiry ON sluice_documents (expires_
 const INDEXES = 'DROP INDEX IF EXISTS sluice_usage_request;';
 /** How far back usageOf looks, in rows: a few milliseconds of scanning, minutes of traffic at 1000 requests/s. */
 const RECENT_USAGE_ROWS = 200_000;
-/** Rows per multi-row INSERT when usage is written in a batch. */
-const ROWS_PER_INSERT = 32;
+/** SQLite's default wal_autocheckpoint, this connection's again if the usage thread fails. */
+const AUTOCHECKPOINT_PAGES = 1000;
+
+export interface SqliteStoreOptions {
+  /** Usage written on a thread of its own (default), or `false` for this connection. */
+  usageThread?: UsageThreadOptions | false;
+  /** The usage thread failed and usage is written here again (said once). */
+  onError?(err: Error): void;
+}
 
 const KEY_COLUMNS = 'name, hash, models, rpm, tpm, concurrency, budget_usd, budget_per, created_at, last_used_at';
 
@@ -108,9 +115,16 @@ export class SqliteStore implements Store {
   /** Prepared once per SQL text: the key lookup runs on every authenticated request. */
   private readonly statements = new Map<string, StatementSync>();
   private readonly lastUsedWritten = new Map<string, number>();
+  private readonly opts: SqliteStoreOptions;
+  /** Usage writes (store/usage-thread.ts); started by the first batch. */
+  private usageThread: UsageThread | undefined;
+  private usageThreadFailed = false;
+  /** Usage written on this connection: without the thread, or after it failed. */
+  private inserter: UsageInserter | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.path = path;
+    this.opts = opts;
   }
 
   async findByHash(hash: string): Promise<ClientKey | undefined> {
@@ -178,25 +192,41 @@ export class SqliteStore implements Store {
   async recordUsage(rows: UsageRow[]): Promise<void> {
     if (rows.length === 0) return;
     const db = this.open(true)!;
-    const values = `(${USAGE_COLUMNS.map(() => '?').join(', ')})`;
-    const insert = (n: number): StatementSync =>
-      this.sql(db, `INSERT INTO sluice_usage (${USAGE_COLUMNS.join(', ')}) VALUES ${Array(n).fill(values).join(', ')}`);
-    db.exec('BEGIN');
-    try {
-      // Many rows per statement: one call into SQLite per ROWS_PER_INSERT rows instead of one per
-      // row (a shorter last group has its own statement, prepared once per size).
-      const args: Array<string | number | null> = [];
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        const n = Math.min(ROWS_PER_INSERT, rows.length - i);
-        args.length = 0;
-        for (let j = i; j < i + n; j++) pushUsageValues(args, rows[j]!);
-        insert(n).run(...args);
+    const args = usageArgs(rows);
+    const thread = this.thread(db);
+    if (thread) {
+      try {
+        await thread.write(args);
+        return;
+      } catch (err) {
+        // A thread that is gone wrote nothing: the batch is written here. A failed write (disk
+        // full, …) is the caller's, as on this connection.
+        if (!(err instanceof UsageThreadGone)) throw err;
       }
-      db.exec('COMMIT');
-    } catch (err) {
-      db.exec('ROLLBACK');
-      throw err;
     }
+    (this.inserter ??= new UsageInserter(db)).insert(args);
+  }
+
+  /** The usage thread, started on first use; undefined when usage is written on this connection. */
+  private thread(db: DatabaseSync): UsageThread | undefined {
+    if (this.usageThread || this.usageThreadFailed || this.opts.usageThread === false) return this.usageThread;
+    try {
+      this.usageThread = new UsageThread(this.path, (err) => this.usageThreadGone(err), this.opts.usageThread);
+    } catch (err) {
+      this.usageThreadGone(err as Error);
+      return undefined;
+    }
+    // The thread's commits run the checkpoints (its connection keeps SQLite's default); this one's
+    // rarer writes (keys, stored responses) only append to the log.
+    db.exec('PRAGMA wal_autocheckpoint = 0');
+    return this.usageThread;
+  }
+
+  private usageThreadGone(err: Error): void {
+    this.usageThreadFailed = true;
+    this.usageThread = undefined;
+    this.db?.exec(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+    this.opts.onError?.(new Error(`the usage thread failed (${err.message}); usage is written on the gateway's thread again`));
   }
 
   async recentUsage(limit: number): Promise<UsageRow[]> {
@@ -256,6 +286,10 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Its writes finish and its connection closes first: this one, the last, removes the log.
+    await this.usageThread?.close();
+    this.usageThread = undefined;
+    this.inserter = undefined;
     this.statements.clear();
     this.db?.close();
     this.db = undefined;
@@ -317,6 +351,3 @@ function toStoredKey(row: KeyRow): StoredKey {
   return key;
 }
 
-function pushUsageValues(args: Array<string | number | null>, row: UsageRow): void {
-  for (const v of usageValues(row, row.time.toISOString(), row.estimated ? 1 : 0) as Array<string | number | null>) args.push(v);
-}
