@@ -61,6 +61,15 @@ export function usageValues(row: UsageRow, time: string | Date, estimated: numbe
   ];
 }
 
+/** Many rows' values, row after row, as the usage INSERT takes them (and as the usage thread receives them). */
+export function usageArgs(rows: UsageRow[]): Array<string | number | null> {
+  const args: Array<string | number | null> = [];
+  for (const row of rows) {
+    for (const v of usageValues(row, row.time.toISOString(), row.estimated ? 1 : 0) as Array<string | number | null>) args.push(v);
+  }
+  return args;
+}
+
 export interface UsageDbRow {
   time: string | Date;
   request_id: string;

@@ -13,16 +13,18 @@ import { hashKey, type ClientKey } from '../server/auth.ts';
 import {
   ADDED_KEY_COLUMNS,
   ADDED_USAGE_COLUMNS,
+  USAGE_COLUMNS,
   limitsFromColumns,
   modelsColumn,
   summaryFromRow,
   summarySql,
+  usageArgs,
   usageFromRow,
   type SummaryDbRow,
   type UsageDbRow,
 } from './columns.ts';
 import { generateSecret, sameDigest } from './secret.ts';
-import { UsageInserter, usageArgs } from './usage-insert.ts';
+import { UsageInserter } from './usage-insert.js';
 import { UsageThread, UsageThreadGone, type UsageThreadOptions } from './usage-thread.ts';
 import {
   KeyExistsError,
@@ -204,7 +206,7 @@ export class SqliteStore implements Store {
         if (!(err instanceof UsageThreadGone)) throw err;
       }
     }
-    (this.inserter ??= new UsageInserter(db)).insert(args);
+    (this.inserter ??= new UsageInserter(db, USAGE_COLUMNS)).insert(args);
   }
 
   /** The usage thread, started on first use; undefined when usage is written on this connection. */

@@ -9,6 +9,7 @@
 // or dies, the store writes on its own connection again, as before: slower beats lost.
 
 import { Worker } from 'node:worker_threads';
+import { USAGE_COLUMNS } from './columns.ts';
 
 export type UsageJob = { id: number; args: Array<string | number | null>; close?: undefined } | { id: 0; close: true; args?: undefined };
 export type UsageReply = { id: number; error?: string };
@@ -34,7 +35,7 @@ export class UsageThread {
 
   /** `onGone`: the thread stopped on its own (its error); not called for `close`. */
   constructor(path: string, onGone: (err: Error) => void, opts: UsageThreadOptions = {}) {
-    const w = new Worker(opts.workerUrl ?? new URL('./usage-worker.ts', import.meta.url), { workerData: { path } });
+    const w = new Worker(opts.workerUrl ?? new URL('./usage-worker.js', import.meta.url), { workerData: { path, columns: USAGE_COLUMNS } });
     this.worker = w;
     // Idle, it holds nothing open; with writes under way, the process waits for them.
     w.unref();

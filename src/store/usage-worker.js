@@ -1,32 +1,35 @@
+// @ts-check
 // The usage thread (store/usage-thread.ts): a connection of its own to the gateway's database that
 // writes the usage batches it is sent and, through SQLite's automatic checkpoints, copies the
 // write-ahead log into the database file, syncing both to disk. Whatever the disk takes, it takes
-// here and not on the thread that serves the streams.
+// here and not on the thread that serves the streams. Plain JavaScript, as usage-insert.js says why.
 
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { UsageInserter } from './usage-insert.ts';
-import type { UsageJob, UsageReply } from './usage-thread.ts';
+import { UsageInserter } from './usage-insert.js';
 
-const { path } = workerData as { path: string };
+/** @type {{ path: string, columns: string[] }} */
+const { path, columns } = workerData;
+const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
 const db = new DatabaseSync(path);
 // As the gateway's connection (store/sqlite.ts): wait out another writer's short lock; in WAL mode
 // a commit syncs nothing, a checkpoint does.
 db.exec('PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
-const inserter = new UsageInserter(db);
+const inserter = new UsageInserter(db, columns);
 
-parentPort!.on('message', (job: UsageJob) => {
+port.on('message', (/** @type {import('./usage-thread.ts').UsageJob} */ job) => {
   if (job.close) {
     db.close();
-    parentPort!.close();
+    port.close();
     return;
   }
-  let reply: UsageReply;
+  /** @type {import('./usage-thread.ts').UsageReply} */
+  let reply;
   try {
     inserter.insert(job.args);
     reply = { id: job.id };
   } catch (err) {
-    reply = { id: job.id, error: (err as Error).message };
+    reply = { id: job.id, error: /** @type {Error} */ (err).message };
   }
-  parentPort!.postMessage(reply);
+  port.postMessage(reply);
 });
