@@ -2,7 +2,7 @@
 // synchronous: each batch's commit ran on the thread that serves every stream, and so did the
 // checkpoint SQLite runs inside the commit that takes the write-ahead log past 1000 pages, copying
 // them into the database file and syncing both to disk. Writing 200-row batches, the event loop's
-// delay was 13-15 ms at p99 and up to 94 ms, 698 ms with another process writing to the disk, where
+// delay was ~13-15 ms at p99 and up to ~700 ms with another process writing to the disk, where
 // a commit alone takes 0.5 ms (docs/operations.md has the table). So a worker thread with a connection of its own
 // writes the batches: the gateway's thread flattens the rows into one array of values, copies it
 // across (structured clone) and waits for the answer without blocking. If the thread cannot start
