@@ -6,10 +6,10 @@
 // (user + system from /proc, and the system part) per contender, the median over rounds, and each
 // one's median ratio to the pass-through and to this checkout. Idle contenders cost nothing while
 // another is measured. The warm-up is long because V8 still optimizes sluice's functions for the
-// first ~15 000 streams (--trace-opt), and that compiling is CPU of the process too.
+// first ~14 000 streams (--trace-opt), and that compiling is CPU of the process too.
 // An argument starting with `+` is not a checkout but this checkout with that YAML appended to its
 // config (e.g. `'+logging: { level: warn }'`): what one setting costs, in the same rounds.
-// Knobs: AB_ROUNDS (default 9), AB_STREAMS per round (2000), AB_WARMUP (12000), AB_DIRECTIVES
+// Knobs: AB_ROUNDS (default 9), AB_STREAMS per round (2000), AB_WARMUP (16000), AB_DIRECTIVES
 // (`chunks=50`), AB_ROUTE (openai: chat→chat; anthropic-openai; openai-anthropic).
 // Loopback only; every loop bounded by count and deadline.
 
@@ -24,7 +24,7 @@ import { CLK_TCK, startChild, type Child } from './lib.ts';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 9);
 const STREAMS = Number(process.env.AB_STREAMS ?? 2000);
-const WARMUP = Number(process.env.AB_WARMUP ?? 12_000);
+const WARMUP = Number(process.env.AB_WARMUP ?? 16_000);
 const DIRECTIVES = process.env.AB_DIRECTIVES ?? 'chunks=50';
 const ROUTE = process.env.AB_ROUTE ?? 'openai';
 

@@ -2,7 +2,9 @@
 // `sluice mock` and sluice (with --cpu-prof), warms up, drives 8 concurrent streams, then prints the
 // functions with the most self time and the sluice stages with the most inclusive time, counting only
 // samples after the warm-up. ROUTE: openai (default), anthropic-openai, openai-anthropic.
-// DIRECTIVES: mock directives, default `chunks=50`. Loopback only; bounded by counts and deadlines.
+// DIRECTIVES: mock directives, default `chunks=50`. PROFILE_KEEP=FILE keeps the .cpuprofile;
+// PROFILE_LINES (30) sets how many sluice functions the inclusive list shows. Loopback only; bounded
+// by counts and deadlines.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +15,10 @@ import { startChild, treeCpuSeconds } from './lib.ts';
 
 const route = process.argv[2] ?? 'openai';
 const directives = process.argv[3] ?? 'chunks=50';
-const WARMUP = 8000;
+const WARMUP = 16_000;
 const MEASURED = 4000;
+/** How many sluice functions the inclusive list shows (PROFILE_LINES). */
+const LINES = Number(process.env.PROFILE_LINES ?? 30);
 
 interface ProfileNode {
   id: number;
@@ -99,7 +103,7 @@ function report(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: 
     console.log('');
   };
   print('Self time (% of busy samples):', self, (l) => !l.startsWith('(root)'), 30);
-  print('Inclusive time of sluice functions:', incl, (l) => l.includes('src/'), 30);
+  print('Inclusive time of sluice functions:', incl, (l) => l.includes('src/'), LINES);
 }
 
 main().catch((err: unknown) => {

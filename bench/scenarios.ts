@@ -28,7 +28,7 @@ export interface Sizes {
   longest: number;
 }
 
-export const FULL: Sizes = { warmup: 12_000, warmupMs: 12_000, rounds: 5, streams: 1500, requests: 2000, pacedCpuStreams: 480, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000, longest: 1_000_000 };
+export const FULL: Sizes = { warmup: 16_000, warmupMs: 16_000, rounds: 5, streams: 1500, requests: 2000, pacedCpuStreams: 480, ttfe: 200, pacedStreams: 16, pacedEvents: 50, held: 2000, bigRuns: 3, longShort: 10_000, longLong: 100_000, longest: 1_000_000 };
 export const QUICK: Sizes = { warmup: 1500, warmupMs: 2000, rounds: 3, streams: 300, requests: 300, pacedCpuStreams: 160, ttfe: 50, pacedStreams: 4, pacedEvents: 30, held: 300, bigRuns: 1, longShort: 5_000, longLong: 50_000, longest: 200_000 };
 
 const MB = 1024 * 1024;
