@@ -140,6 +140,12 @@ export interface TokenCount {
 export interface FrontCodec {
   readonly name: string;
   readonly routes: readonly FrontRoute[];
+  /**
+   * The response header this dialect's SDKs read the request id from, sent beside `x-request-id`
+   * with the same value (Anthropic: `request-id`, the SDK's `_request_id` and `APIError.requestID`;
+   * Bedrock: `x-amzn-requestid`, the AWS SDK's `$metadata.requestId`).
+   */
+  readonly requestIdHeader?: string;
   /** The client key presented with a request; when absent or undefined: `Authorization: Bearer` or `x-api-key`. */
   clientKey?(info: FrontRequestInfo): string | undefined;
   /** Validates and decodes a parsed JSON body; throws GatewayError('invalid_request', …) naming the field. */
@@ -154,8 +160,11 @@ export interface FrontCodec {
   createStreamEncoder(ctx: FrontContext, out: StreamOutput): (ev: StreamEvent) => void;
   /** Non-streaming response body (JSON text). */
   encodeResponse(resp: ChatResponse, ctx: FrontContext): string;
-  /** An error before the commit point: status, JSON body and headers (retry-after) in this dialect. */
-  encodeError(err: GatewayError, ctx?: { variant?: string }): RenderedError;
+  /**
+   * An error before the commit point: status, JSON body and headers (retry-after) in this dialect.
+   * `requestId`: the request's id, for dialects whose error bodies carry it (Anthropic's `request_id`).
+   */
+  encodeError(err: GatewayError, ctx?: { variant?: string; requestId?: string }): RenderedError;
   /** A count-tokens answer (routes with op 'count-tokens'). */
   encodeCount?(count: TokenCount, ctx: FrontContext): string;
   /** Routes with op 'embeddings': the request in, the vectors out, in this dialect. */

@@ -621,7 +621,7 @@ export function sendError(out: ClientOutput, front: FrontCodec, error: GatewayEr
     out.end();
     return;
   }
-  const rendered = front.encodeError(error, { variant });
+  const rendered = front.encodeError(error, { variant, requestId: headers['x-request-id'] });
   out.sendJson(rendered.status, { ...headers, ...rendered.headers }, rendered.body);
 }
 

@@ -233,6 +233,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     const { config, pipeline } = gen;
     const { front, route } = match;
     const out = httpOutput(res);
+    if (front.requestIdHeader !== undefined) res.setHeader(front.requestIdHeader, requestId);
     const info: FrontRequestInfo = { headers: req.headers, params: match.params, query: url.searchParams, variant: route.variant };
     const services = servicesFor(gen, front);
     const headers: Record<string, string> = { 'x-request-id': requestId };

@@ -106,6 +106,8 @@ for (const model of ['m-oa', 'm-an', 'm-ge', 'demo']) {
       else assert.ok(text.length > 0);
       assert.equal(res.stopReason, 'end_turn');
       assert.ok((res.usage?.outputTokens ?? 0) > 0);
+      // x-amzn-requestid, where the SDK reads it, carries sluice's request id.
+      assert.match(res.$metadata.requestId ?? '', /^req_/);
     });
 
     test('a tool round trip, streamed then not', async () => {
@@ -185,7 +187,10 @@ describe('model ids and errors', () => {
   });
 
   test('an unknown model is a ResourceNotFoundException; a wrong key an AWS auth error', async () => {
-    await assert.rejects(client.send(new ConverseCommand({ modelId: 'no-such-model', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error) => e instanceof ResourceNotFoundException);
+    await assert.rejects(
+      client.send(new ConverseCommand({ modelId: 'no-such-model', messages: [{ role: 'user', content: [{ text: 'x' }] }] })),
+      (e: Error & { $metadata: { requestId?: string } }) => e instanceof ResourceNotFoundException && /^req_/.test(e.$metadata.requestId ?? ''),
+    );
     const wrong = bedrockClient('ABSKwrong');
     await assert.rejects(wrong.send(new ConverseCommand({ modelId: 'm-oa', messages: [{ role: 'user', content: [{ text: 'x' }] }] })), (e: Error & { $metadata: { httpStatusCode?: number } }) => e.name === 'UnrecognizedClientException' && e.$metadata.httpStatusCode === 401);
     wrong.destroy();

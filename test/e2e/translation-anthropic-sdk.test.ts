@@ -189,6 +189,28 @@ describe('thinking', () => {
   }
 });
 
+describe('request ids, where the SDK reads them (request-id)', () => {
+  test('a message, a stream and an error carry the id, and the id a client sent is kept', async () => {
+    const { data, request_id } = await client.messages.create({ model: 'm-an', max_tokens: 50, messages: [{ role: 'user', content: 'Hi [[mock chunks=2]]' }] }).withResponse();
+    assert.match(request_id ?? '', /^req_/);
+    assert.equal((data as { _request_id?: string | null })._request_id, request_id);
+    const streamed = await client.messages
+      .create({ model: 'm-oa', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'Hi [[mock chunks=2]]' }] }, { headers: { 'x-request-id': 'client-chosen-1' } })
+      .withResponse();
+    assert.equal(streamed.request_id, 'client-chosen-1');
+    for await (const _ of streamed.data) void _;
+    // An error body carries it as request_id (anthropic-messages.md §7), equal to the header.
+    const err = await client.messages.create({ model: 'no-such-model', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }] }).then(
+      () => assert.fail('an unknown model must fail'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof Anthropic.APIError);
+    assert.match(err.requestID ?? '', /^req_/);
+    assert.equal((err.error as { request_id?: string }).request_id, err.requestID);
+    assert.equal((err.error as { type?: string }).type, 'error');
+  });
+});
+
 describe('usage', () => {
   for (const model of NATIVE) {
     test(`${model}: usage is the upstream's, in Anthropic semantics`, async () => {

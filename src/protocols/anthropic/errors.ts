@@ -50,15 +50,17 @@ function streamErrorType(err: GatewayError): string {
   return anthropicStatusAndType(err).type;
 }
 
-function errorJson(type: string, message: string): string {
-  return `{"type":"error","error":{"type":${JSON.stringify(type)},"message":${JSON.stringify(message)}}}`;
+function errorJson(type: string, message: string, requestId?: string): string {
+  const id = requestId === undefined ? '' : `,"request_id":${JSON.stringify(requestId)}`;
+  return `{"type":"error","error":{"type":${JSON.stringify(type)},"message":${JSON.stringify(message)}}${id}}`;
 }
 
-export function encodeAnthropicError(err: GatewayError): RenderedError {
+/** §7: the body carries the request's id as `request_id`, as Anthropic's own do. */
+export function encodeAnthropicError(err: GatewayError, ctx?: { requestId?: string }): RenderedError {
   const { status, type } = anthropicStatusAndType(err);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (err.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(err.retryAfterMs / 1000));
-  return { status, body: errorJson(type, err.message), headers };
+  return { status, body: errorJson(type, err.message, ctx?.requestId), headers };
 }
 
 /** §7 mid-stream: `event: error` with the HTTP error body; the caller writes nothing after it. */

@@ -29,6 +29,7 @@ export const anthropicFront: FrontCodec = {
     { method: 'POST', path: '/v1/messages', op: 'chat' },
     { method: 'POST', path: '/v1/messages/count_tokens', op: 'count-tokens', variant: 'count' },
   ],
+  requestIdHeader: 'request-id',
   // A count request has no max_tokens (count-tokens.ts).
   decodeRequest: (body, info) => (info.variant === 'count' ? decodeAnthropicCountRequest(body, info.headers) : decodeAnthropicRequest(body, info.headers)),
   createStreamEncoder: createAnthropicStreamEncoder,

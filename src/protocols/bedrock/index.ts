@@ -87,6 +87,7 @@ export const bedrockFront: FrontCodec = {
     { method: 'POST', path: '/model/{modelId+}/count-tokens', op: 'count-tokens', variant: 'count-tokens' },
     { method: 'GET', path: '/inference-profiles', op: 'custom', handle: listInferenceProfiles },
   ],
+  requestIdHeader: 'x-amzn-requestid',
   decodeRequest: (body, info) => decodeRequest(body, info),
   // No keepalive bytes: an event-stream has no comment syntax (headers still go out on time).
   streamFraming: () => ({ contentType: EVENT_STREAM_CONTENT_TYPE }),

@@ -35,6 +35,12 @@ describe('anthropic front encodeError', () => {
     }
   });
 
+  test("the request's id goes in the body as request_id, after error (anthropic-messages.md §7)", () => {
+    const r = anthropicFront.encodeError(new GatewayError('rate_limited', 'slow'), { requestId: 'req_abc"1' });
+    assert.equal(r.body, '{"type":"error","error":{"type":"rate_limit_error","message":"slow"},"request_id":"req_abc\\"1"}');
+    assert.deepEqual(JSON.parse(r.body), { type: 'error', error: { type: 'rate_limit_error', message: 'slow' }, request_id: 'req_abc"1' });
+  });
+
   test('retry-after in whole seconds, rounded up', () => {
     assert.equal(render(new GatewayError('upstream_rate_limited', 'slow', { retryAfterMs: 1500 })).headers['retry-after'], '2');
     assert.equal(render(new GatewayError('upstream_rate_limited', 'slow')).headers['retry-after'], undefined);
