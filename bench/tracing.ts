@@ -17,7 +17,7 @@ import { NODE_FLAGS, SLUICE_BIN, openai } from './contender.ts';
 import { cpuSeconds, percentile, startChild, type Child } from './lib.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const WARMUP = QUICK ? 1500 : 6000;
+const WARMUP = QUICK ? 1500 : 16_000;
 const ROUNDS = Number(process.env.ROUNDS ?? (QUICK ? 3 : 7));
 const PER_ROUND = QUICK ? 600 : 1500;
 const TEXT = mockText('chunks=50');
