@@ -11,7 +11,7 @@
 // CPU to the tracing-off process. CPU on this VM varies between identical processes by up to ~12 %,
 // so a CPU difference needs several runs. Promotion with tracing on repeats (~4200 bytes per stream
 // on 2026-12-07); with tracing off it was bimodal across runs (about 400 or 3300-3700 bytes per
-// stream): sluice sharing a CPU with the load generator or not (bench/README.md).
+// stream): how long a request lives in wall time, which a busy client or mock stretches (bench/README.md).
 // Loopback only; bounded by counts and deadlines.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
