@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SqliteStore, type UsageRow } from '../src/store/index.ts';
+import { SqliteStore } from '../src/store/index.ts';
+import { usageRows } from '../test/helpers/usage-rows.ts';
 
 const ROUNDS = Number(process.env.USAGE_ROUNDS ?? 3);
 const BATCHES = Number(process.env.USAGE_BATCHES ?? 2000);
@@ -27,26 +28,11 @@ interface Round {
   processUsPerRow: number;
 }
 
-let id = 0;
-function batch(): UsageRow[] {
-  return Array.from({ length: ROWS }, () => ({
-    time: new Date(),
-    requestId: `req_${(id++).toString(36).padStart(24, '0')}`,
-    keyName: 'team',
-    model: 'gpt-4o-mini',
-    target: 'mock/bench',
-    tokensIn: 1234,
-    tokensOut: 567,
-    estimated: false,
-    endReason: 'completed',
-    status: 200,
-    costUsd: 0.000123,
-  }));
-}
+let rounds = 0;
 
 async function round(dir: string, thread: boolean): Promise<Round> {
-  const store = new SqliteStore(join(dir, `${thread ? 'thread' : 'inline'}-${id}.db`), thread ? {} : { usageThread: false });
-  await store.recordUsage(batch());
+  const store = new SqliteStore(join(dir, `${thread ? 'thread' : 'inline'}-${rounds++}.db`), thread ? {} : { usageThread: false });
+  await store.recordUsage(usageRows(ROWS));
   let load: ChildProcess | undefined;
   if (DISK_LOAD) load = spawn('dd', ['if=/dev/zero', `of=${join(dir, 'load')}`, 'bs=1M', 'count=3000', 'conv=fsync'], { stdio: 'ignore' });
   const delay = monitorEventLoopDelay({ resolution: 1 });
@@ -55,7 +41,7 @@ async function round(dir: string, thread: boolean): Promise<Round> {
   const mainCpu = process.threadCpuUsage();
   for (let i = 0; i < BATCHES; i++) {
     await sleep(1);
-    await store.recordUsage(batch());
+    await store.recordUsage(usageRows(ROWS));
   }
   delay.disable();
   const all = process.cpuUsage(cpu);

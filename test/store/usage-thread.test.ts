@@ -11,31 +11,23 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DatabaseSync } from 'node:sqlite';
-import { SqliteStore, type UsageRow } from '../../src/store/index.ts';
+import { SqliteStore } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { usageRows as rows } from '../helpers/usage-rows.ts';
 
 const dir = tempDir('sluice-usage-thread-');
 
-let n = 0;
-function rows(count: number): UsageRow[] {
-  return Array.from({ length: count }, () => ({
-    time: new Date(),
-    requestId: `req_${String(n++).padStart(24, '0')}`,
-    keyName: 'team',
-    model: 'gpt-4o-mini',
-    target: 'mock/bench',
-    tokensIn: 1234,
-    tokensOut: 567,
-    estimated: false,
-    endReason: 'completed',
-    status: 200,
-    costUsd: 0.000123,
-  }));
-}
 
 /** 12 000 rows in 200-row batches: well over SQLite's 1000-page checkpoint threshold in the log. */
-async function writeMany(store: SqliteStore): Promise<void> {
-  for (let i = 0; i < 60; i++) await store.recordUsage(rows(200));
+/** Writes 60 batches of 200 rows; returns the last row's request id. */
+async function writeMany(store: SqliteStore): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    const batch = rows(200);
+    last = batch.at(-1)!.requestId;
+    await store.recordUsage(batch);
+  }
+  return last;
 }
 
 /** The store's own connection, to ask SQLite what that connection did (total_changes() is per connection). */
@@ -67,11 +59,11 @@ test("the thread writes every batch and checkpoints; the gateway's connection wr
   const db = gatewayConnection(store);
   const before = changesBy(db);
   const fileBefore = statSync(path).size;
-  await writeMany(store);
+  const last = await writeMany(store);
   assert.equal(changesBy(db), before, 'no row changed by the gateway connection');
   assert.equal(autocheckpoint(db), 0, 'the gateway connection never checkpoints');
   assert.ok(statSync(path).size > fileBefore + 1_000_000, "the thread's checkpoints copied the log into the file");
-  assert.equal((await store.recentUsage(1))[0]?.requestId, `req_${String(n - 1).padStart(24, '0')}`, 'read back at once');
+  assert.equal((await store.recentUsage(1))[0]?.requestId, last, 'read back at once');
   await store.close();
   assert.equal(existsSync(`${path}-wal`), false, 'closed: no log left behind');
   assert.deepEqual(countRows(path), { rows: 60 * 200 + 1, distinct: 60 * 200 + 1 });
