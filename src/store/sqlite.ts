@@ -305,10 +305,24 @@ export class SqliteStore implements Store {
     const db = new DatabaseSync(this.path);
     // busy_timeout first: switching to WAL needs a lock another process (a gateway creating the file,
     // `sluice keys`) may hold for a moment.
-    db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    db.exec(SCHEMA);
-    migrate(db);
-    db.exec(INDEXES);
+    db.exec('PRAGMA busy_timeout = 5000');
+    enableWal(db);
+    db.exec('PRAGMA synchronous = NORMAL');
+    // Schema, migration and indexes in one write transaction: two processes opening the same new or
+    // old file at once (a gateway and `sluice keys`, two instances) would otherwise both see a column
+    // missing and the second ALTER fail with "duplicate column name". BEGIN IMMEDIATE takes the
+    // write lock first (waiting up to busy_timeout), so the second process reads the finished schema.
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(SCHEMA);
+      migrate(db);
+      db.exec(INDEXES);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      db.close();
+      throw err;
+    }
     // Key digests and usage are nobody else's business on a shared machine.
     if (!existed) chmodSync(this.path, 0o600);
     this.db = db;
@@ -332,6 +346,41 @@ export class SqliteStore implements Store {
     this.sql(db, touch).run(new Date(now).toISOString(), name);
   }
 }
+
+/** How long opening waits for other processes switching a new file to WAL (busy_timeout's bound). */
+const WAL_SWITCH_WAIT_MS = 5000;
+const WAL_SWITCH_RETRY_MS = 10;
+
+/**
+ * Puts the file in WAL mode (persistent: once one process did, every later connection is). SQLite
+ * answers SQLITE_BUSY to the switch at once, without calling the busy handler, while another
+ * connection has the file open in the middle of its own switch: several processes opening one new
+ * file together (cluster workers, a gateway and `sluice keys`) failed with "database is locked".
+ * So the switch is retried for up to busy_timeout, and done when the file reads as WAL already.
+ */
+function enableWal(db: DatabaseSync): void {
+  const deadline = Date.now() + WAL_SWITCH_WAIT_MS;
+  for (;;) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+    }
+    try {
+      if ((db.prepare('PRAGMA journal_mode').get() as { journal_mode?: string } | undefined)?.journal_mode === 'wal') return;
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+    }
+    // A synchronous wait, as SQLite's own busy handler waits: opening is synchronous.
+    Atomics.wait(WAIT_CELL, 0, 0, WAL_SWITCH_RETRY_MS);
+  }
+}
+
+const SQLITE_BUSY = 5;
+/** SQLITE_BUSY or one of its extended codes (BUSY_RECOVERY, BUSY_SNAPSHOT, BUSY_TIMEOUT). */
+const isBusy = (err: unknown): boolean => (((err as { errcode?: number }).errcode ?? 0) & 0xff) === SQLITE_BUSY;
+const WAIT_CELL = new Int32Array(new SharedArrayBuffer(4));
 
 /** Adds the columns a database made by an older sluice lacks (NULL in old rows: no budget, no price). */
 function migrate(db: DatabaseSync): void {
