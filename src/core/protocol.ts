@@ -201,8 +201,8 @@ export interface UpstreamHttpRequest {
   method?: 'POST' | 'GET' | 'PATCH' | 'DELETE';
   /** Without credentials: the provider's OutboundAuth adds them. */
   headers: Record<string, string>;
-  /** JSON text ('' for GET). */
-  body: string;
+  /** JSON text ('' for GET); bytes when spliced from the client's body (core/raw-json.ts). */
+  body: string | Buffer;
 }
 
 /** What an error decoder may know: which provider answered. */

@@ -5,6 +5,7 @@
 // the client's 400, before any of that runs (docs/errors.md).
 
 import { GatewayError } from '../core/errors.ts';
+import { rememberRawJson } from '../core/raw-json.ts';
 
 /** Far above any real request (a deeply nested tool schema has a few dozen levels), far below the stack's limit. */
 export const MAX_JSON_DEPTH = 256;
@@ -24,6 +25,8 @@ export function parseClientJson(body: Buffer, contentType?: string | string[]): 
   if (exceedsDepth(json, 1)) {
     throw new GatewayError('invalid_request', `request body nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
   }
+  // A same-dialect upstream body is then spliced from these bytes, not serialised again.
+  rememberRawJson(json, body);
   return json;
 }
 

@@ -28,7 +28,7 @@ const CLAUDE_CODE_BODY = {
 
 test('Anthropic front -> Anthropic upstream: cache_control reaches the upstream unchanged', () => {
   const req = decodeAnthropicRequest(structuredClone(CLAUDE_CODE_BODY), {});
-  const sent = JSON.parse(anthropicUpstream.buildRequest(req, 'claude-opus-4-8', endpoint, true).body);
+  const sent = JSON.parse(String(anthropicUpstream.buildRequest(req, 'claude-opus-4-8', endpoint, true).body));
   assert.deepEqual(sent.system, CLAUDE_CODE_BODY.system);
   assert.deepEqual(sent.tools, CLAUDE_CODE_BODY.tools);
   assert.deepEqual(sent.messages, CLAUDE_CODE_BODY.messages);
@@ -42,7 +42,7 @@ test('canonical requests re-emit cache breakpoints to Anthropic (system blocks, 
     { role: 'assistant', content: [{ type: 'tool-call', id: 'toolu_1', name: 'Bash', arguments: '{}', cacheControl: { type: 'ephemeral' } }] },
     { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'toolu_1', content: [{ type: 'text', text: 'ok' }], cacheControl: { type: 'ephemeral' } }] },
   );
-  const sent = JSON.parse(anthropicUpstream.buildRequest(canonical, 'claude-opus-4-8', endpoint, true).body);
+  const sent = JSON.parse(String(anthropicUpstream.buildRequest(canonical, 'claude-opus-4-8', endpoint, true).body));
   assert.deepEqual(sent.system, CLAUDE_CODE_BODY.system);
   assert.deepEqual(sent.tools[0].cache_control, { type: 'ephemeral' });
   assert.deepEqual(sent.messages[0].content[0], { type: 'text', text: 'hello', cache_control: { type: 'ephemeral' } });
@@ -50,13 +50,13 @@ test('canonical requests re-emit cache breakpoints to Anthropic (system blocks, 
   assert.deepEqual(sent.messages[2].content[0].cache_control, { type: 'ephemeral' });
   // Without breakpoints the system stays one string.
   const plain: ChatRequest = { ...canonical, messages: [{ role: 'system', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }, { role: 'user', content: [{ type: 'text', text: 'q' }] }] };
-  assert.equal(JSON.parse(anthropicUpstream.buildRequest(plain, 'c', endpoint, false).body).system, 'a\n\nb');
+  assert.equal(JSON.parse(String(anthropicUpstream.buildRequest(plain, 'c', endpoint, false).body)).system, 'a\n\nb');
 });
 
 test('dialects without per-block hints drop cache_control silently', () => {
   const req = decodeAnthropicRequest(structuredClone(CLAUDE_CODE_BODY), {});
-  const openai = openaiUpstream.buildRequest(req, 'gpt-4o', endpoint, true).body;
-  const gemini = geminiUpstream.buildRequest(req, 'gemini-2.5-flash', endpoint, true).body;
+  const openai = String(openaiUpstream.buildRequest(req, 'gpt-4o', endpoint, true).body);
+  const gemini = String(geminiUpstream.buildRequest(req, 'gemini-2.5-flash', endpoint, true).body);
   assert.doesNotMatch(openai, /cache_control|cacheControl/);
   assert.doesNotMatch(gemini, /cache_control|cacheControl/);
   assert.match(openai, /You are Claude Code/);
@@ -66,7 +66,7 @@ test('OpenAI prompt_cache_key travels to OpenAI upstreams from any front', () =>
   const req = decodeOpenAIRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], prompt_cache_key: 'session-42' }, {});
   assert.equal(req.cacheKey, 'session-42');
   const canonical: ChatRequest = { ...req, front: 'anthropic', raw: {} };
-  assert.equal(JSON.parse(openaiUpstream.buildRequest(canonical, 'gpt-4o', endpoint, true).body).prompt_cache_key, 'session-42');
+  assert.equal(JSON.parse(String(openaiUpstream.buildRequest(canonical, 'gpt-4o', endpoint, true).body)).prompt_cache_key, 'session-42');
 });
 
 test('usage conversions keep cached and reasoning tokens in each dialect (OpenAI input includes cache, Anthropic excludes it)', () => {

@@ -14,7 +14,7 @@ const COUNTED_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_ch
 export const anthropicCountTokens: NonNullable<UpstreamCodec['countTokens']> = {
   buildRequest(req, model, endpoint): UpstreamHttpRequest {
     const built = buildAnthropicRequest({ ...req, stream: false }, model, endpoint, false);
-    const body = JSON.parse(built.body) as Record<string, unknown>;
+    const body = JSON.parse(String(built.body)) as Record<string, unknown>;
     for (const key of Object.keys(body)) if (!COUNTED_FIELDS.has(key)) delete body[key];
     return { url: `${messagesUrl(endpoint.baseUrl)}/count_tokens`, headers: built.headers, body: JSON.stringify(body) };
   },

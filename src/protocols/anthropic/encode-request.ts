@@ -3,6 +3,7 @@
 // An Anthropic-front request starts from the client's own body (raw), so Anthropic-only fields pass
 // through; any other front is built from the canonical fields (translation.md §1–§4, §10).
 
+import { jsonOver } from '../../core/raw-json.ts';
 import { Buffer } from 'node:buffer';
 import { GatewayError } from '../../core/errors.ts';
 import { sanitizeToolId } from '../../core/ids.ts';
@@ -56,8 +57,10 @@ export function buildAnthropicRequest(
   stream: boolean,
 ): UpstreamHttpRequest {
   // A continuation (docs/continuation.md) is built from the canonical fields: its prefix is not in `raw`.
-  const body = req.front === 'anthropic' && !req.continuation ? bodyFromRaw(req, model, endpoint, stream) : bodyFromCanonical(req, model, endpoint, stream);
-  return { url: messagesUrl(endpoint.baseUrl), headers: requestHeaders(req, endpoint), body: JSON.stringify(body) };
+  const sameDialect = req.front === 'anthropic' && !req.continuation;
+  const body = sameDialect ? bodyFromRaw(req, model, endpoint, stream) : bodyFromCanonical(req, model, endpoint, stream);
+  // The client's own bytes for what is unchanged (core/raw-json.ts).
+  return { url: messagesUrl(endpoint.baseUrl), headers: requestHeaders(req, endpoint), body: sameDialect ? jsonOver(body, req.raw) : JSON.stringify(body) };
 }
 
 /** Users paste the base URL with or without `/v1` or the full `/v1/messages` target URI (§9). */

@@ -19,7 +19,7 @@ export function azureChatCodec(resource: AzureResource): UpstreamCodec {
       const inner = openaiUpstream.buildRequest(req, model, withoutKey(endpoint), stream);
       let body = inner.body;
       if (stream && !streamOptions) {
-        const parsed = JSON.parse(body) as Record<string, unknown>;
+        const parsed = JSON.parse(String(body)) as Record<string, unknown>;
         delete parsed.stream_options;
         body = JSON.stringify(parsed);
       }

@@ -5,6 +5,7 @@
 // (previous_response_id, item references to its store) is replaced by the items. Any other front is
 // built from the canonical request, statelessly (store: false, the whole history every turn).
 
+import { jsonOver } from '../../core/raw-json.ts';
 import { Buffer } from 'node:buffer';
 import { GatewayError } from '../../core/errors.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
@@ -17,11 +18,13 @@ import { frontStateOf } from './state.ts';
 import type { UpstreamContent, UpstreamItem, UpstreamRequest, UpstreamTool } from './wire.ts';
 
 export function buildResponsesRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = req.front === FRONT_NAME && !req.continuation ? fromRaw(req, model, endpoint, stream) : fromCanonical(req, model, endpoint, stream);
+  const sameDialect = req.front === FRONT_NAME && !req.continuation;
+  const body = sameDialect ? fromRaw(req, model, endpoint, stream) : fromCanonical(req, model, endpoint, stream);
   // Credentials are added by the provider's OutboundAuth (index.ts).
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' };
   for (const [name, value] of Object.entries(endpoint.headers)) headers[name.toLowerCase()] = value;
-  return { url: responsesUrl(endpoint.baseUrl), headers, body: JSON.stringify(body) };
+  // The client's own bytes for what is unchanged (core/raw-json.ts).
+  return { url: responsesUrl(endpoint.baseUrl), headers, body: sameDialect ? jsonOver(body, req.raw) : JSON.stringify(body) };
 }
 
 /** Users paste the API root with or without the endpoint path. */

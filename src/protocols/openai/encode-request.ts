@@ -4,6 +4,7 @@
 // is built from the canonical fields only (Q-31). Provider quirks are applied on both paths.
 
 import { GatewayError } from '../../core/errors.ts';
+import { jsonOver } from '../../core/raw-json.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
 import type {
   ChatRequest,
@@ -23,11 +24,13 @@ import type { OutContentPart, OutMessage, OutRequest, OutTool, OutToolChoice, Wi
 type Quirks = OpenAIQuirks;
 
 export function buildOpenAIRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
-  const body = req.front === 'openai' && !req.continuation ? fromRaw(req.raw, model, stream, endpoint) : fromCanonical(req, model, stream, endpoint);
+  const sameDialect = req.front === 'openai' && !req.continuation;
+  const body = sameDialect ? fromRaw(req.raw, model, stream, endpoint) : fromCanonical(req, model, stream, endpoint);
   return {
     url: `${endpoint.baseUrl.replace(/\/+$/, '')}/chat/completions`,
     headers: Object.assign({ 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json' }, endpoint.headers),
-    body: JSON.stringify(body),
+    // The client's own bytes for what is unchanged (core/raw-json.ts).
+    body: sameDialect ? jsonOver(body, req.raw) : JSON.stringify(body),
   };
 }
 

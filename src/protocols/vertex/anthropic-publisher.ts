@@ -25,7 +25,7 @@ export function vertexAnthropicCodec(loc: VertexLocation): UpstreamCodec {
     const built = anthropicUpstream.buildRequest(req, model, withoutKey(endpoint), stream);
     const headers = { ...built.headers };
     for (const h of FIRST_PARTY_AUTH) delete headers[h];
-    return { body: JSON.parse(built.body) as Record<string, unknown>, headers };
+    return { body: JSON.parse(String(built.body)) as Record<string, unknown>, headers };
   };
 
   return {
@@ -45,7 +45,7 @@ export function vertexAnthropicCodec(loc: VertexLocation): UpstreamCodec {
         const built = anthropicCountTokens.buildRequest(req, model, withoutKey(endpoint));
         const headers = { ...built.headers };
         for (const h of FIRST_PARTY_AUTH) delete headers[h];
-        const body = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...(JSON.parse(built.body) as Record<string, unknown>) };
+        const body = { anthropic_version: VERTEX_ANTHROPIC_VERSION, ...(JSON.parse(String(built.body)) as Record<string, unknown>) };
         return { url: modelUrl(loc, 'anthropic', COUNT_TOKENS_MODEL, 'rawPredict'), headers, body: JSON.stringify(body) };
       },
       decodeResponse: anthropicCountTokens.decodeResponse,

@@ -34,7 +34,7 @@ export function vertexGeminiCodec(loc: VertexLocation): UpstreamCodec {
     countTokens: {
       buildRequest(req, model, endpoint) {
         const inner = build(req, model, endpoint, false);
-        const full = JSON.parse(inner.body) as Record<string, unknown>;
+        const full = JSON.parse(String(inner.body)) as Record<string, unknown>;
         const body: Record<string, unknown> = {};
         for (const f of COUNT_FIELDS) if (full[f] !== undefined) body[f] = full[f];
         return { ...inner, url: url(endpoint, model, 'countTokens'), body: JSON.stringify(body) };

@@ -9,7 +9,7 @@ import { decodeAnthropicRequest } from '../../../src/protocols/anthropic/decode-
 
 const build = (req: ChatRequest, ep = endpoint(), stream = true) => {
   const http = signed(anthropicProviderType, req, 'claude-sonnet-4-5', ep, stream);
-  return { ...http, json: JSON.parse(http.body) as Record<string, any> };
+  return { ...http, json: JSON.parse(String(http.body)) as Record<string, any> };
 };
 
 const text = (t: string) => ({ type: 'text' as const, text: t });

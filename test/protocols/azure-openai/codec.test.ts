@@ -66,16 +66,16 @@ test('stream_options only where the api-version accepts it (Q-45)', () => {
   assert.equal(acceptsStreamOptions('2023-05-15'), false);
   assert.equal(acceptsStreamOptions('2024-06-01'), false);
   const old = azureChatCodec(azureResource('https://res.openai.azure.com', '2023-05-15')).buildRequest(request(), 'gpt-4o', endpoint(), true);
-  assert.equal(JSON.parse(old.body).stream_options, undefined);
+  assert.equal(JSON.parse(String(old.body)).stream_options, undefined);
   const ga = azureChatCodec(azureResource('https://res.openai.azure.com', '2024-10-21')).buildRequest(request(), 'gpt-4o', endpoint(), true);
-  assert.deepEqual(JSON.parse(ga.body).stream_options, { include_usage: true });
+  assert.deepEqual(JSON.parse(String(ga.body)).stream_options, { include_usage: true });
 });
 
 test('the key never goes out as Authorization (the auth adds api-key)', () => {
   const r = azureChatCodec(azureResource('https://res.openai.azure.com', undefined)).buildRequest(request(), 'my-deployment', endpoint({ apiKey: 'secret' }), true);
   assert.equal(r.headers.authorization, undefined);
   assert.doesNotMatch(JSON.stringify(r), /secret/);
-  assert.equal(JSON.parse(r.body).model, 'my-deployment', 'v1 API: model = deployment name');
+  assert.equal(JSON.parse(String(r.body)).model, 'my-deployment', 'v1 API: model = deployment name');
 });
 
 const finishes = (events: StreamEvent[]) => events.filter((e) => e.type === 'finish').map((e) => (e as { reason: string }).reason);

@@ -35,7 +35,7 @@ test('Titan: InvokeModel with {inputText, dimensions, normalize}, one text per c
   assert.deepEqual(titan.batching!('amazon.titan-embed-text-v2:0'), { maxInputs: 1 });
   const r = titan.buildRequest(req(['the lock'], { normalize: false }, 512), 'amazon.titan-embed-text-v2:0', endpoint);
   assert.equal(r.url, 'https://bedrock-runtime.us-east-1.amazonaws.com/model/amazon.titan-embed-text-v2%3A0/invoke');
-  assert.deepEqual(JSON.parse(r.body), { inputText: 'the lock', dimensions: 512, normalize: false });
+  assert.deepEqual(JSON.parse(String(r.body)), { inputText: 'the lock', dimensions: 512, normalize: false });
   assert.equal(r.headers['content-type'], 'application/json');
   assert.throws(() => titan.buildRequest(req(['x'], { normalize: 'yes' }), 'm', endpoint), (e: GatewayError) => e.code === 'invalid_request' && e.param === 'normalize');
   const out = titan.decodeResponse({ embedding: [0.25, 0.5], inputTextTokenCount: 3 }, req(['x']));
@@ -48,8 +48,8 @@ test('Titan: InvokeModel with {inputText, dimensions, normalize}, one text per c
 test('Cohere: {texts, input_type} (search_document unless the client says), 96 texts per call, both answer shapes', () => {
   const cohere = bedrockEmbeddings.cohere;
   assert.deepEqual(cohere.batching!('cohere.embed-english-v3'), { maxInputs: 96 });
-  assert.deepEqual(JSON.parse(cohere.buildRequest(req(['a', 'b']), 'cohere.embed-english-v3', endpoint).body), { texts: ['a', 'b'], input_type: 'search_document' });
-  assert.deepEqual(JSON.parse(cohere.buildRequest(req(['a'], { input_type: 'search_query', truncate: 'END' }, 256), 'cohere.embed-v4:0', endpoint).body), {
+  assert.deepEqual(JSON.parse(String(cohere.buildRequest(req(['a', 'b']), 'cohere.embed-english-v3', endpoint).body)), { texts: ['a', 'b'], input_type: 'search_document' });
+  assert.deepEqual(JSON.parse(String(cohere.buildRequest(req(['a'], { input_type: 'search_query', truncate: 'END' }, 256), 'cohere.embed-v4:0', endpoint).body)), {
     texts: ['a'],
     input_type: 'search_query',
     truncate: 'END',

@@ -11,7 +11,7 @@ import { chatRequest, endpoint } from './helpers.ts';
 const CLAUDE = 'us.anthropic.claude-sonnet-4-5-20250929-v1:0';
 
 function body(req: ChatRequest, model = CLAUDE, ep = endpoint()): Record<string, any> {
-  return JSON.parse(buildBedrockRequest(req, model, ep, true).body);
+  return JSON.parse(String(buildBedrockRequest(req, model, ep, true).body));
 }
 
 test('URLs: the model id is one encoded segment; region or base_url; stream or not', () => {
@@ -237,5 +237,5 @@ test('CountTokens takes the Converse messages, system and tools', () => {
     endpoint(),
   );
   assert.equal(r.url, 'https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/count-tokens');
-  assert.deepEqual(JSON.parse(r.body), { input: { converse: { messages: [{ role: 'user', content: [{ text: 'u' }] }], system: [{ text: 's' }] } } });
+  assert.deepEqual(JSON.parse(String(r.body)), { input: { converse: { messages: [{ role: 'user', content: [{ text: 'u' }] }], system: [{ text: 's' }] } } });
 });

@@ -9,7 +9,7 @@ import { chatUrl } from '../../../src/protocols/cohere/encode-request.ts';
 import { decodeContext, endpoint, request } from './helpers.ts';
 
 function body(req: Parameters<typeof cohereUpstream.buildRequest>[0], stream = true): Record<string, any> {
-  return JSON.parse(cohereUpstream.buildRequest(req, 'command-a-03-2025', endpoint(), stream).body);
+  return JSON.parse(String(cohereUpstream.buildRequest(req, 'command-a-03-2025', endpoint(), stream).body));
 }
 
 describe('cohere upstream: request', () => {

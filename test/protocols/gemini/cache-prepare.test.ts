@@ -43,7 +43,7 @@ function harness() {
         const name = `cachedContents/c${++made}`;
         signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
         creations.push({
-          body: JSON.parse(req.body) as Record<string, unknown>,
+          body: JSON.parse(String(req.body)) as Record<string, unknown>,
           signal,
           answer: () => resolve({ status: 200, headers: {}, text: JSON.stringify({ name, expireTime: new Date(now.t + 5 * MIN).toISOString() }) }),
         });
@@ -57,7 +57,7 @@ function harness() {
     await new Promise((r) => setImmediate(r));
     whileWaiting?.();
     const built = codec.buildRequest(req, 'gemini-2.5-flash', endpoint, true, await pending);
-    return JSON.parse(built.body) as GeminiRequest;
+    return JSON.parse(String(built.body)) as GeminiRequest;
   };
   /** Answers every creation not answered yet and lets the store take them in. */
   const answerAll = async (): Promise<void> => {

@@ -9,7 +9,7 @@ import { endpoint, request } from './helpers.ts';
 const SKIP = 'skip_thought_signature_validator';
 
 function body(overrides: Partial<ChatRequest>, ep = endpoint()): Record<string, unknown> {
-  return JSON.parse(geminiUpstream.buildRequest(request(overrides), 'gemini-2.5-flash', ep, true).body);
+  return JSON.parse(String(geminiUpstream.buildRequest(request(overrides), 'gemini-2.5-flash', ep, true).body));
 }
 
 function rejects(overrides: Partial<ChatRequest>, code: string, message: RegExp | string, ep = endpoint()): void {

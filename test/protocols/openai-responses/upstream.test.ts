@@ -48,7 +48,7 @@ describe('request', () => {
     if (upstream.kind === 'http') await upstream.auth.apply(built, new AbortController().signal);
     assert.equal(built.headers.authorization, 'Bearer sk-test');
     assert.equal(built.headers['openai-organization'], 'org-1');
-    assert.deepEqual(JSON.parse(built.body), { ...body, model: 'gpt-5.2', stream: true });
+    assert.deepEqual(JSON.parse(String(built.body)), { ...body, model: 'gpt-5.2', stream: true });
   });
 
   test('same dialect after previous_response_id: the expanded items instead of the id', async () => {
@@ -62,7 +62,7 @@ describe('request', () => {
       info as never,
       { ...svc, settings: { store: true }, documents } as never,
     );
-    const sent = JSON.parse(buildResponsesRequest(req, 'gpt', endpoint(), false).body);
+    const sent = JSON.parse(String(buildResponsesRequest(req, 'gpt', endpoint(), false).body));
     assert.equal(sent.previous_response_id, undefined);
     assert.deepEqual(sent.input, [{ role: 'user', content: 'first' }, stored.response.output[0], { role: 'user', content: 'second' }]);
     assert.equal(sent.store, false);
@@ -98,7 +98,7 @@ describe('request', () => {
         { role: 'user', content: [{ type: 'tool-result', toolCallId: 'toolu_1', content: [{ type: 'text', text: 'got' }] }] },
       ],
     });
-    const sent = JSON.parse(buildResponsesRequest(req, 'gpt-5.2', endpoint({ reasoningEffort: true }), true).body);
+    const sent = JSON.parse(String(buildResponsesRequest(req, 'gpt-5.2', endpoint({ reasoningEffort: true }), true).body));
     assert.deepEqual(sent, {
       model: 'gpt-5.2',
       stream: true,
@@ -127,7 +127,7 @@ describe('request', () => {
       reasoning: { effort: 'high', summary: 'auto' },
       include: ['reasoning.encrypted_content'],
     });
-    const plain = JSON.parse(buildResponsesRequest(req, 'gpt-4o', endpoint(), true).body);
+    const plain = JSON.parse(String(buildResponsesRequest(req, 'gpt-4o', endpoint(), true).body));
     assert.equal(plain.reasoning, undefined, 'reasoning only where the provider opts in');
   });
 

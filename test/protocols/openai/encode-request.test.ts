@@ -12,7 +12,7 @@ import { decodeOpenAIRequest } from '../../../src/protocols/openai/decode-reques
 
 const build = (req: ChatRequest, quirks = {}, stream = true, extra = {}) => {
   const out = openaiUpstream.buildRequest(req, 'upstream-model', endpoint(quirks, extra), stream);
-  return { ...out, json: JSON.parse(out.body) };
+  return { ...out, json: JSON.parse(String(out.body)) };
 };
 
 describe('OpenAI upstream request: transport', () => {

@@ -52,7 +52,7 @@ test('Gemini publisher: the Gemini body at the Vertex path, alt=sse when streami
   assert.equal(r.url, 'https://us-east5-aiplatform.googleapis.com/v1beta1/projects/my-proj/locations/us-east5/publishers/google/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
   assert.equal(r.headers['x-extra'], '1');
   assert.equal(r.headers['x-goog-api-key'], undefined);
-  const body = JSON.parse(r.body);
+  const body = JSON.parse(String(r.body));
   assert.deepEqual(body.contents, [{ role: 'user', parts: [{ text: 'Hi' }] }]);
   assert.deepEqual(body.systemInstruction, { parts: [{ text: 'Be brief.' }] });
   assert.equal(codec.buildRequest(request(), 'gemini-2.5-flash', endpoint(), false).url.endsWith(':generateContent'), true);
@@ -70,7 +70,7 @@ test('Gemini publisher countTokens: contents, systemInstruction and tools only',
   const codec = vertexGeminiCodec(loc);
   const r = codec.countTokens!.buildRequest(request(), 'gemini-2.5-flash', endpoint());
   assert.match(r.url, /\/publishers\/google\/models\/gemini-2\.5-flash:countTokens$/);
-  const body = JSON.parse(r.body);
+  const body = JSON.parse(String(r.body));
   assert.deepEqual(Object.keys(body).sort(), ['contents', 'generationConfig', 'systemInstruction']);
   assert.equal(codec.countTokens!.decodeResponse({ totalTokens: 12, promptTokensDetails: [] }), 12);
   assert.throws(() => codec.countTokens!.decodeResponse({}));
@@ -80,7 +80,7 @@ test('Anthropic publisher: anthropic_version vertex-2023-10-16 in the body, no m
   const codec = vertexAnthropicCodec(loc);
   const r = codec.buildRequest(request(), 'claude-sonnet-4-5@20250929', endpoint({ apiKey: 'must-not-leak' }), true);
   assert.equal(r.url, 'https://us-east5-aiplatform.googleapis.com/v1/projects/my-proj/locations/us-east5/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict');
-  const body = JSON.parse(r.body);
+  const body = JSON.parse(String(r.body));
   assert.equal(body.anthropic_version, 'vertex-2023-10-16');
   assert.equal('model' in body, false);
   assert.equal(body.stream, true);
@@ -90,7 +90,7 @@ test('Anthropic publisher: anthropic_version vertex-2023-10-16 in the body, no m
   assert.doesNotMatch(JSON.stringify(r), /must-not-leak/);
   const nonStream = codec.buildRequest(request({ stream: false }), 'claude-sonnet-4-5@20250929', endpoint(), false);
   assert.match(nonStream.url, /:rawPredict$/);
-  assert.equal(JSON.parse(nonStream.body).stream, false);
+  assert.equal(JSON.parse(String(nonStream.body)).stream, false);
   assert.equal(codec.name, 'anthropic');
 });
 
@@ -99,7 +99,7 @@ test('Anthropic publisher keeps anthropic-beta as a header for Anthropic-front r
   const raw = { model: 'x', max_tokens: 50, messages: [{ role: 'user', content: 'Hi' }], stream: true };
   const r = codec.buildRequest(request({ front: 'anthropic', raw, anthropicBeta: 'context-1m-2025-08-07' } as Partial<ChatRequest>), 'claude-sonnet-4-5@20250929', endpoint(), true);
   assert.equal(r.headers['anthropic-beta'], 'context-1m-2025-08-07');
-  const body = JSON.parse(r.body);
+  const body = JSON.parse(String(r.body));
   assert.equal('model' in body, false);
   assert.equal(body.anthropic_version, 'vertex-2023-10-16');
 });
@@ -108,7 +108,7 @@ test('Anthropic publisher count-tokens: the pseudo-model path, model kept, gener
   const codec = vertexAnthropicCodec(loc);
   const r = codec.countTokens!.buildRequest(request(), 'claude-sonnet-4-5@20250929', endpoint());
   assert.match(r.url, /\/v1\/projects\/my-proj\/locations\/us-east5\/publishers\/anthropic\/models\/count-tokens:rawPredict$/);
-  const body = JSON.parse(r.body);
+  const body = JSON.parse(String(r.body));
   assert.equal(body.model, 'claude-sonnet-4-5@20250929');
   assert.equal(body.anthropic_version, 'vertex-2023-10-16');
   assert.equal(body.max_tokens, undefined);

@@ -20,14 +20,14 @@ function req(texts: string[], raw: Record<string, unknown> = {}, dimensions?: nu
 test(':predict with one instance per text; dimensions and the client options as Vertex names them', () => {
   const r = codec.buildRequest(req(['a', 'b'], { task_type: 'RETRIEVAL_DOCUMENT', title: 'T', auto_truncate: false }, 256), 'text-embedding-005', endpoint);
   assert.equal(r.url, 'https://us-central1-aiplatform.googleapis.com/v1beta1/projects/p1/locations/us-central1/publishers/google/models/text-embedding-005:predict');
-  assert.deepEqual(JSON.parse(r.body), {
+  assert.deepEqual(JSON.parse(String(r.body)), {
     instances: [
       { content: 'a', task_type: 'RETRIEVAL_DOCUMENT', title: 'T' },
       { content: 'b', task_type: 'RETRIEVAL_DOCUMENT', title: 'T' },
     ],
     parameters: { outputDimensionality: 256, autoTruncate: false },
   });
-  assert.deepEqual(JSON.parse(codec.buildRequest(req(['a']), 'text-embedding-005', endpoint).body), { instances: [{ content: 'a' }] });
+  assert.deepEqual(JSON.parse(String(codec.buildRequest(req(['a']), 'text-embedding-005', endpoint).body)), { instances: [{ content: 'a' }] });
 });
 
 test('bad options and token ids are 400s naming the field', () => {
