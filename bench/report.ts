@@ -4,6 +4,7 @@
 
 import type { Measurements } from './scenarios.ts';
 import type { WorkersResult } from './workers.ts';
+import { largeBodySection, type LargeBodyResult } from './large-body.ts';
 
 export interface Row {
   name: string;
@@ -278,7 +279,7 @@ function leanestLines(rows: Row[]): string[] {
 }
 
 /** Everything the run prints, as markdown. */
-export function renderReport(rows: Row[], header: string[], workers?: WorkersResult): string {
+export function renderReport(rows: Row[], header: string[], workers?: WorkersResult, large: LargeBodyResult[] = []): string {
   const parts = [
     ...header,
     '',
@@ -305,6 +306,7 @@ export function renderReport(rows: Row[], header: string[], workers?: WorkersRes
     targetTable(rows),
   ];
   if (workers) parts.push('', ...workersSection(workers));
+  if (large.length > 0) parts.push('', ...largeBodySection(large));
   const skipped = skippedLines(rows);
   if (skipped.length) parts.push('', '### Not measured', '', ...skipped);
   const notes = noteLines(rows);

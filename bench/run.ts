@@ -21,12 +21,13 @@ import { renderReport, type Row } from './report.ts';
 import { load, mockText, pool } from './client.ts';
 import { bigStreams, FULL, heldStreams, latency, QUICK, throughput, type Measurements, type Reference } from './scenarios.ts';
 import { workersScenario, type WorkersResult } from './workers.ts';
+import { largeBodyScenario, type LargeBodyResult } from './large-body.ts';
 
 const QUICK_RUN = process.env.BENCH_QUICK === '1';
 /** `BENCH_ONLY=regex`: measure only the contenders whose name matches (for working on one; never written to RESULTS.md). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
-/** `BENCH_SCENARIOS=throughput,held,latency,big`: run only these (default all; a subset is never written to RESULTS.md). */
-const RUN_SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'throughput,held,latency,big,workers').split(','));
+/** `BENCH_SCENARIOS=throughput,held,latency,big,workers,large`: run only these (default all; a subset is never written to RESULTS.md). */
+const RUN_SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'throughput,held,latency,big,workers,large').split(','));
 const PARTIAL = ONLY !== undefined || process.env.BENCH_SCENARIOS !== undefined;
 /** No contender starts after this (BENCH_BUDGET_MIN; default 5 quick, 35 full: the full run measures ~20 contenders). */
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MIN ?? (QUICK_RUN ? 5 : 35)) * 60_000;
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
   });
   const rows: Row[] = [];
   let workers: WorkersResult | undefined;
+  const large: LargeBodyResult[] = [];
   try {
     paced = await startPacedUpstream();
     // Workers first (about a minute, its own mock): sluice with 1 and with auto workers, the load
@@ -142,6 +144,15 @@ async function main(): Promise<void> {
     if (RUN_SCENARIOS.has('workers') && (!ONLY || ONLY.test('sluice openai→openai workers'))) {
       process.stderr.write('bench: workers …\n');
       workers = await workersScenario({ mockPort: 0, pacedPort: paced.port, workDir, scratch }, sizes);
+    }
+    // Agent-sized request bodies (bench/large-body.ts, about a minute per route, its own mock), with
+    // BENCH_BASELINE's checkout beside this one when it is set.
+    if (RUN_SCENARIOS.has('large') && (!ONLY || ONLY.test('sluice large bodies'))) {
+      for (const route of ['openai', 'anthropic'] as const) {
+        process.stderr.write(`bench: agent-sized request bodies, ${route}→${route} …\n`);
+        const dirs = process.env.BENCH_BASELINE ? [process.env.BENCH_BASELINE] : [];
+        large.push(await largeBodyScenario({ route, dirs, ...(QUICK_RUN ? { rounds: 3, requests: 100, warmup: 300 } : {}), log: (line) => process.stderr.write(`bench: ${line}\n`) }));
+      }
     }
     let id = 0;
     const nextId = (): number => ++id;
@@ -212,7 +223,7 @@ async function main(): Promise<void> {
     '',
     ...rows.filter((r) => !r.skipped).map((r) => `- ${r.name}: ${r.version}`),
   ];
-  const report = renderReport(rows, header, workers);
+  const report = renderReport(rows, header, workers, large);
   process.stdout.write(`\n${report}\n`);
   writeResults(report);
 }
