@@ -202,8 +202,131 @@ function valueEnd(bytes: Buffer, i: number): number {
   // A number, true, false or null: up to the next delimiter.
   while (i < n) {
     const c = bytes[i]!;
-    if (c === COMMA || c === CLOSE_BRACE || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return i;
+    if (c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return i;
     i++;
   }
   return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing a large body without one large string
+
+/**
+ * Bodies up to this size are parsed with one JSON.parse of their text. Above it, the text would be a
+ * string in V8's large-object space (one-byte strings over 128 KB): each such string is a fresh
+ * memory mapping, written page by page and unmapped when it dies, which cost more than parsing it
+ * (bench/large-body.ts: a 185 KB body's `toString` was a third of sluice's CPU for the request).
+ */
+export const PIECEWISE_MIN_BYTES = 96 * 1024;
+/** Consecutive members or elements are parsed together up to about this many bytes of text. */
+const PIECE_BYTES = 32 * 1024;
+/** Deeper than this, a large value is parsed whole (no recursion without bound). */
+const MAX_PIECE_DEPTH = 8;
+
+/** Thrown inside parsePiecewise when the text is not what the scan expects: the caller parses it whole. */
+const WHOLE = new Error('parse whole');
+
+/**
+ * JSON.parse(bytes as UTF-8), with the same result — values, key order, last duplicate wins — and the
+ * same errors; a large body is parsed in pieces of at most ~PIECE_BYTES of text each. The scan
+ * only finds where members and elements begin and end (every byte outside a piece is checked to be
+ * JSON punctuation or whitespace); JSON.parse reads every piece, so it validates them. Anything
+ * unexpected, or a key named `__proto__`, falls back to one JSON.parse of the whole text, which then
+ * throws JSON.parse's own error for bad input.
+ */
+export function parseJsonBytes(bytes: Buffer): unknown {
+  if (bytes.length >= PIECEWISE_MIN_BYTES) {
+    try {
+      return parseJsonPieces(bytes);
+    } catch (err) {
+      if (err !== WHOLE && !(err instanceof SyntaxError)) throw err;
+    }
+  }
+  return JSON.parse(bytes.toString('utf8'));
+}
+
+/** The piecewise parse alone: throws where parseJsonBytes would parse the whole text instead. */
+export function parseJsonPieces(bytes: Buffer): unknown {
+  const start = skipWhitespace(bytes, 0);
+  let end = bytes.length;
+  while (end > start && isWhitespace(bytes[end - 1]!)) end--;
+  return parseRange(bytes, start, end, 0);
+}
+
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+/** The value whose text is exactly bytes[start, end) (no surrounding whitespace). */
+function parseRange(bytes: Buffer, start: number, end: number, depth: number): unknown {
+  const open = bytes[start];
+  if (end - start <= PIECE_BYTES || depth >= MAX_PIECE_DEPTH || (open !== OPEN_BRACE && open !== OPEN_BRACKET)) {
+    return JSON.parse(bytes.toString('utf8', start, end));
+  }
+  const close = open === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+  if (bytes[end - 1] !== close) throw WHOLE;
+  const isObject = open === OPEN_BRACE;
+  const out: unknown = isObject ? {} : [];
+  let i = skipWhitespace(bytes, start + 1);
+  if (i === end - 1) return out;
+  /** The pending run of small members or elements: bytes[runStart, runEnd). */
+  let runStart = -1;
+  let runEnd = -1;
+  const flush = (): void => {
+    if (runStart < 0) return;
+    const text = bytes.toString('utf8', runStart, runEnd);
+    if (isObject) {
+      const part = JSON.parse(`{${text}}`) as Record<string, unknown>;
+      for (const key of Object.keys(part)) {
+        if (key === '__proto__') throw WHOLE;
+        (out as Record<string, unknown>)[key] = part[key];
+      }
+    } else {
+      const part = JSON.parse(`[${text}]`) as unknown[];
+      for (let k = 0; k < part.length; k++) (out as unknown[]).push(part[k]);
+    }
+    runStart = -1;
+  };
+  for (;;) {
+    const itemStart = i;
+    let valueStart = i;
+    let keyEnd = -1;
+    if (isObject) {
+      if (bytes[i] !== QUOTE) throw WHOLE;
+      keyEnd = stringEnd(bytes, i);
+      if (keyEnd < 0 || keyEnd >= end) throw WHOLE;
+      i = skipWhitespace(bytes, keyEnd);
+      if (bytes[i] !== COLON) throw WHOLE;
+      valueStart = skipWhitespace(bytes, i + 1);
+    }
+    const valueStop = valueEnd(bytes, valueStart);
+    if (valueStop < 0 || valueStop > end - 1 || valueStop === valueStart) throw WHOLE;
+    if (valueStop - valueStart > PIECE_BYTES && (bytes[valueStart] === OPEN_BRACE || bytes[valueStart] === OPEN_BRACKET)) {
+      // A large container: its own pieces, in order after the run before it.
+      flush();
+      const value = parseRange(bytes, valueStart, valueStop, depth + 1);
+      if (isObject) {
+        const key = JSON.parse(bytes.toString('utf8', itemStart, keyEnd)) as string;
+        if (key === '__proto__') throw WHOLE;
+        (out as Record<string, unknown>)[key] = value;
+      } else {
+        (out as unknown[]).push(value);
+      }
+    } else {
+      if (runStart >= 0 && valueStop - runStart > PIECE_BYTES) flush();
+      if (runStart < 0) runStart = itemStart;
+      runEnd = valueStop;
+    }
+    i = skipWhitespace(bytes, valueStop);
+    if (bytes[i] === COMMA) {
+      i = skipWhitespace(bytes, i + 1);
+      // A trailing comma is JSON.parse's error to report.
+      if (i >= end - 1) throw WHOLE;
+      continue;
+    }
+    if (i === end - 1) break;
+    throw WHOLE;
+  }
+  flush();
+  return out;
 }

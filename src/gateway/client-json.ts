@@ -5,7 +5,7 @@
 // the client's 400, before any of that runs (docs/errors.md).
 
 import { GatewayError } from '../core/errors.ts';
-import { rememberRawJson } from '../core/raw-json.ts';
+import { parseJsonBytes, rememberRawJson } from '../core/raw-json.ts';
 
 /** Far above any real request (a deeply nested tool schema has a few dozen levels), far below the stack's limit. */
 export const MAX_JSON_DEPTH = 256;
@@ -18,7 +18,8 @@ export const MAX_JSON_DEPTH = 256;
 export function parseClientJson(body: Buffer, contentType?: string | string[]): unknown {
   let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8'));
+    // In pieces when large (core/raw-json.ts): the same value and errors as JSON.parse of the text.
+    json = parseJsonBytes(body);
   } catch (err) {
     throw notJson(body, contentType, err as Error);
   }

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { jsonOver, RAW_JSON_MIN_BYTES, rememberRawJson, topLevelMembers } from '../../src/core/raw-json.ts';
+import { jsonOver, parseJsonBytes, parseJsonPieces, PIECEWISE_MIN_BYTES, RAW_JSON_MIN_BYTES, rememberRawJson, topLevelMembers } from '../../src/core/raw-json.ts';
 import { parseClientJson } from '../../src/gateway/client-json.ts';
 
 /** A body over the splicing threshold: a conversation with escapes, quotes, braces and brackets inside strings. */
@@ -104,4 +104,103 @@ test('rememberRawJson keeps nothing for arrays, scalars and small bodies', () =>
   const small = { a: 1 };
   rememberRawJson(small, Buffer.from('{"a":1}'));
   assert.equal(jsonOver({ a: 2 }, small), '{"a":2}');
+});
+
+// ---------------------------------------------------------------------------------------------
+// parseJsonBytes: JSON.parse's result and errors, without one large string
+
+/** A seeded generator (mulberry32), so a failure names a seed that reproduces it. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = ['', 'plain', 'ends in a backslash \\', '\\', 'backslash then quote \\"', 'quote " and \\ backslash', 'caf\u00e9 na\u00efve', 'emoji 😀 and 𝄞', '{not} [json], "x": 1', 'tab\tnew\nline\u0001', '\u2028\u2029', 'x'.repeat(5000)];
+
+/** Random JSON text: whitespace, escapes and number spellings vary, keys repeat, containers nest. */
+function randomJson(next: () => number, depth: number, budget: { bytes: number }): string {
+  const pick = <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const ws = (): string => (next() < 0.3 ? pick([' ', '\n', '\t', '\r\n  ', '']) : '');
+  const str = (): string => {
+    const s = pick(STRINGS);
+    // Sometimes with \u escapes JSON.stringify would not write.
+    return next() < 0.3 ? `"${[...s].map((c) => (c === '"' || c === '\\' || c < ' ' || next() < 0.2 ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('')}"` : JSON.stringify(s);
+  };
+  if (depth > 6 || budget.bytes <= 0 || next() < 0.15) {
+    const scalar = pick([str, () => pick(['0', '-0', '1.5e3', '-12.25', '12345678901234567890', '1E-7', 'true', 'false', 'null'])])();
+    budget.bytes -= scalar.length;
+    return scalar;
+  }
+  const n = Math.floor(next() * (depth === 0 ? 60 : 12));
+  const items: string[] = [];
+  const isObject = next() < 0.5;
+  const keys = ['model', 'messages', 'a', 'b', '1', '10', '2', 'content', 'role', 'é', 'tools'];
+  for (let k = 0; k < n && budget.bytes > 0; k++) {
+    const value = randomJson(next, depth + 1, budget);
+    items.push(isObject ? `${ws()}${JSON.stringify(pick(keys))}${ws()}:${ws()}${value}${ws()}` : `${ws()}${value}${ws()}`);
+  }
+  return isObject ? `{${items.join(',')}${ws()}}` : `[${items.join(',')}${ws()}]`;
+}
+
+test('parseJsonBytes equals JSON.parse on random large documents (values, key order, duplicates)', () => {
+  let piecewise = 0;
+  for (let seed = 1; seed <= 120; seed++) {
+    const next = rng(seed);
+    // Mostly above the piecewise threshold, some below.
+    const text = `{"messages":[${Array.from({ length: 3 + Math.floor(next() * 6) }, () => randomJson(next, 1, { bytes: 20_000 + next() * 60_000 })).join(',')}],"x":${randomJson(next, 1, { bytes: 2000 })},"messages":${randomJson(next, 1, { bytes: 30_000 })}}`;
+    const bytes = Buffer.from(text);
+    if (bytes.length >= PIECEWISE_MIN_BYTES) piecewise++;
+    const expected = JSON.parse(text);
+    // The pieces themselves, not the fallback: a valid document never needs it.
+    for (const got of [parseJsonBytes(bytes), parseJsonPieces(bytes)]) {
+      assert.deepStrictEqual(got, expected, `seed ${seed}`);
+      assert.deepEqual(JSON.stringify(got), JSON.stringify(expected), `seed ${seed}: key order`);
+    }
+  }
+  assert.ok(piecewise > 60, `${piecewise} documents took the piecewise path`);
+});
+
+test('parseJsonBytes: a large array of many small elements, a huge string, deep nesting, __proto__', () => {
+  const many = Buffer.from(JSON.stringify({ messages: Array.from({ length: 20_000 }, (_, i) => ({ role: 'user', content: `m${i}` })) }));
+  assert.deepEqual(parseJsonPieces(many), JSON.parse(many.toString()));
+  const huge = Buffer.from(JSON.stringify({ messages: [{ role: 'user', content: 'y'.repeat(300_000) }] }));
+  assert.deepEqual(parseJsonPieces(huge), JSON.parse(huge.toString()));
+  const deep = Buffer.from(`${'['.repeat(40)}${JSON.stringify('z'.repeat(200_000))}${']'.repeat(40)}`);
+  assert.deepEqual(parseJsonPieces(deep), JSON.parse(deep.toString()));
+  const proto = Buffer.from(`{"messages":${JSON.stringify(Array.from({ length: 20_000 }, (_, i) => `p${i}`))},"__proto__":{"polluted":true}}`);
+  assert.ok(proto.length > PIECEWISE_MIN_BYTES);
+  const parsed = parseJsonBytes(proto) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(parsed), Object.prototype, 'the prototype is untouched');
+  assert.deepEqual(Object.keys(parsed), ['messages', '__proto__'], 'an own property, as JSON.parse makes it');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('parseJsonBytes: invalid large documents throw JSON.parse\'s own error', () => {
+  const good = JSON.stringify({ messages: Array.from({ length: 3000 }, (_, i) => ({ role: 'user', content: `m${i} ${'w'.repeat(30)}` })) });
+  const bad = [
+    good.replace('"m10 ', '"m10 \u0001'), // a raw control character in a string
+    good.replace('},{', '},,{'), // two commas
+    good.replace(/}]}$/, '},]}'), // a trailing comma
+    good.replace('"role"', 'role'), // an unquoted key
+    `${good.slice(0, -1)}`, // cut short
+    `${good} x`, // trailing garbage
+    good.replace('"user"', '"user" "user"'), // two values
+    good.replace('},{', '}{'), // a missing comma
+  ];
+  for (const text of bad) {
+    let expected: Error | undefined;
+    try {
+      JSON.parse(text);
+    } catch (err) {
+      expected = err as Error;
+    }
+    assert.ok(expected, 'the document is invalid');
+    assert.throws(() => parseJsonBytes(Buffer.from(text)), (err: Error) => err instanceof SyntaxError && err.message === expected!.message);
+  }
 });
