@@ -13,14 +13,13 @@
 // (`chunks=50`), AB_ROUTE (openai: chat→chat; anthropic-openai; openai-anthropic).
 // Loopback only; every loop bounded by count and deadline.
 
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { load, mockText, pool, type Endpoint } from './client.ts';
 import { anthropic, NODE, NODE_FLAGS, openai, ROOT, startMockProcess } from './contender.ts';
 import { readFileSync } from 'node:fs';
-import { CLK_TCK, startChild, type Child } from './lib.ts';
+import { CLK_TCK, commitOf, startChild, type Child } from './lib.ts';
 
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 9);
 const STREAMS = Number(process.env.AB_STREAMS ?? 2000);
@@ -44,15 +43,6 @@ function cpuOf(pid: number): [number, number] {
   return [Number(f[11]) / CLK_TCK, Number(f[12]) / CLK_TCK];
 }
 
-function commitOf(dir: string): string {
-  try {
-    const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${c}+` : c;
-  } catch {
-    return dir;
-  }
-}
 
 async function startSluice(root: string, work: string, mockPort: number, i: number, extra = ''): Promise<Child> {
   const dir = join(work, `sluice-${i}`);

@@ -12,14 +12,13 @@
 // Knobs: LB_ROUNDS (7), LB_REQUESTS per round (300), LB_WARMUP (2000), LB_TURNS (60).
 // Loopback only; every loop bounded by count and deadline.
 
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Pool } from 'undici';
 import { mockText, pool } from './client.ts';
 import { NODE, NODE_FLAGS, ROOT, startMockProcess } from './contender.ts';
-import { CLK_TCK, startChild, type Child } from './lib.ts';
+import { CLK_TCK, commitOf, startChild, type Child } from './lib.ts';
 
 const ROUNDS = Number(process.env.LB_ROUNDS ?? 7);
 const REQUESTS = Number(process.env.LB_REQUESTS ?? 300);
@@ -74,15 +73,6 @@ function cpuOf(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
 }
 
-function commitOf(dir: string): string {
-  try {
-    const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8' }).trim() !== '';
-    return dirty ? `${c}+` : c;
-  } catch {
-    return dir;
-  }
-}
 
 /** Sends `n` requests, 8 in flight; each must be a 200 whose stream reached its terminal event. */
 async function run(route: LargeBodyRoute, p: Pool, body: Buffer, n: number): Promise<void> {

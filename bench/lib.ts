@@ -2,7 +2,7 @@
 // (a process tree for multi-process contenders), loopback checks, percentiles and formatting. The
 // HTTP client side is in client.ts.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 
@@ -251,4 +251,15 @@ export function fmt(n: number, digits = 2): string {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The short commit of the checkout in `dir`, `+` when it has uncommitted changes (the dir itself when it is no checkout). */
+export function commitOf(dir: string): string {
+  try {
+    const c = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: dir, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${c}+` : c;
+  } catch {
+    return dir;
+  }
 }
