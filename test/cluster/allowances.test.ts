@@ -10,6 +10,7 @@ import { StateServer } from '../../src/cluster/state-server.ts';
 import type { Lease, LimitCheck, LimitVerdict } from '../../src/state/types.ts';
 import { estimate } from '../../src/state/window.ts';
 import { linkPair, settle, type LinkPair } from './links.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 const MINUTE = 60_000;
 
@@ -26,16 +27,7 @@ function cluster(workers: number, clock: { t: number }) {
   return { server, pairs, states };
 }
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const rpmCheck = (limit: number): LimitCheck => ({ rpm: { name: 'rpm:k', windowMs: MINUTE, limit } });
 const concCheck = (limit: number): LimitCheck => ({ concurrency: { name: 'conc:k', limit, ttlMs: 30_000 } });

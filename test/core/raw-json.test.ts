@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { jsonOver, parseJsonBytes, parseJsonPieces, PIECEWISE_MIN_BYTES, RAW_JSON_MIN_BYTES, rememberRawJson, topLevelMembers } from '../../src/core/raw-json.ts';
 import { parseClientJson } from '../../src/gateway/client-json.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 /** A body over the splicing threshold: a conversation with escapes, quotes, braces and brackets inside strings. */
 function bigBodyText(extraTop = ''): string {
@@ -109,17 +110,7 @@ test('rememberRawJson keeps nothing for arrays, scalars and small bodies', () =>
 // ---------------------------------------------------------------------------------------------
 // parseJsonBytes: JSON.parse's result and errors, without one large string
 
-/** A seeded generator (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const STRINGS = ['', 'plain', 'ends in a backslash \\', '\\', 'backslash then quote \\"', 'quote " and \\ backslash', 'caf\u00e9 na\u00efve', 'emoji 😀 and 𝄞', '{not} [json], "x": 1', 'tab\tnew\nline\u0001', '\u2028\u2029', 'x'.repeat(5000)];
 

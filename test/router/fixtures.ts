@@ -2,18 +2,10 @@
 
 import { parseConfig } from '../../src/config/index.ts';
 import type { Config } from '../../src/config/types.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
-/** mulberry32: a small seeded PRNG, so statistical tests are deterministic and still honest. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/prng.ts). */
+export const seeded = mulberry32;
 
 /** A manual clock. */
 export function clock(start = 1_000_000): { now: () => number; advance(ms: number): void } {

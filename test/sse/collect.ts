@@ -1,6 +1,7 @@
 // Test helpers: run an SseDecoder over chunks and record everything it reports.
 import { SseDecoder } from '../../src/sse/index.ts';
 import type { SseDecoderOptions } from '../../src/sse/index.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 export interface DecodedEvent {
   event: string;
@@ -58,14 +59,5 @@ export function splitAt(input: Uint8Array, offsets: Iterable<number>): Uint8Arra
   return chunks;
 }
 
-/** Deterministic PRNG (mulberry32) so failing re-chunkings can be replayed from the seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/prng.ts). */
+export const seededRandom = mulberry32;

@@ -10,6 +10,7 @@ import {
   o200kPieceEnd,
   type PieceScanner,
 } from '../../src/tokenize/pretokenize.ts';
+import { mulberry32 } from '../helpers/prng.ts';
 
 // OpenAI's split expressions as tiktoken has them, with \s as Unicode White_Space (Rust regex's \s).
 const C = String.raw`(?i:'s|'t|'re|'ve|'m|'ll|'d)`;
@@ -38,14 +39,7 @@ const ALPHABET = [
 
 /** A deterministic random text (mulberry32). */
 function randomText(seed: number, parts: number, alphabet = ALPHABET): string {
-  let s = seed >>> 0;
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed);
   let out = '';
   for (let i = 0; i < parts; i++) out += alphabet[Math.floor(rand() * alphabet.length)];
   return out;

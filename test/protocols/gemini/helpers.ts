@@ -8,6 +8,7 @@ import type { ChatRequest } from '../../../src/core/request.ts';
 import type { DecodeContext, UpstreamEndpoint } from '../../../src/core/protocol.ts';
 import { SseDecoder } from '../../../src/sse/decoder.ts';
 import { geminiUpstream } from '../../../src/protocols/gemini/index.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 const FIXTURES = new URL('../../../src/protocols/gemini/__fixtures__/', import.meta.url);
 
@@ -56,17 +57,8 @@ export function splitAt(bytes: Buffer, cuts: number[]): Buffer[] {
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32) so random split tests are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/prng.ts). */
+export const prng = mulberry32;
 
 /** Feeds chunks through SseDecoder -> Gemini stream decoder and returns the canonical events. */
 export function replay(chunks: Iterable<Uint8Array>): StreamEvent[] {

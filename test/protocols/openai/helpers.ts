@@ -9,6 +9,7 @@ import type { DecodeContext, UpstreamEndpoint } from '../../../src/core/protocol
 import type { ChatRequest } from '../../../src/core/request.ts';
 import { SseDecoder } from '../../../src/sse/decoder.ts';
 import { openaiUpstream } from '../../../src/protocols/openai/index.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 const FIXTURES = new URL('../../../src/protocols/openai/__fixtures__/', import.meta.url);
 
@@ -36,17 +37,8 @@ export function decodeContext(quirks: UpstreamEndpoint['quirks'] = {}): DecodeCo
   return { provider: 'local', endpoint: endpoint(quirks), request: request() };
 }
 
-/** A deterministic PRNG so a failing random split can be reproduced from its seed. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (test/helpers/prng.ts). */
+export const prng = mulberry32;
 
 /**
  * Feeds `bytes` through the SSE decoder into the OpenAI stream decoder; `seed` splits the bytes at
