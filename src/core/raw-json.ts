@@ -17,6 +17,8 @@
 // and objects for what it changes, as the same-dialect paths do), and a top-level member replaced in
 // `raw` itself after parsing is caught (the snapshot below is compared, not `raw`'s current value).
 // Small bodies (under RAW_JSON_MIN_BYTES) are serialised as before: there the scan gains nothing.
+// The bytes serve the first upstream request only (jsonOver lets go of them): a later attempt of the
+// same request, a retry or a failover, is serialised.
 
 /** Bodies smaller than this are serialised with JSON.stringify; larger ones are spliced. */
 export const RAW_JSON_MIN_BYTES = 8 * 1024;
@@ -45,6 +47,9 @@ export function rememberRawJson(parsed: unknown, bytes: Buffer): void {
 export function jsonOver(body: object, raw: Record<string, unknown>): string | Buffer {
   const source = sources.get(raw);
   if (source === undefined) return JSON.stringify(body);
+  // Used once: an agent's stream runs for minutes, and its body's bytes are not kept all that time
+  // beside the parsed body. A retry or failover serialises, as before.
+  sources.delete(raw);
   return splice(body as Record<string, unknown>, source) ?? JSON.stringify(body);
 }
 

@@ -62,6 +62,14 @@ test('a large body: the upstream parses what the codec built, and unchanged memb
   assert.ok(sent.endsWith(',"stream":true,"stream_options":{"include_usage":true}}'), 'added members at the end');
 });
 
+test('the bytes serve the first upstream body only: a retry is serialised, and the bytes are let go', () => {
+  const raw = parsed(bigBodyText());
+  assert.ok(Buffer.isBuffer(jsonOver({ ...raw, model: 'first' }, raw)));
+  const again = jsonOver({ ...raw, model: 'retry' }, raw);
+  assert.equal(typeof again, 'string');
+  assert.equal(JSON.parse(again as string).model, 'retry');
+});
+
 test('a member the codec rebuilt is serialised; one it passed on is not', () => {
   const raw = parsed(bigBodyText());
   const messages = (raw.messages as unknown[]).slice(0, 2);
@@ -83,7 +91,10 @@ test('duplicate keys: the last one is what JSON.parse kept, and only it is sent'
   const out = jsonOver({ ...raw, model: 'u' }, raw).toString();
   assert.equal(out.split('"metadata"').length, 2, 'one metadata member');
   assert.deepEqual(JSON.parse(out).metadata, { second: 2 });
-  const replaced = jsonOver({ ...raw, metadata: { third: 3 } }, raw).toString();
+  const again = parsed(bigBodyText(',\n  "metadata": {"second": 2}'));
+  const spliced = jsonOver({ ...again, metadata: { third: 3 } }, again);
+  assert.ok(Buffer.isBuffer(spliced));
+  const replaced = spliced.toString();
   assert.equal(replaced.split('"metadata"').length, 2);
   assert.deepEqual(JSON.parse(replaced).metadata, { third: 3 });
 });
