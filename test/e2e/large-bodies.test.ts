@@ -48,10 +48,12 @@ providers:
   oa: { type: openai, base_url: ${r}/v1 }
   an: { type: anthropic, base_url: ${r} }
   rs: { type: openai-responses, base_url: ${r}/v1 }
+  ge: { type: gemini, base_url: ${r} }
 models:
   m-oa: { targets: [{ provider: oa, model: gpt-up }] }
   m-an: { targets: [{ provider: an, model: claude-up }] }
   m-rs: { targets: [{ provider: rs, model: gpt-resp-up }] }
+  m-ge: { targets: [{ provider: ge, model: gemini-up }] }
 retries: { attempts: 0 }
 `,
   });
@@ -117,6 +119,20 @@ describe('a large body to an upstream of the same dialect goes out as the client
     const sent = sentWith(tag).toString('utf8');
     assert.ok(sent.includes('caf\\u00e9'));
     assert.deepEqual(JSON.parse(sent), { ...JSON.parse(body), model: 'gpt-resp-up', stream: true });
+  });
+
+  test('Gemini, streaming (Gemini CLI)', async () => {
+    const tag = 'lb-ge-9a3';
+    const para = `${'The function reads the configuration file and names the path of every error. '.repeat(12)}caf\\u00e9 \\"quoted\\"`;
+    const turns: string[] = [];
+    for (let i = 0; i < 60; i++) turns.push(`{"role":"user","parts":[{"text":"${tag} ${i} ${para}"}]}`, `{"role":"model","parts":[{"text":"answer ${i}"}]}`);
+    const body = `{"contents":[${turns.join(',')},{"role":"user","parts":[{"text":"last [[mock chunks=2]]"}]}],"systemInstruction":{"parts":[{"text":"You are an agent."}]},"generationConfig":{"temperature":0.5,"thinkingConfig":{"includeThoughts":true}}}`;
+    const res = await post('/v1beta/models/m-ge:streamGenerateContent?alt=sse', body, { 'x-goog-api-key': 'x' });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.text, /"finishReason"/);
+    const sent = sentWith(tag).toString('utf8');
+    assert.ok(sent.includes('caf\\u00e9'), 'the client escapes, byte for byte');
+    assert.deepEqual(JSON.parse(sent), JSON.parse(body));
   });
 });
 

@@ -4,9 +4,10 @@
 // parallel_tool_calls, …) never reach Google (Q-31). Cache breakpoints become a cachedContents
 // resource where the provider has `context_cache` (context-cache.ts), else they are dropped.
 
+import { jsonOver } from '../../core/raw-json.ts';
 import type { ChatRequest, ToolDef, ToolChoice } from '../../core/request.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
-import { CARRIER_PREFIX, isCarrier } from './carrier.ts';
+import { isCarrier } from './carrier.ts';
 import { encodeGeminiContents, type SystemText } from './encode-contents.ts';
 import type {
   GeminiFunctionCallingConfig,
@@ -52,10 +53,15 @@ export function buildGeminiRequest(
   stream: boolean,
   prepared?: unknown,
 ): UpstreamHttpRequest {
+  if (isPrepared(prepared)) return { url: geminiUrl(endpoint.baseUrl, model, stream), headers: geminiHeaders(endpoint), body: JSON.stringify(prepared.geminiBody) };
+  const body = encodeGeminiBody(req, endpoint);
   return {
     url: geminiUrl(endpoint.baseUrl, model, stream),
     headers: geminiHeaders(endpoint),
-    body: JSON.stringify(isPrepared(prepared) ? prepared.geminiBody : encodeGeminiBody(req, endpoint)),
+    // Same dialect: the client's own bytes for what is unchanged (core/raw-json.ts). Only the first
+    // body is spliced: a retry after dropping refused signatures (foreign-signatures.ts changes
+    // `raw` in place) is serialised.
+    body: req.front === 'gemini' && !req.continuation ? jsonOver(body, req.raw) : JSON.stringify(body),
   };
 }
 
@@ -183,6 +189,20 @@ function thinkingConfig(req: ChatRequest): GeminiThinkingConfig | undefined {
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
+/** Whether a part of `contents` carries a signature sluice packed (a walk: serialising an agent's whole history to search it cost as much as sending it). */
+function hasCarrier(contents: unknown[]): boolean {
+  for (const c of contents) {
+    const parts = (c as { parts?: unknown } | null)?.parts;
+    if (!Array.isArray(parts)) continue;
+    for (const p of parts) {
+      if (typeof p !== 'object' || p === null) continue;
+      const part = p as Record<string, unknown>;
+      if (isCarrier(part.thoughtSignature) || isCarrier(part.thought_signature)) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * A Gemini client's body as sent, less what only sluice understands: `model` (the path names it) and
  * thought signatures sluice packed for other upstreams (gemini/carrier.ts), which Google would reject
@@ -191,7 +211,7 @@ function thinkingConfig(req: ChatRequest): GeminiThinkingConfig | undefined {
 function fromRaw(raw: Record<string, unknown>): GeminiRequest {
   const { model: _model, ...body } = raw;
   const contents = body.contents;
-  if (Array.isArray(contents) && JSON.stringify(contents).includes(CARRIER_PREFIX)) {
+  if (Array.isArray(contents) && hasCarrier(contents)) {
     body.contents = contents.map((c: unknown) => {
       const parts = (c as { parts?: unknown } | null)?.parts;
       if (!Array.isArray(parts)) return c;
