@@ -7,7 +7,8 @@
 // 50 events, through the leanest Node pass-through (undici-stream-proxy.ts, which forwards the bytes
 // without reading them), sluice from this checkout, and sluice from each DIR (another checkout with
 // node_modules, e.g. a `git worktree` of the commit before), on the same-dialect routes the agents
-// use: chat→chat (LB_ROUTE=openai, default) or messages→messages (LB_ROUTE=anthropic). Interleaved
+// use: chat→chat (LB_ROUTE=openai, default), messages→messages (LB_ROUTE=anthropic) or Gemini→Gemini
+// (LB_ROUTE=gemini, what Gemini CLI sends); the bench's full run measures all three. Interleaved
 // rounds (order rotated), CPU (user + system from /proc) per request, medians and per-round ratios.
 // Knobs: LB_ROUNDS (7), LB_REQUESTS per round (300), LB_WARMUP (2000), LB_TURNS (60).
 // Loopback only; every loop bounded by count and deadline.
@@ -26,13 +27,26 @@ const WARMUP = Number(process.env.LB_WARMUP ?? 2000);
 const TURNS = Number(process.env.LB_TURNS ?? 60);
 const DEADLINE_MS = 120_000;
 
-export type LargeBodyRoute = 'openai' | 'anthropic';
-const pathOf = (route: LargeBodyRoute): string => (route === 'anthropic' ? '/v1/messages' : '/v1/chat/completions');
+export type LargeBodyRoute = 'openai' | 'anthropic' | 'gemini';
+/** Gemini names the model in the path; the others in the body. */
+const pathOf = (route: LargeBodyRoute, model: string): string =>
+  route === 'anthropic' ? '/v1/messages' : route === 'gemini' ? `/v1beta/models/${model}:streamGenerateContent?alt=sse` : '/v1/chat/completions';
+const TERMINAL: Record<LargeBodyRoute, string> = { openai: '[DONE]', anthropic: 'message_stop', gemini: '"finishReason"' };
 
 const PARA = 'The function reads the configuration file, validates each field and returns a typed object; errors name the path. '.repeat(12);
 
 /** The agent's request: `model` is the name this contender routes by. */
 function agentBody(route: LargeBodyRoute, model: string, turns: number): Buffer {
+  if (route === 'gemini') {
+    const contents: unknown[] = [];
+    for (let i = 0; i < turns; i++) {
+      contents.push({ role: 'user', parts: i === 0 ? [{ text: PARA }] : [{ functionResponse: { name: 'tool_1', response: { output: PARA } } }] });
+      contents.push({ role: 'model', parts: [{ text: PARA }, { functionCall: { name: 'tool_1', args: { path: `src/file${i}.ts`, line: i } } }] });
+    }
+    contents.push({ role: 'user', parts: [{ text: mockText('chunks=50') }] });
+    const functionDeclarations = Array.from({ length: 12 }, (_, i) => ({ name: `tool_${i}`, description: PARA.slice(0, 400), parameters: SCHEMA }));
+    return Buffer.from(JSON.stringify({ contents, systemInstruction: { parts: [{ text: PARA }] }, tools: [{ functionDeclarations }] }));
+  }
   if (route === 'anthropic') {
     const messages: unknown[] = [];
     for (let i = 0; i < turns; i++) {
@@ -63,6 +77,7 @@ const SCHEMA = {
 interface Running {
   name: string;
   child: Child;
+  path: string;
   body: Buffer;
   cpu: number[];
 }
@@ -75,15 +90,15 @@ function cpuOf(pid: number): number {
 
 
 /** Sends `n` requests, 8 in flight; each must be a 200 whose stream reached its terminal event. */
-async function run(route: LargeBodyRoute, p: Pool, body: Buffer, n: number): Promise<void> {
+async function run(route: LargeBodyRoute, p: Pool, path: string, body: Buffer, n: number): Promise<void> {
   const deadline = performance.now() + DEADLINE_MS;
-  const terminal = route === 'anthropic' ? 'message_stop' : '[DONE]';
+  const terminal = TERMINAL[route];
   let issued = 0;
   let failure: string | undefined;
   const worker = async (): Promise<void> => {
     while (issued < n && failure === undefined && performance.now() < deadline) {
       issued++;
-      const res = await p.request({ path: pathOf(route), method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench', 'anthropic-version': '2023-06-01' }, body });
+      const res = await p.request({ path, method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench', 'anthropic-version': '2023-06-01' }, body });
       const text = await res.body.text();
       if (res.statusCode !== 200 || !text.includes(terminal)) failure = `status ${res.statusCode}: ${text.slice(0, 200)}`;
     }
@@ -141,29 +156,29 @@ export async function largeBodyScenario(opts: LargeBodyOptions): Promise<LargeBo
   const running: Running[] = [];
   try {
     const proxy = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/undici-stream-proxy.ts'), `http://127.0.0.1:${mock.port}`], /bench-listening (\d+)/);
-    running.push({ name: 'undici Pool.stream pass-through', child: proxy, body: agentBody(route, 'bench', turns), cpu: [] });
+    running.push({ name: 'undici Pool.stream pass-through', child: proxy, path: pathOf(route, 'bench'), body: agentBody(route, 'bench', turns), cpu: [] });
     for (const [i, dir] of dirs.entries()) {
       const home = join(work, `sluice-${i}`);
       mkdirSync(home);
       const config = join(home, 'sluice.yaml');
-      const provider = route === 'anthropic' ? `{ type: anthropic, base_url: http://127.0.0.1:${mock.port} }` : `{ type: openai, base_url: http://127.0.0.1:${mock.port}/v1 }`;
+      const provider = route === 'openai' ? `{ type: openai, base_url: http://127.0.0.1:${mock.port}/v1 }` : `{ type: ${route}, base_url: http://127.0.0.1:${mock.port} }`;
       writeFileSync(config, `server: { host: 127.0.0.1, max_body: 20mb }\nstore: sqlite:${join(home, 'sluice.db')}\nproviders:\n  mock: ${provider}\nmodels:\n  m: { targets: [{ provider: mock, model: bench }] }\n`);
       const child = await startChild(join(dir, 'bin/sluice'), ['serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, {
         cwd: home,
         env: { NODE_OPTIONS: NODE_FLAGS.join(' ').replace('--import ', '--import=') },
       });
-      running.push({ name: `sluice ${route}→${route} @${commitOf(dir)}${dir === ROOT && dirs.length > 1 ? ' (this checkout)' : ''}`, child, body: agentBody(route, 'm', turns), cpu: [] });
+      running.push({ name: `sluice ${route}→${route} @${commitOf(dir)}${dir === ROOT && dirs.length > 1 ? ' (this checkout)' : ''}`, child, path: pathOf(route, 'm'), body: agentBody(route, 'm', turns), cpu: [] });
     }
     const pools = running.map((r) => pool(r.child.port, 16));
     log(`large-body: ${route}→${route}, ${(running[1]!.body.length / 1024).toFixed(0)} KB per request; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; warming up …`);
-    for (const [i, r] of running.entries()) await run(route, pools[i]!, r.body, opts.warmup ?? WARMUP);
+    for (const [i, r] of running.entries()) await run(route, pools[i]!, r.path, r.body, opts.warmup ?? WARMUP);
     for (let round = 0; round < rounds; round++) {
       // Rotate the order each round, so no contender always runs right after the same one.
       for (let k = 0; k < running.length; k++) {
         const i = (k + round) % running.length;
         const r = running[i]!;
         const before = cpuOf(r.child.pid);
-        await run(route, pools[i]!, r.body, requests);
+        await run(route, pools[i]!, r.path, r.body, requests);
         r.cpu.push(((cpuOf(r.child.pid) - before) * 1000) / requests);
       }
       log(`large-body: round ${round + 1}/${rounds}: ${running.map((r) => r.cpu.at(-1)!.toFixed(3)).join(' / ')} ms`);
@@ -214,7 +229,7 @@ export function largeBodySection(results: LargeBodyResult[]): string[] {
 }
 
 async function main(): Promise<void> {
-  const route: LargeBodyRoute = process.env.LB_ROUTE === 'anthropic' ? 'anthropic' : 'openai';
+  const route: LargeBodyRoute = process.env.LB_ROUTE === 'anthropic' || process.env.LB_ROUTE === 'gemini' ? process.env.LB_ROUTE : 'openai';
   const result = await largeBodyScenario({ route, dirs: process.argv.slice(2).map((d) => resolve(d)) });
   console.log(`load average now ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(largeBodySection([result]).join('\n'));

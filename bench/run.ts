@@ -145,10 +145,11 @@ async function main(): Promise<void> {
       process.stderr.write('bench: workers …\n');
       workers = await workersScenario({ mockPort: 0, pacedPort: paced.port, workDir, scratch }, sizes);
     }
-    // Agent-sized request bodies (bench/large-body.ts, about a minute per route, its own mock), with
+    // Agent-sized request bodies (bench/large-body.ts, about a minute per route, its own mock: the
+    // bodies Codex and the SDKs, Claude Code and Gemini CLI send), with
     // BENCH_BASELINE's checkout beside this one when it is set.
     if (RUN_SCENARIOS.has('large') && (!ONLY || ONLY.test('sluice large bodies'))) {
-      for (const route of ['openai', 'anthropic'] as const) {
+      for (const route of ['openai', 'anthropic', 'gemini'] as const) {
         process.stderr.write(`bench: agent-sized request bodies, ${route}→${route} …\n`);
         const dirs = process.env.BENCH_BASELINE ? [process.env.BENCH_BASELINE] : [];
         large.push(await largeBodyScenario({ route, dirs, ...(QUICK_RUN ? { rounds: 3, requests: 100, warmup: 300 } : {}), log: (line) => process.stderr.write(`bench: ${line}\n`) }));
