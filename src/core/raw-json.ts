@@ -1,5 +1,5 @@
 // A same-dialect upstream body from the client's own bytes (docs/pipeline.md, "Large request
-// bodies"). An OpenAI, Anthropic or Responses client talking to an upstream of its own dialect gets
+// bodies"). An OpenAI, Anthropic, Responses, Gemini or Cohere client talking to an upstream of its own dialect gets
 // its body forwarded with a few top-level members changed (`model`, `stream`, quirks): the codec
 // builds `{ ...raw, model, stream, … }` and, before this, serialised all of it again. An agent's
 // request is 100–500 KB (a system prompt, tool schemas, the whole conversation), and re-serialising

@@ -49,11 +49,13 @@ providers:
   an: { type: anthropic, base_url: ${r} }
   rs: { type: openai-responses, base_url: ${r}/v1 }
   ge: { type: gemini, base_url: ${r} }
+  co: { type: cohere, base_url: ${r} }
 models:
   m-oa: { targets: [{ provider: oa, model: gpt-up }] }
   m-an: { targets: [{ provider: an, model: claude-up }] }
   m-rs: { targets: [{ provider: rs, model: gpt-resp-up }] }
   m-ge: { targets: [{ provider: ge, model: gemini-up }] }
+  m-co: { targets: [{ provider: co, model: command-up }] }
 retries: { attempts: 0 }
 `,
   });
@@ -119,6 +121,17 @@ describe('a large body to an upstream of the same dialect goes out as the client
     const sent = sentWith(tag).toString('utf8');
     assert.ok(sent.includes('caf\\u00e9'));
     assert.deepEqual(JSON.parse(sent), { ...JSON.parse(body), model: 'gpt-resp-up', stream: true });
+  });
+
+  test('Cohere v2 chat, streaming', async () => {
+    const tag = 'lb-co-4e6';
+    const body = `{"model":"m-co","stream":true,"messages":[${history(tag, 60)},{"role":"user","content":"last [[mock chunks=2]]"}]}`;
+    const res = await post('/v2/chat', body, { authorization: 'Bearer x' });
+    assert.equal(res.status, 200, res.text);
+    assert.match(res.text, /message-end/);
+    const sent = sentWith(tag).toString('utf8');
+    assert.ok(sent.includes('caf\\u00e9'));
+    assert.deepEqual(JSON.parse(sent), { ...JSON.parse(body), model: 'command-up', stream: true });
   });
 
   test('Gemini, streaming (Gemini CLI)', async () => {

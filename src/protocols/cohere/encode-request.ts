@@ -2,6 +2,7 @@
 // A Cohere-front request starts from the client's own body (raw), so Cohere-only fields pass through;
 // any other front is built from the canonical fields.
 
+import { jsonOver } from '../../core/raw-json.ts';
 import { Buffer } from 'node:buffer';
 import { GatewayError } from '../../core/errors.ts';
 import type { UpstreamEndpoint, UpstreamHttpRequest } from '../../core/protocol.ts';
@@ -25,9 +26,10 @@ const EFFORT_BUDGET: Record<string, number> = { low: 1024, medium: 4096, high: 1
 export function buildCohereRequest(req: ChatRequest, model: string, endpoint: UpstreamEndpoint, stream: boolean): UpstreamHttpRequest {
   // Cohere v2 has no prefill: a trailing assistant message is history, never continued (docs/continuation.md).
   if (req.continuation) throw new GatewayError('unsupported', 'continuing an assistant message is not supported by this upstream');
-  const body = req.front === COHERE ? { ...req.raw, model, stream } : bodyFromCanonical(req, model, endpoint, stream);
-  // No credentials here: the provider's OutboundAuth adds the Bearer key.
-  return { url: chatUrl(endpoint.baseUrl), headers: requestHeaders(endpoint, stream), body: JSON.stringify(body) };
+  // No credentials here: the provider's OutboundAuth adds the Bearer key. Same dialect: the client's
+  // own bytes for what is unchanged (core/raw-json.ts).
+  if (req.front === COHERE) return { url: chatUrl(endpoint.baseUrl), headers: requestHeaders(endpoint, stream), body: jsonOver({ ...req.raw, model, stream }, req.raw) };
+  return { url: chatUrl(endpoint.baseUrl), headers: requestHeaders(endpoint, stream), body: JSON.stringify(bodyFromCanonical(req, model, endpoint, stream)) };
 }
 
 /** A pasted `…/v2` or `…/v2/chat` (the provider type cuts it back when config is read). */
