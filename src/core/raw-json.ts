@@ -127,35 +127,74 @@ function memberJson(key: string, value: unknown): Buffer | undefined {
  * JSON.parse already, so the scan only finds boundaries; strings are skipped with indexOf.
  */
 export function topLevelMembers(bytes: Buffer): Member[] | undefined {
-  const n = bytes.length;
-  let i = skipWhitespace(bytes, 0);
-  if (bytes[i] !== OPEN_BRACE) return undefined;
-  i = skipWhitespace(bytes, i + 1);
+  const { start, end } = trimmed(bytes);
+  if (bytes[start] !== OPEN_BRACE) return undefined;
+  const items = itemsOf(bytes, start, end);
+  if (items === undefined) return undefined;
   const members: Member[] = [];
-  if (bytes[i] === CLOSE_BRACE) return members;
-  while (i < n) {
-    if (bytes[i] !== QUOTE) return undefined;
-    const start = i;
-    const keyEnd = stringEnd(bytes, i);
-    if (keyEnd < 0) return undefined;
+  for (const item of items) {
     // Keys with escapes would need decoding to compare: leave those bodies to JSON.stringify.
-    for (let k = i + 1; k < keyEnd - 1; k++) if (bytes[k] === BACKSLASH) return undefined;
-    const key = bytes.toString('utf8', i + 1, keyEnd - 1);
-    i = skipWhitespace(bytes, keyEnd);
-    if (bytes[i] !== COLON) return undefined;
-    i = skipWhitespace(bytes, i + 1);
-    const end = valueEnd(bytes, i);
-    if (end < 0) return undefined;
-    members.push({ key, start, end });
-    i = skipWhitespace(bytes, end);
+    for (let k = item.start + 1; k < item.keyEnd - 1; k++) if (bytes[k] === BACKSLASH) return undefined;
+    members.push({ key: bytes.toString('utf8', item.start + 1, item.keyEnd - 1), start: item.start, end: item.end });
+  }
+  return members;
+}
+
+/** One member of an object (`"key": value`) or element of an array, by its byte offsets. */
+interface Item {
+  /** Where the member's key (or the element) starts. */
+  start: number;
+  /** Just past the key's closing quote; -1 for an array element. */
+  keyEnd: number;
+  valueStart: number;
+  /** Just past the value. */
+  end: number;
+}
+
+/**
+ * The members of the object, or the elements of the array, whose text is exactly bytes[start, end)
+ * (bytes[start] is `{` or `[`); undefined when the bytes are not laid out as JSON punctuation and
+ * whitespace around them (an unclosed container, a missing or trailing comma, a key without colon).
+ * The values themselves are only delimited here (strings skipped with indexOf): whoever reads them
+ * validates them.
+ */
+function itemsOf(bytes: Buffer, start: number, end: number): Item[] | undefined {
+  const isObject = bytes[start] === OPEN_BRACE;
+  if (bytes[end - 1] !== (isObject ? CLOSE_BRACE : CLOSE_BRACKET)) return undefined;
+  const items: Item[] = [];
+  let i = skipWhitespace(bytes, start + 1);
+  if (i === end - 1) return items;
+  for (;;) {
+    const itemStart = i;
+    let keyEnd = -1;
+    if (isObject) {
+      if (bytes[i] !== QUOTE) return undefined;
+      keyEnd = stringEnd(bytes, i);
+      if (keyEnd < 0 || keyEnd >= end) return undefined;
+      i = skipWhitespace(bytes, keyEnd);
+      if (bytes[i] !== COLON) return undefined;
+      i = skipWhitespace(bytes, i + 1);
+    }
+    const valueStop = valueEnd(bytes, i);
+    if (valueStop < 0 || valueStop > end - 1 || valueStop === i) return undefined;
+    items.push({ start: itemStart, keyEnd, valueStart: i, end: valueStop });
+    i = skipWhitespace(bytes, valueStop);
     if (bytes[i] === COMMA) {
       i = skipWhitespace(bytes, i + 1);
+      // A trailing comma: not JSON.
+      if (i >= end - 1) return undefined;
       continue;
     }
-    if (bytes[i] === CLOSE_BRACE && skipWhitespace(bytes, i + 1) === n) return members;
-    return undefined;
+    return i === end - 1 ? items : undefined;
   }
-  return undefined;
+}
+
+/** The offsets of `bytes` without leading and trailing JSON whitespace. */
+function trimmed(bytes: Buffer): { start: number; end: number } {
+  const start = skipWhitespace(bytes, 0);
+  let end = bytes.length;
+  while (end > start && isWhitespace(bytes[end - 1]!)) end--;
+  return { start, end };
 }
 
 function skipWhitespace(bytes: Buffer, i: number): number {
@@ -252,9 +291,7 @@ export function parseJsonBytes(bytes: Buffer): unknown {
 
 /** The piecewise parse alone: throws where parseJsonBytes would parse the whole text instead. */
 export function parseJsonPieces(bytes: Buffer): unknown {
-  const start = skipWhitespace(bytes, 0);
-  let end = bytes.length;
-  while (end > start && isWhitespace(bytes[end - 1]!)) end--;
+  const { start, end } = trimmed(bytes);
   return parseRange(bytes, start, end, 0);
 }
 
@@ -268,12 +305,10 @@ function parseRange(bytes: Buffer, start: number, end: number, depth: number): u
   if (end - start <= PIECE_BYTES || depth >= MAX_PIECE_DEPTH || (open !== OPEN_BRACE && open !== OPEN_BRACKET)) {
     return JSON.parse(bytes.toString('utf8', start, end));
   }
-  const close = open === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
-  if (bytes[end - 1] !== close) throw WHOLE;
+  const items = itemsOf(bytes, start, end);
+  if (items === undefined) throw WHOLE;
   const isObject = open === OPEN_BRACE;
   const out: unknown = isObject ? {} : [];
-  let i = skipWhitespace(bytes, start + 1);
-  if (i === end - 1) return out;
   /** The pending run of small members or elements: bytes[runStart, runEnd). */
   let runStart = -1;
   let runEnd = -1;
@@ -292,45 +327,24 @@ function parseRange(bytes: Buffer, start: number, end: number, depth: number): u
     }
     runStart = -1;
   };
-  for (;;) {
-    const itemStart = i;
-    let valueStart = i;
-    let keyEnd = -1;
-    if (isObject) {
-      if (bytes[i] !== QUOTE) throw WHOLE;
-      keyEnd = stringEnd(bytes, i);
-      if (keyEnd < 0 || keyEnd >= end) throw WHOLE;
-      i = skipWhitespace(bytes, keyEnd);
-      if (bytes[i] !== COLON) throw WHOLE;
-      valueStart = skipWhitespace(bytes, i + 1);
-    }
-    const valueStop = valueEnd(bytes, valueStart);
-    if (valueStop < 0 || valueStop > end - 1 || valueStop === valueStart) throw WHOLE;
-    if (valueStop - valueStart > PIECE_BYTES && (bytes[valueStart] === OPEN_BRACE || bytes[valueStart] === OPEN_BRACKET)) {
+  for (const item of items) {
+    const first = bytes[item.valueStart];
+    if (item.end - item.valueStart > PIECE_BYTES && (first === OPEN_BRACE || first === OPEN_BRACKET)) {
       // A large container: its own pieces, in order after the run before it.
       flush();
-      const value = parseRange(bytes, valueStart, valueStop, depth + 1);
+      const value = parseRange(bytes, item.valueStart, item.end, depth + 1);
       if (isObject) {
-        const key = JSON.parse(bytes.toString('utf8', itemStart, keyEnd)) as string;
+        const key = JSON.parse(bytes.toString('utf8', item.start, item.keyEnd)) as string;
         if (key === '__proto__') throw WHOLE;
         (out as Record<string, unknown>)[key] = value;
       } else {
         (out as unknown[]).push(value);
       }
     } else {
-      if (runStart >= 0 && valueStop - runStart > PIECE_BYTES) flush();
-      if (runStart < 0) runStart = itemStart;
-      runEnd = valueStop;
+      if (runStart >= 0 && item.end - runStart > PIECE_BYTES) flush();
+      if (runStart < 0) runStart = item.start;
+      runEnd = item.end;
     }
-    i = skipWhitespace(bytes, valueStop);
-    if (bytes[i] === COMMA) {
-      i = skipWhitespace(bytes, i + 1);
-      // A trailing comma is JSON.parse's error to report.
-      if (i >= end - 1) throw WHOLE;
-      continue;
-    }
-    if (i === end - 1) break;
-    throw WHOLE;
   }
   flush();
   return out;
