@@ -17,6 +17,7 @@ import type {
   ToolDef,
 } from '../../core/request.ts';
 import { parseDataUrl } from './data-url.ts';
+import { isPlainChatRequest } from './plain-request.ts';
 import { thoughtSignature } from './extra-content.ts';
 import { requestValidationError } from './request-errors.ts';
 import { chatRequestSchema, type WireMessage, type WireRequest, type WireUserPart } from './wire.ts';
@@ -28,9 +29,7 @@ export function decodeOpenAIRequest(body: unknown, _headers: IncomingHttpHeaders
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
   }
-  const result = chatRequestSchema.safeParse(body);
-  if (!result.success) throw requestValidationError(result.error.issues, body);
-  const w = result.data;
+  const w = validated(body as Record<string, unknown>);
 
   const req: ChatRequest = {
     model: w.model,
@@ -68,6 +67,14 @@ export function decodeOpenAIRequest(body: unknown, _headers: IncomingHttpHeaders
   const reasoning = decodeReasoning(w);
   if (reasoning) req.reasoning = reasoning;
   return req;
+}
+
+/** The body as the schema reads it: the common plain shape checked by hand, anything else by zod. */
+function validated(body: Record<string, unknown>): WireRequest {
+  if (isPlainChatRequest(body)) return body as WireRequest;
+  const result = chatRequestSchema.safeParse(body);
+  if (!result.success) throw requestValidationError(result.error.issues, body);
+  return result.data;
 }
 
 // ---------------------------------------------------------------------------------------------
