@@ -3,15 +3,16 @@
 // functions with the most self time and the sluice stages with the most inclusive time, counting only
 // samples after the warm-up. ROUTE: openai (default), anthropic-openai, openai-anthropic.
 // DIRECTIVES: mock directives, default `chunks=50`. PROFILE_KEEP=FILE keeps the .cpuprofile;
-// PROFILE_LINES (30) sets how many sluice functions the inclusive list shows. Loopback only; bounded
-// by counts and deadlines.
+// PROFILE_LINES (30) sets how many sluice functions the inclusive list shows; PROFILE_CONFIG is YAML
+// appended to sluice's config; PROFILE_TRACING=1 starts bench/otlp-sink.ts and exports traces to it.
+// Loopback only; bounded by counts and deadlines.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, mockText, pool, type Endpoint } from './client.ts';
 import { anthropic, ENTRY, NODE, openai, startMockProcess } from './contender.ts';
-import { startChild, treeCpuSeconds } from './lib.ts';
+import { startChild, treeCpuSeconds, type Child } from './lib.ts';
 
 const route = process.argv[2] ?? 'openai';
 const directives = process.argv[3] ?? 'chunks=50';
@@ -29,11 +30,17 @@ interface ProfileNode {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-profile-'));
   const mock = await startMockProcess();
+  let sink: Child | undefined;
   try {
+    let extra = process.env.PROFILE_CONFIG ?? '';
+    if (process.env.PROFILE_TRACING === '1') {
+      sink = await startChild(NODE, [new URL('./otlp-sink.ts', import.meta.url).pathname], /otlp sink on http:\/\/127\.0\.0\.1:(\d+)/);
+      extra += `\ntelemetry:\n  otlp: { endpoint: "http://127.0.0.1:${sink.port}" }\n`;
+    }
     const config = join(dir, 'sluice.yaml');
     writeFileSync(
       config,
-      `server: { host: 127.0.0.1 }\nstore: sqlite:${join(dir, 'sluice.db')}\nproviders:\n  mock: { type: openai, base_url: http://127.0.0.1:${mock.port}/v1 }\n  mocka: { type: anthropic, base_url: http://127.0.0.1:${mock.port} }\nmodels:\n  m: { targets: [{ provider: mock, model: bench }] }\n  ma: { targets: [{ provider: mocka, model: bench }] }\n`,
+      `server: { host: 127.0.0.1 }\nstore: sqlite:${join(dir, 'sluice.db')}\nproviders:\n  mock: { type: openai, base_url: http://127.0.0.1:${mock.port}/v1 }\n  mocka: { type: anthropic, base_url: http://127.0.0.1:${mock.port} }\nmodels:\n  m: { targets: [{ provider: mock, model: bench }] }\n  ma: { targets: [{ provider: mocka, model: bench }] }\n${extra}\n`,
     );
     const profDir = join(dir, 'prof');
     const sluice = await startChild(NODE, ['--cpu-prof', `--cpu-prof-dir=${profDir}`, ENTRY, 'serve', '--config', config, '--port', '0'], /sluice listening on http:\/\/127\.0\.0\.1:(\d+)/, { cwd: dir });
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
     console.log(`${route}, ${directives}: ${r.completed} streams, ${cpuMs.toFixed(3)} ms CPU per stream (unprofiled runs are ~30% cheaper); the profile's last ${sinceMs.toFixed(0)} ms\n`);
     report(JSON.parse(readFileSync(join(profDir, file), 'utf8')), sinceMs);
   } finally {
+    await sink?.stop();
     await mock.stop();
     rmSync(dir, { recursive: true, force: true });
   }

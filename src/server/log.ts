@@ -4,8 +4,11 @@
 // Cost (bench/RESULTS.md): logging was the largest per-request item after the I/O itself. Lines are
 // written asynchronously in batches (up to LOG_BATCH_BYTES, at most LOG_FLUSH_MS late; pino flushes
 // the rest on exit) rather than one fs.write through the thread pool per line; a warning or an error
-// flushes at once. A write costs about the same at 4 and at 16 KB, so one process batches 16 KB: the
-// thread pool's CPU fell from ~8 to ~3 µs per request (docs/operations.md, "The request log"). The request line skips pino's generic path and its redact pass (logRecord).
+// flushes at once. The request line skips pino's generic path and its redact pass (logRecord), and
+// request lines are gathered in an array and handed to the destination a batch at a time (LineBatch):
+// sonic-boom appends each string to the last and measures the result's byte length, which flattens
+// it, so handing it lines one by one copied half a batch per line (docs/operations.md, "The request
+// log").
 
 import pino, { type Logger } from 'pino';
 import type { RequestRecord } from '../gateway/pipeline.ts';
@@ -41,11 +44,14 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
             : { fd: 1, sync: false, minLength: WORKER_BATCH_BYTES, maxWrite: WORKER_MAX_WRITE, periodicFlush: LOG_FLUSH_MS },
         )
       : undefined;
-  return pino(
+  const lines = batched && new LineBatch(batched, workerId === undefined ? LOG_BATCH_BYTES : WORKER_BATCH_BYTES);
+  const logger = pino(
     {
       level,
-      hooks: batched && {
+      hooks: lines && {
         logMethod(args, method, lvl) {
+          // Request lines gathered so far go first: the log stays in the order things happened.
+          lines.release();
           method.apply(this, args);
           // With a callback, a flush also covers a write already in progress.
           if (lvl >= WARN) batched.flush(noop);
@@ -61,6 +67,55 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     },
     batched ?? destination!,
   );
+  if (lines) batches.set(logger, lines);
+  return logger;
+}
+
+/** The request lines not yet handed to the destination, per logger (loggers built by createLogger with stdout). */
+const batches = new WeakMap<Logger, LineBatch>();
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/**
+ * Request lines held in an array until they make a batch, then handed to the destination as one
+ * string. Whatever flushes the destination (pino's flush, its periodic flush, its exit handler,
+ * a warning) releases them first, so none waits longer or is lost on exit.
+ */
+class LineBatch {
+  private readonly lines: string[] = [];
+  private chars = 0;
+  private readonly stream: SonicBoom;
+  private readonly limit: number;
+
+  constructor(stream: SonicBoom, limit: number) {
+    this.stream = stream;
+    this.limit = limit;
+    const flush = stream.flush.bind(stream);
+    const flushSync = stream.flushSync.bind(stream);
+    stream.flush = (cb?: (err?: Error) => unknown): void => {
+      this.release();
+      flush(cb);
+    };
+    stream.flushSync = (): void => {
+      this.release();
+      flushSync();
+    };
+  }
+
+  push(line: string): void {
+    this.lines.push(line);
+    // UTF-16 units, bytes for the ASCII a request line nearly always is: a batch's size, not a bound.
+    this.chars += line.length;
+    if (this.chars >= this.limit) this.release();
+  }
+
+  release(): void {
+    if (this.lines.length === 0) return;
+    const text = this.lines.length === 1 ? this.lines[0]! : this.lines.join('');
+    this.lines.length = 0;
+    this.chars = 0;
+    this.stream.write(text);
+  }
 }
 
 /**
@@ -102,7 +157,9 @@ export function logRecord(log: Logger, r: RequestRecord): void {
     cost_usd: r.costUsd ?? null,
     msg: 'request',
   });
-  (log as unknown as Record<symbol, { write(chunk: string): unknown }>)[pino.symbols.streamSym]!.write(`${line}\n`);
+  const lines = batches.get(log);
+  if (lines !== undefined) lines.push(`${line}\n`);
+  else (log as unknown as Record<symbol, { write(chunk: string): unknown }>)[pino.symbols.streamSym]!.write(`${line}\n`);
 }
 
 function round(ms: number): number {
