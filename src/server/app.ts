@@ -18,6 +18,7 @@ import { Authenticator, modelAllowed, presentedKey, type ClientKey, type KeyStor
 import { BODY_TIMEOUT_MS, readRequestBody } from './body.ts';
 import { serveDebugStream } from './debug-stream.ts';
 import { httpOutput } from './http-output.ts';
+import { asUrl, requestTarget, type RequestTarget } from './request-target.ts';
 import { RouteTable, type RouteMatch } from './routes.ts';
 import { Drain, type DrainResult } from './drain.ts';
 import { serveAdminReload } from './admin.ts';
@@ -180,13 +181,13 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
     const { config, router } = gen;
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://sluice.local');
-    const path = url.pathname.length > 1 && url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
+    const target = requestTarget(req.url);
+    const path = target.pathname.length > 1 && target.pathname.endsWith('/') ? target.pathname.slice(0, -1) : target.pathname;
     const method = req.method ?? 'GET';
 
     const found = routes.lookup(method, path);
     if (found.kind === 'found') {
-      await serveRoute(req, res, url, found.match, requestId, startedAt, gen);
+      await serveRoute(req, res, target, found.match, requestId, startedAt, gen);
       return;
     }
     if (found.kind === 'method') {
@@ -195,6 +196,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
       sendError(httpOutput(res), found.front, new GatewayError('not_found', `${method} ${path} is not supported; use ${use}`), {});
       return;
     }
+    const url = asUrl(target, req.url);
     if (method === 'GET' || method === 'HEAD') {
       switch (path) {
         case '/healthz':
@@ -224,7 +226,7 @@ export function createApp(initial: Config, opts: AppOptions = {}): App {
   const serveRoute = async (
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    url: RequestTarget,
     match: RouteMatch,
     requestId: string,
     startedAt: number,
