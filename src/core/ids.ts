@@ -13,17 +13,38 @@ const POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);
 let poolOffset = 0;
 
-/** `prefix` + `length` random base62 characters, e.g. mintId('chatcmpl-') */
+/** The alphabet's bytes, and a scratch buffer the id is assembled in (prefix and random part). */
+const ALPHABET_BYTES = Buffer.from(ALPHABET, 'latin1');
+const SCRATCH = Buffer.allocUnsafeSlow(128);
+
+/**
+ * `prefix` + `length` random base62 characters, e.g. mintId('chatcmpl-'). The id is assembled as
+ * bytes and read out as one flat string: appended a character at a time it was a chain of 24
+ * concatenations, which every first use (a Map key, a header, JSON) had to flatten.
+ */
 export function mintId(prefix: string, length = 24): string {
   if (poolOffset + length > pool.length) {
     pool = randomBytes(Math.max(POOL_BYTES, length));
     poolOffset = 0;
   }
-  let out = prefix;
+  const start = prefix.length;
+  // Prefixes are short ASCII constants; anything else takes the plain way.
+  const fits = start + length <= SCRATCH.length && isLatin1(prefix);
+  if (fits) SCRATCH.write(prefix, 0, 'latin1');
+  let out = fits ? '' : prefix;
   // 248 = 4 * 62: rejecting nothing but mapping modulo 62 biases slightly; ids only need to be unique.
-  for (let i = 0; i < length; i++) out += ALPHABET[pool[poolOffset + i]! % 62];
+  for (let i = 0; i < length; i++) {
+    const c = pool[poolOffset + i]! % 62;
+    if (fits) SCRATCH[start + i] = ALPHABET_BYTES[c]!;
+    else out += ALPHABET[c];
+  }
   poolOffset += length;
-  return out;
+  return fits ? SCRATCH.toString('latin1', 0, start + length) : out;
+}
+
+function isLatin1(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+  return true;
 }
 
 const SAFE_TOOL_ID = /^[a-zA-Z0-9_-]{1,64}$/;
