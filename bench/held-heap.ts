@@ -4,6 +4,7 @@
 // streams open from a child process (so the client's objects are not counted), and prints the
 // growth of RSS, the live JS heap (heapUsed), the committed heap (heapTotal) and external memory
 // per stream, after full GCs. The held-streams scenario of `npm run bench` reports RSS only.
+// HELD_ROUTE=responses holds Responses streams (`POST /v1/responses`) instead of chat completions.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,14 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { holdStreams, load, mockText, pool, type Endpoint } from './client.ts';
-import { NODE, openai, startMockProcess } from './contender.ts';
+import { NODE, openai, responses, startMockProcess } from './contender.ts';
 import { createUndiciProxy } from './undici-proxy.ts';
 import { sleep } from './lib.ts';
 
 const STALL = 'chunks=50 fault=stall_mid after=3';
+/** The front the streams are held on (HELD_ROUTE): chat completions, or Responses. */
+const endpoint = (port: number): Endpoint => (process.env.HELD_ROUTE === 'responses' ? responses(port, 'm') : openai(port, 'm'));
 
 async function holder(port: number, n: number): Promise<void> {
-  const h = await holdStreams(port, openai(port, 'm'), mockText(STALL), n, { parallel: 50, deadlineMs: 60_000 });
+  const h = await holdStreams(port, endpoint(port), mockText(STALL), n, { parallel: 50, deadlineMs: 60_000 });
   process.stdout.write(`held ${h.held} failed ${h.failed}${h.error ? ` (${h.error})` : ''}\n`);
   process.stdin.once('data', () => {
     void h.release().then(() => process.exit(0));
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
     }
     // A few streams first, so code loaded on first use is not counted.
     const p = pool(port, 4);
-    const ep: Endpoint = openai(port, 'm');
+    const ep: Endpoint = endpoint(port);
     await load(p, ep, mockText('chunks=5'), { total: 200, concurrency: 4, deadlineMs: 10_000, stream: true });
     await p.close();
     const snap = (): NodeJS.MemoryUsage => {
