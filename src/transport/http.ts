@@ -7,6 +7,7 @@
 // Timeouts other than connect are enforced by the pipeline on *events*, not bytes (SPEC §4.4), so
 // undici's own header/body timeouts are disabled here.
 
+import { heldCopy, heldUtf8 } from '../core/held-bytes.ts';
 import { Agent, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.ts';
 import type { UpstreamHttpRequest } from '../core/protocol.ts';
@@ -185,13 +186,16 @@ export function sendUpstream(
     });
 
   try {
+    // undici keeps the body until the response ends: bytes of their own, not a slice of Buffer's pool
+    // that a held stream would keep whole (core/held-bytes.ts).
+    const body = req.method === 'GET' ? null : typeof req.body === 'string' ? heldUtf8(req.body) : heldCopy(req.body);
     dispatcher.dispatch(
       {
         origin: url.origin,
         path: url.path,
         method: req.method ?? 'POST',
-        headers: req.method === 'GET' ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
-        body: req.method === 'GET' ? null : req.body,
+        headers: body === null ? req.headers : { ...req.headers, 'content-length': String(body.length) },
+        body,
       },
       dispatchHandler,
     );

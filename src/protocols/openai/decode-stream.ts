@@ -4,6 +4,7 @@
 // are read, with hand-written checks (no zod), and nothing is allocated per chunk beyond the events.
 // Most chunks of a text answer skip even JSON.parse: see ContentShape.
 
+import { heldBytes } from '../../core/held-bytes.ts';
 import { Buffer } from 'node:buffer';
 
 import { GatewayError } from '../../core/errors.ts';
@@ -426,12 +427,12 @@ class ContentShape {
     const start = key + CONTENT_KEY.length;
     const end = literalEnd(data, start);
     if (end < 0 || JSON.parse(data.slice(start, end)) !== d.content) return undefined;
-    // Head and tail in one allocation of their own, not a slice of Buffer's shared 8 KB pool, which a
-    // held stream would keep alive.
+    // Head and tail in held bytes, not a slice of Buffer's shared pool, which a held stream would keep
+    // whole (core/held-bytes.ts).
     const head = data.slice(0, start);
     const tail = data.slice(end);
     const headBytes = Buffer.byteLength(head, 'utf8');
-    const bytes = Buffer.allocUnsafeSlow(headBytes + Buffer.byteLength(tail, 'utf8'));
+    const bytes = heldBytes(headBytes + Buffer.byteLength(tail, 'utf8'));
     bytes.write(head, 0, 'utf8');
     bytes.write(tail, headBytes, 'utf8');
     return new ContentShape(bytes.subarray(0, headBytes), bytes.subarray(headBytes));
