@@ -4,7 +4,8 @@
 // event: a model that answers with its headers at once and then thinks for a minute before its
 // first token is within first_byte (a long-thinking model, SPEC §4.4), and an upstream that answers
 // and then sends only keepalives is cut off at first_byte, never later. One timer,
-// re-armed lazily: touch() on the per-event path only stores a timestamp (the turn's: gateway/clock.ts). While the gateway itself
+// re-armed lazily: touch() on the per-event path only stores a timestamp (the turn's: gateway/clock.ts),
+// nearly always the first event's too (start()). While the gateway itself
 // stops reading the upstream (a slow client, pause()), only the total limit runs.
 
 import { GatewayError, type ErrorCode } from '../core/errors.ts';
@@ -21,6 +22,8 @@ export class EventWatch {
   private respondedAt = -1;
   private readonly clock: Clock;
   private timer: unknown;
+  /** When `timer` is due (clock time). */
+  private dueAt = 0;
   private stopped = false;
   private paused = false;
 
@@ -35,7 +38,7 @@ export class EventWatch {
     this.onExpire = onExpire;
     this.startedAt = clock.now();
     this.deadline = this.startedAt + limits.totalMs;
-    this.schedule();
+    this.start();
   }
 
   /** Milliseconds from the start to the first event, or -1. */
@@ -48,11 +51,15 @@ export class EventWatch {
   touch(): void {
     const now = this.clock.now();
     if (this.lastEvent < 0) {
-      // The first event: the timer set for first_byte moves to the idle limit (once per attempt).
       this.firstEventAt = now;
       this.lastEvent = now;
-      if (this.timer !== undefined) this.clock.clearTimer(this.timer);
-      this.schedule();
+      // The first event. The timer set at the start is due within one idle limit of it (the common
+      // case: see start()), so it stays, and re-arms when it fires; one due later moves to the idle
+      // limit (once per attempt).
+      if (this.timer !== undefined && this.dueAt > now + this.idleMs) {
+        this.clock.clearTimer(this.timer);
+        this.schedule();
+      }
       return;
     }
     this.lastEvent = now;
@@ -84,12 +91,26 @@ export class EventWatch {
     this.timer = undefined;
   }
 
+  /**
+   * The first timer: due at the first_byte limit or one idle limit from the start, whichever comes
+   * first. An upstream's first event nearly always arrives within the idle limit, and then the
+   * timer is due before that event's idle limit ends: touch() leaves it, which saves a clear and a
+   * set per attempt. When it fires with events seen it re-arms for the idle limit; without, for
+   * first_byte.
+   */
+  private start(): void {
+    this.arm(Math.min(this.startedAt + Math.min(this.firstByteMs, this.idleMs), this.deadline));
+  }
+
   private schedule(): void {
     if (this.stopped) return;
-    const now = this.clock.now();
     const phaseEnd = this.paused ? Infinity : this.lastEvent >= 0 ? this.lastEvent + this.idleMs : this.startedAt + this.firstByteMs;
-    const next = Math.min(phaseEnd, this.deadline);
-    this.timer = this.clock.setTimer(this.check, Math.max(1, next - now));
+    this.arm(Math.min(phaseEnd, this.deadline));
+  }
+
+  private arm(at: number): void {
+    this.dueAt = at;
+    this.timer = this.clock.setTimer(this.check, Math.max(1, at - this.clock.now()));
   }
 
   private check = (): void => {

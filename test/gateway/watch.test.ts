@@ -87,3 +87,59 @@ test('stop() disarms', () => {
   assert.equal(x.fired(), undefined);
   assert.equal(x.clock.pending, 0, 'no timer left behind');
 });
+
+/** A manual clock that counts the timers set and cleared. */
+class CountingClock extends ManualClock {
+  sets = 0;
+  clears = 0;
+  override setTimer(fn: () => void, ms: number): unknown {
+    this.sets++;
+    return super.setTimer(fn, ms);
+  }
+  override clearTimer(handle: unknown): void {
+    this.clears++;
+    super.clearTimer(handle);
+  }
+}
+
+test('a stream whose first event comes within the idle limit sets one timer and clears none until it ends', () => {
+  const clock = new CountingClock(0);
+  let fired: GatewayError | undefined;
+  const w = new EventWatch({ firstByteMs: 120_000, idleMs: 60_000, totalMs: 600_000 }, (e) => (fired = e), clock);
+  for (let i = 0; i < 50; i++) {
+    clock.advance(3);
+    w.touch();
+  }
+  assert.deepEqual([clock.sets, clock.clears], [1, 0], 'the first event left the start timer in place');
+  w.stop();
+  assert.deepEqual([clock.sets, clock.clears], [1, 1]);
+  assert.equal(fired, undefined);
+});
+
+test('the start timer, due before the first event was seen, re-arms for the idle limit when it fires', () => {
+  // first_byte shorter than idle: the timer is due at first_byte; an event before it keeps it, and
+  // firing then must not be read as first_byte or idle.
+  const x = watch({ firstByteMs: 30, idleMs: 100, totalMs: 1000 });
+  x.clock.advance(20);
+  x.w.touch();
+  x.clock.advance(99);
+  assert.equal(x.fired(), undefined, 'the timer fired at 30 and re-armed for 20 + 100');
+  x.clock.advance(2);
+  assert.equal(x.fired()?.code, 'idle_timeout');
+  assert.equal(x.at(), 120);
+});
+
+test('a first event later than one idle limit after the start moves the timer to its own idle limit', () => {
+  const clock = new CountingClock(0);
+  const seen: { error?: GatewayError; at?: number } = {};
+  const w = new EventWatch({ firstByteMs: 500, idleMs: 40, totalMs: 1000 }, (e) => Object.assign(seen, { error: e, at: clock.now() }), clock);
+  clock.advance(45); // the start timer fired at 40 and re-armed for first_byte (500)
+  w.touch();
+  clock.advance(39);
+  const early = seen.error;
+  assert.equal(early, undefined);
+  clock.advance(2);
+  assert.equal(seen.error?.code, 'idle_timeout');
+  assert.equal(seen.at, 85);
+  assert.equal(clock.sets, 3, 'start, first_byte, and the first event’s idle limit');
+});
