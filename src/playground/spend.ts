@@ -35,24 +35,22 @@ interface RecentRequest {
 /** The longest `wait` honoured. */
 const MAX_WAIT_MS = 5000;
 
-/** The last RECENT finished requests of this process, by id (oldest dropped first). */
+/**
+ * The last RECENT finished requests of this process (oldest dropped first), in a ring. Looked up
+ * by a scan from the newest: asked about once in a while (the playground), added to on every
+ * request — a Map by id cost a hash insert and delete per request, and rehashed its table as
+ * deleted entries piled up.
+ */
 export class RecentRequests {
-  private readonly byId = new Map<string, RecentRequest>();
   private readonly waiters = new Map<string, Array<() => void>>();
-  /**
-   * The ids in arrival order, a ring: the oldest is overwritten. (Evicting with
-   * `byId.keys().next()` walked over every entry deleted since the Map last compacted.)
-   */
-  private readonly order: Array<string | undefined> = new Array(RECENT);
+  private readonly ring: Array<RecentRequest | undefined> = new Array<RecentRequest | undefined>(RECENT).fill(undefined);
+  /** The slot the next request takes (the oldest, once the ring is full). */
   private next = 0;
 
   add(r: RequestRecord): void {
-    const evicted = this.order[this.next];
-    // An id a client sent twice (x-request-id) leaves with its first arrival: it is asked about at once.
-    if (evicted !== undefined) this.byId.delete(evicted);
-    this.order[this.next] = r.requestId;
-    this.next = (this.next + 1) % RECENT;
-    this.byId.set(r.requestId, { requestId: r.requestId, keyName: r.keyName, model: r.model, target: r.target, usage: r.usage, costUsd: r.costUsd });
+    this.ring[this.next] = { requestId: r.requestId, keyName: r.keyName, model: r.model, target: r.target, usage: r.usage, costUsd: r.costUsd };
+    this.next = this.next + 1 === RECENT ? 0 : this.next + 1;
+    if (this.waiters.size === 0) return;
     const waiting = this.waiters.get(r.requestId);
     if (waiting) {
       this.waiters.delete(r.requestId);
@@ -60,18 +58,24 @@ export class RecentRequests {
     }
   }
 
+  /** The newest finished request with this id (a client may send an x-request-id twice). */
   get(id: string): RecentRequest | undefined {
-    return this.byId.get(id);
+    for (let k = 1; k <= RECENT; k++) {
+      const entry = this.ring[(this.next - k + RECENT) % RECENT];
+      if (entry === undefined) return undefined;
+      if (entry.requestId === id) return entry;
+    }
+    return undefined;
   }
 
   /** The request once it finishes here, or undefined after `ms`. */
   wait(id: string, ms: number): Promise<RecentRequest | undefined> {
-    const found = this.byId.get(id);
+    const found = this.get(id);
     if (found || ms <= 0 || this.waiters.size >= RECENT) return Promise.resolve(found);
     return new Promise((resolve) => {
       const wake = (): void => {
         clearTimeout(timer);
-        resolve(this.byId.get(id));
+        resolve(this.get(id));
       };
       const timer = setTimeout(() => {
         const list = this.waiters.get(id)?.filter((w) => w !== wake) ?? [];

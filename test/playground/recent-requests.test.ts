@@ -26,3 +26,15 @@ test('a waiter is woken when its request finishes', async () => {
   recent.add(record('later'));
   assert.equal((await waiting)?.requestId, 'later');
 });
+
+test('an id sent twice is answered with its newest request, also after the first one was dropped', () => {
+  const recent = new RecentRequests();
+  recent.add({ ...record('twice'), model: 'first' });
+  recent.add({ ...record('twice'), model: 'second' });
+  assert.equal(recent.get('twice')?.model, 'second');
+  for (let i = 0; i < 1999; i++) recent.add(record(`r${i}`));
+  // The first arrival's slot is taken; the second is the oldest kept.
+  assert.equal(recent.get('twice')?.model, 'second');
+  recent.add(record('one more'));
+  assert.equal(recent.get('twice'), undefined);
+});
