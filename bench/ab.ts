@@ -10,7 +10,8 @@
 // An argument starting with `+` is not a checkout but this checkout with that YAML appended to its
 // config (e.g. `'+logging: { level: warn }'`): what one setting costs, in the same rounds.
 // Knobs: AB_ROUNDS (default 9), AB_STREAMS per round (2000), AB_WARMUP (16000), AB_DIRECTIVES
-// (`chunks=50`), AB_ROUTE (openai: chat→chat; anthropic-openai; openai-anthropic).
+// (`chunks=50`), AB_ROUTE (openai: chat→chat; anthropic-openai; openai-anthropic), AB_TRACING=1
+// (every sluice exports traces to one bench/otlp-sink.ts process: what a change costs with tracing on).
 // Loopback only; every loop bounded by count and deadline.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,12 +70,18 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'sluice-ab-'));
   const mock = await startMockProcess();
   const running: Running[] = [];
+  let sink: Child | undefined;
+  let tracing = '';
   try {
+    if (process.env.AB_TRACING === '1') {
+      sink = await startChild(NODE, [join(ROOT, 'bench/otlp-sink.ts')], /otlp sink on http:\/\/127\.0\.0\.1:(\d+)/);
+      tracing = `telemetry:\n  otlp: { endpoint: "http://127.0.0.1:${sink.port}" }\n`;
+    }
     const proxy = await startChild(NODE, [...NODE_FLAGS, join(ROOT, 'bench/undici-stream-proxy.ts'), `http://127.0.0.1:${mock.port}`], /bench-listening (\d+)/);
     running.push({ name: 'undici Pool.stream pass-through', child: proxy, ep: openai(proxy.port, 'm'), cpu: [], sys: [] });
     for (const [i, dir] of dirs.entries()) {
       const variant = dir.startsWith('+') ? dir.slice(1) : undefined;
-      const child = await startSluice(variant === undefined ? dir : ROOT, work, mock.port, i, variant);
+      const child = await startSluice(variant === undefined ? dir : ROOT, work, mock.port, i, tracing + (variant ?? ''));
       const model = ROUTE === 'openai-anthropic' ? 'ma' : 'm';
       const ep = ROUTE === 'anthropic-openai' ? anthropic(child.port, model) : openai(child.port, model);
       const name = variant === undefined ? `@${commitOf(dir)}${dir === ROOT ? ' (this checkout)' : ''}` : `with ${variant}`;
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await Promise.all(running.map((r) => r.child.stop()));
+    await sink?.stop();
     await mock.stop();
     rmSync(work, { recursive: true, force: true });
   }

@@ -41,6 +41,8 @@ export interface Contender {
   /** Node processes that run a full GC on SIGUSR2 (bench/preload.ts). */
   gcOnSignal: boolean;
   version: string;
+  /** A row a target is read from: its streams get Sizes.targetRounds pairs. */
+  target?: boolean;
   stop(): Promise<void>;
 }
 

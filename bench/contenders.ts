@@ -82,8 +82,8 @@ export const nginx: ContenderSpec = {
 
 export const portkey: ContenderSpec = {
   name: 'portkey openai→openai',
-  start: (env) =>
-    startPortkey(env, (port) => {
+  start: async (env) => {
+    const c = await startPortkey(env, (port) => {
       // Portkey's own way to reach an OpenAI-compatible server: provider openai at a custom host.
       const via = (upstream: number): Record<string, string> => ({
         ...AUTH,
@@ -91,7 +91,10 @@ export const portkey: ContenderSpec = {
         'x-portkey-custom-host': `http://127.0.0.1:${upstream}/v1`,
       });
       return { mock: openai(port, 'm', via(env.mockPort)), paced: openai(port, 'm', via(env.pacedPort)) };
-    }),
+    });
+    // Issue 14's "≥ 4× cheaper than Portkey" is read from this row.
+    return typeof c === 'string' ? c : { ...c, target: true };
+  },
 };
 
 export const claudeCodeRouter: ContenderSpec = {
@@ -162,6 +165,7 @@ export function sluice(route: SluiceRoute, root = ROOT): ContenderSpec {
         pids: [child.pid],
         gcOnSignal: true,
         version: root === ROOT ? sluiceVersion() : `baseline ${baselineVersion(root)}`,
+        target: route === 'openai→openai',
         stop: () => child.stop(),
       };
     },

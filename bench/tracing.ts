@@ -3,7 +3,9 @@
 // process of its own, bench/otlp-sink.ts, as a collector is), one without, measured in paired rounds
 // of 50-chunk streams (8 in flight) after a warm-up each. CPU is the sluice process's user + system
 // time from /proc, per stream; the ratio is taken per pair and its median reported, so machine load
-// drifting between rounds affects both sides alike.
+// drifting between rounds affects both sides alike. 60 pairs by default (~2 minutes): single pairs
+// on this VM range ×0.77–×1.50 for one build, and the median of 15 moved by ±0.05 from run to run;
+// of 60, by about half that (bench/RESULTS.md, "Tracing, 2026-12-08").
 //
 //   node bench/tracing.ts            (BENCH_QUICK=1 for a short run; ROUNDS=N for more pairs)
 
@@ -18,7 +20,7 @@ import { cpuSeconds, percentile, startChild, type Child } from './lib.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const WARMUP = QUICK ? 1500 : 16_000;
-const ROUNDS = Number(process.env.ROUNDS ?? (QUICK ? 3 : 7));
+const ROUNDS = Number(process.env.ROUNDS ?? (QUICK ? 3 : 60));
 const PER_ROUND = QUICK ? 600 : 1500;
 const TEXT = mockText('chunks=50');
 
