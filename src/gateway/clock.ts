@@ -19,7 +19,7 @@ export const systemClock: Clock = {
   now: turnNow,
   setTimer(fn, ms) {
     // Whole milliseconds: Node keeps one timer list per distinct duration, keyed by the number as
-    // a string, so a fractional one (a deadline minus a performance.now() reading, 59999.99999999999)
+    // a string, so a fractional one (a deadline minus a performance.now() reading, 59999.99999999994)
     // made a list of its own per timer. Rounded up, a timer never fires early.
     const t = setTimeout(fn, Math.ceil(ms));
     t.unref();
