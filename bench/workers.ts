@@ -1,6 +1,10 @@
 // The workers comparison (issue 14): sluice openai→openai with `server.workers: 1` and `auto`, and
 // with `auto` behind a key with rpm, tpm and concurrency limits far above what is sent (the exact
 // cross-worker limits, src/cluster/ipc-state.ts: decided from the allowances the primary grants).
+// The limited key is measured on the same `auto` gateway as the open one, in rounds alternating
+// with its rounds: the limits' cost is the median of the pairs' ratios (as bench/limits-ab.ts). Two
+// gateways measured minutes apart differed by tens of percent for the same code (+6.6 % and
+// +24.6 % in two runs of 2026-12-08).
 //
 // Fair on a small machine: for the whole section the bench process (the load generator, and the
 // in-process paced upstream) and the mock it starts are pinned to CPU 0 with `taskset -a -cp 0`,
@@ -39,6 +43,8 @@ export interface WorkersResult {
   pinned: string;
   cpus: number;
   rows: WorkersRow[];
+  /** The limited key's CPU per stream over the open key's, per pair of alternating rounds on one `auto` gateway. */
+  limitsPairs: number[];
   notes: string[];
 }
 
@@ -51,14 +57,15 @@ interface Variant {
   name: string;
   workers: number | 'auto';
   key: string;
+  /** A second key measured on the same gateway, its rounds alternating with `key`'s: its own row. */
+  paired?: { name: string; key: string };
   /** This many independent one-worker sluices instead of one (the load split between them). */
   separate?: 'per-cpu';
 }
 
 const VARIANTS: Variant[] = [
   { name: 'sluice openai→openai workers:1', workers: 1, key: OPEN_KEY },
-  { name: 'sluice openai→openai workers:auto', workers: 'auto', key: OPEN_KEY },
-  { name: 'sluice openai→openai workers:auto, limited key', workers: 'auto', key: LIMITED_KEY },
+  { name: 'sluice openai→openai workers:auto', workers: 'auto', key: OPEN_KEY, paired: { name: 'sluice openai→openai workers:auto, limited key', key: LIMITED_KEY } },
   // No cluster at all: what two busy Node processes cost each other on this machine, beside what
   // the cluster (the primary, the hand-off, the shared state) adds to it.
   { name: 'sluice openai→openai separate processes, one per CPU', workers: 1, key: OPEN_KEY, separate: 'per-cpu' },
@@ -78,6 +85,7 @@ export async function workersScenario(env: BenchEnv, sizes: Sizes): Promise<Work
   if (canPin && taskset(['-a', '-cp', '0', String(process.pid)])) pinned = `load generator and canned upstream on CPU 0 (taskset -a -cp 0), sluice on CPUs ${all} (taskset -c ${all})`;
   let upstream: CannedUpstream | undefined;
   const rows: WorkersRow[] = [];
+  const limitsPairs: number[] = [];
   try {
     // The mock answers once (started after pinning: on CPU 0), the canned upstream serves its bytes.
     const mock: Child = await startMockProcess();
@@ -104,7 +112,9 @@ export async function workersScenario(env: BenchEnv, sizes: Sizes): Promise<Work
             }),
           );
         }
-        rows.push(await measure(v, children, sizes));
+        const measured = await measure(v, children, sizes);
+        rows.push(...measured.rows);
+        limitsPairs.push(...measured.ratios);
       } catch (err) {
         notes.push(`${v.name}: ${(err as Error).message}`);
       } finally {
@@ -115,17 +125,18 @@ export async function workersScenario(env: BenchEnv, sizes: Sizes): Promise<Work
     await upstream?.close();
     if (canPin) taskset(['-a', '-cp', all, String(process.pid)]);
   }
-  return { pinned, cpus, rows, notes };
+  return { pinned, cpus, rows, limitsPairs, notes };
 }
 
-async function measure(v: Variant, children: Child[], sizes: Sizes): Promise<WorkersRow> {
+async function measure(v: Variant, children: Child[], sizes: Sizes): Promise<{ rows: WorkersRow[]; ratios: number[] }> {
   // Every sluice process: primaries and their workers (taskset's pid is sluice's: it execs).
   const pids = children.flatMap((c) => processTree(c.pid));
-  const reqs = children.map((c) => chatRequestBytes(c.port, 'm', mockText('chunks=50'), { authorization: `Bearer ${v.key}` }));
+  const keys = v.paired ? [v.key, v.paired.key] : [v.key];
+  const reqs = keys.map((key) => children.map((c) => chatRequestBytes(c.port, 'm', mockText('chunks=50'), { authorization: `Bearer ${key}` })));
   // The connections and streams split evenly between the processes.
-  const run = async (total: number, deadlineMs: number) => {
+  const run = async (k: number, total: number, deadlineMs: number) => {
     const rs = await Promise.all(
-      children.map((c, i) => leanLoad(c.port, reqs[i]!, { total: Math.ceil(total / children.length), connections: Math.max(1, CONCURRENCY / children.length), deadlineMs })),
+      children.map((c, i) => leanLoad(c.port, reqs[k]![i]!, { total: Math.ceil(total / children.length), connections: Math.max(1, CONCURRENCY / children.length), deadlineMs })),
     );
     return {
       completed: rs.reduce((n, r) => n + r.completed, 0),
@@ -133,30 +144,45 @@ async function measure(v: Variant, children: Child[], sizes: Sizes): Promise<Wor
       wallMs: Math.max(...rs.map((r) => r.wallMs)),
     };
   };
-  await run(sizes.warmup, sizes.warmupMs);
-  const perSec: number[] = [];
-  const cpuMs: number[] = [];
-  const clientCpuMs: number[] = [];
-  let failed = 0;
-  for (let i = 0; i < sizes.rounds; i++) {
-    const cpu0 = treeCpuSeconds(pids);
-    const own0 = process.cpuUsage();
-    const r = await run(sizes.streams, 15_000);
-    const own = process.cpuUsage(own0);
-    const cpu1 = treeCpuSeconds(pids);
-    failed += r.failed;
-    if (r.completed === 0) continue;
-    perSec.push((r.completed / r.wallMs) * 1000);
-    cpuMs.push(((cpu1 - cpu0) * 1000) / r.completed);
-    clientCpuMs.push((own.user + own.system) / 1000 / r.completed);
+  for (let k = 0; k < keys.length; k++) await run(k, sizes.warmup, sizes.warmupMs);
+  const perSec: number[][] = keys.map(() => []);
+  const cpuMs: number[][] = keys.map(() => []);
+  const clientCpuMs: number[][] = keys.map(() => []);
+  const failed = keys.map(() => 0);
+  const ratios: number[] = [];
+  // With a paired key: as many pairs as the rows a target is read from get (Sizes.targetRounds).
+  const rounds = v.paired ? sizes.targetRounds : sizes.rounds;
+  for (let i = 0; i < rounds; i++) {
+    const cpu: number[] = [];
+    // Alternate which key goes first, so neither always follows the other.
+    const order = i % 2 === 0 ? keys.map((_, k) => k) : keys.map((_, k) => keys.length - 1 - k);
+    for (const k of order) {
+      const cpu0 = treeCpuSeconds(pids);
+      const own0 = process.cpuUsage();
+      const r = await run(k, sizes.streams, 15_000);
+      const own = process.cpuUsage(own0);
+      const cpu1 = treeCpuSeconds(pids);
+      failed[k]! += r.failed;
+      if (r.completed === 0) continue;
+      perSec[k]!.push((r.completed / r.wallMs) * 1000);
+      cpu[k] = ((cpu1 - cpu0) * 1000) / r.completed;
+      cpuMs[k]!.push(cpu[k]!);
+      clientCpuMs[k]!.push((own.user + own.system) / 1000 / r.completed);
+    }
+    if (v.paired && cpu[0] !== undefined && cpu[1] !== undefined) ratios.push(cpu[1] / cpu[0]);
   }
+  const workers = children.length > 1 ? children.length : pids.length > 1 ? pids.length - 1 : 1;
+  const names = v.paired ? [v.name, v.paired.name] : [v.name];
   return {
-    name: v.name,
-    workers: children.length > 1 ? children.length : pids.length > 1 ? pids.length - 1 : 1,
-    perSec: percentile(perSec, 50),
-    cpuMs: percentile(cpuMs, 50),
-    clientCpuMs: percentile(clientCpuMs, 50),
-    failed,
+    rows: names.map((name, k) => ({
+      name,
+      workers,
+      perSec: percentile(perSec[k]!, 50),
+      cpuMs: percentile(cpuMs[k]!, 50),
+      clientCpuMs: percentile(clientCpuMs[k]!, 50),
+      failed: failed[k]!,
+    })),
+    ratios,
   };
 }
 
