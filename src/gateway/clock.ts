@@ -1,12 +1,17 @@
 // Time, injected (docs/style.md): the attempt's time limits, the pipeline's retry waits and the
 // response keepalive read it here, so tests drive a manual clock instead of racing real sleeps.
 
+import { timerDelay } from '../core/timers.ts';
 import { turnNow } from '../core/turn-clock.ts';
 
 export interface Clock {
   /** Milliseconds, monotonic. */
   now(): number;
-  /** Calls `fn` after `ms`; the handle goes to clearTimer. Timers never keep the process alive. */
+  /**
+   * Calls `fn` after `ms`; the handle goes to clearTimer. Timers never keep the process alive. The
+   * system clock may call it early for a delay over ~24.8 days (core/timers.ts): callers check the
+   * time when it fires.
+   */
   setTimer(fn: () => void, ms: number): unknown;
   clearTimer(handle: unknown): void;
 }
@@ -20,8 +25,9 @@ export const systemClock: Clock = {
   setTimer(fn, ms) {
     // Whole milliseconds: Node keeps one timer list per distinct duration, keyed by the number as
     // a string, so a fractional one (a deadline minus a performance.now() reading, 59999.99999999994)
-    // made a list of its own per timer. Rounded up, a timer never fires early.
-    const t = setTimeout(fn, Math.ceil(ms));
+    // made a list of its own per timer. Rounded up, a timer never fires early. At most ~24.8 days
+    // (core/timers.ts): a longer delay fires at the cap and the caller re-arms (the watch does).
+    const t = setTimeout(fn, timerDelay(ms));
     t.unref();
     return t;
   },

@@ -14,6 +14,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { GatewayError } from '../core/errors.ts';
+import { longTimeout } from '../core/timers.ts';
 
 /** After the drain timeout ended the last requests, how long their error events get to go out. */
 const END_GRACE_MS = 5000;
@@ -99,12 +100,13 @@ export class Drain {
   private idle(timeoutMs: number): Promise<boolean> {
     if (this.inflight.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      // However long the drain_timeout (core/timers.ts: a plain timer fires at once past ~24.8 days).
+      const timer = longTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== done);
         resolve(false);
       }, timeoutMs);
       const done = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         resolve(true);
       };
       this.waiters.push(done);

@@ -19,6 +19,7 @@
 import { Buffer } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import { SSE_DOWNSTREAM, type DownstreamFraming, type StreamOutput } from '../core/protocol.ts';
+import { timerDelay } from '../core/timers.ts';
 
 /** Shared by every responder: a write is encoded into it and copied out before anything else runs. */
 const SCRATCH_BYTES = 256 * 1024;
@@ -167,7 +168,8 @@ export class StreamResponder implements StreamOutput {
   };
 
   private arm(ms: number): void {
-    this.timer = setTimeout(this.tick, ms);
+    // tick() checks the time, so a keepalive longer than a timer can wait (core/timers.ts) re-arms.
+    this.timer = setTimeout(this.tick, timerDelay(ms));
     this.timer.unref?.();
   }
 

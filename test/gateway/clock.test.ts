@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../src/gateway/clock.ts';
 
-test('a fractional duration is set as the next whole millisecond (one Node timer list per distinct duration)', () => {
+test('a fractional duration is set as the next whole millisecond (one Node timer list per distinct duration); a longer one than Node takes, at its cap', () => {
   // A deadline minus a reading: 59999.99999999999, not 60000.
   const start = 483383.01685796335;
   const ms = start + 60_000 - start;
@@ -14,6 +14,8 @@ test('a fractional duration is set as the next whole millisecond (one Node timer
     [0.25, 1],
     [1000, 1000],
     [15_000.000001, 15_001],
+    // 30 days: Node would fire it after 1 ms (TimeoutOverflowWarning); the caller re-arms at the cap.
+    [30 * 24 * 3600 * 1000, 2 ** 31 - 1],
   ] as const) {
     const handle = systemClock.setTimer(() => assert.fail('fired'), given) as NodeJS.Timeout & { _idleTimeout: number };
     try {
@@ -23,5 +25,28 @@ test('a fractional duration is set as the next whole millisecond (one Node timer
     } finally {
       systemClock.clearTimer(handle);
     }
+  }
+});
+
+test('an attempt with limits of 1000 h on the process clock waits quietly: no 1 ms re-arm loop, no TimeoutOverflowWarning', async () => {
+  const { EventWatch } = await import('../../src/gateway/watch.ts');
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => {
+    if (w.name === 'TimeoutOverflowWarning') warnings.push(w.message);
+  };
+  process.on('warning', onWarning);
+  const hours1000 = 1000 * 3600 * 1000;
+  let expired = false;
+  const watch = new EventWatch({ firstByteMs: hours1000, idleMs: hours1000, totalMs: hours1000 }, () => (expired = true), systemClock);
+  try {
+    watch.touch();
+    // 50 ms of a stream in progress: Node fired a timer of 1000 h after 1 ms, and the watch re-armed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(expired, false);
+    assert.deepEqual(warnings, []);
+  } finally {
+    watch.stop();
+    process.off('warning', onWarning);
   }
 });

@@ -143,3 +143,22 @@ test('a first event later than one idle limit after the start moves the timer to
   assert.equal(seen.at, 85);
   assert.equal(clock.sets, 3, 'start, first_byte, and the first event’s idle limit');
 });
+
+test('a clock that fires timers early (a delay beyond what it can wait) only re-arms: every limit fires when due', () => {
+  // The system clock caps delays at ~24.8 days (core/timers.ts); here the cap is 100 ms.
+  class CappedClock extends CountingClock {
+    override setTimer(fn: () => void, ms: number): unknown {
+      return super.setTimer(fn, Math.min(ms, 100));
+    }
+  }
+  const clock = new CappedClock(0);
+  const seen: { error?: GatewayError; at?: number } = {};
+  new EventWatch({ firstByteMs: 5000, idleMs: 4000, totalMs: 1050 }, (e) => Object.assign(seen, { error: e, at: clock.now() }), clock);
+  clock.advance(1049);
+  const early = seen.error;
+  assert.equal(early, undefined);
+  clock.advance(10);
+  assert.equal(seen.error?.code, 'total_timeout');
+  assert.equal(seen.at, 1050);
+  assert.ok(clock.sets >= 11, `re-armed every 100 ms: ${clock.sets}`);
+});
