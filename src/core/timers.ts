@@ -18,23 +18,31 @@ export interface LongTimeout {
   clear(): void;
 }
 
+/** What longTimeout sets its timers on: the process's, or a test's manual clock (gateway/clock.ts has the same shape). */
+export interface TimerHost {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const processTimers: TimerHost = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, timerDelay(ms)),
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /**
- * Calls `fn` once `ms` have passed, however long that is: the timer re-arms for the rest whenever
- * the cap cut it short. Unref'd like the gateway's other timers when `unref` is set.
+ * Calls `fn` once `ms` have passed, however long that is: when its timer fires early (the process's
+ * timers stop at MAX_TIMER_MS) it re-arms for the rest. The timer keeps the process alive.
  */
-export function longTimeout(fn: () => void, ms: number, opts: { unref?: boolean; cap?: number } = {}): LongTimeout {
-  const cap = opts.cap ?? MAX_TIMER_MS;
-  const due = performance.now() + ms;
-  let timer: NodeJS.Timeout;
-  const arm = (delay: number): void => {
-    timer = setTimeout(fire, timerDelay(delay, cap));
-    if (opts.unref) timer.unref();
-  };
+export function longTimeout(fn: () => void, ms: number, timers: TimerHost = processTimers): LongTimeout {
+  const due = timers.now() + ms;
+  let handle: unknown;
   const fire = (): void => {
-    const left = due - performance.now();
-    if (left > 0) arm(left);
+    const left = due - timers.now();
+    if (left > 0) handle = timers.setTimer(fire, left);
     else fn();
   };
-  arm(ms);
-  return { clear: () => clearTimeout(timer) };
+  handle = timers.setTimer(fire, ms);
+  return { clear: () => timers.clearTimer(handle) };
 }

@@ -1,9 +1,10 @@
 // Delays Node's timers take as given (src/core/timers.ts): whole milliseconds, at most 2^31 − 1 ms;
-// longer waits re-arm until due.
+// longer waits re-arm until due (on a manual clock: no test waits on a real timer).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_TIMER_MS, longTimeout, timerDelay } from '../../src/core/timers.ts';
+import { ManualClock } from '../../src/gateway/clock.ts';
 
 test('timerDelay: fractions round up, delays past the cap are the cap', () => {
   assert.equal(MAX_TIMER_MS, 2147483647);
@@ -15,31 +16,35 @@ test('timerDelay: fractions round up, delays past the cap are the cap', () => {
   assert.equal(timerDelay(250, 100), 100, 'a cap of its own');
 });
 
-test('longTimeout: a wait longer than the cap re-arms for the rest and fires once, not before it is due', async () => {
-  let sets = 0;
-  const realSetTimeout = globalThis.setTimeout;
-  // Count the timers it sets (the rest of the test runs on real time: 60 ms in all).
-  globalThis.setTimeout = ((fn: () => void, ms?: number) => {
-    sets++;
-    return realSetTimeout(fn, ms);
-  }) as typeof setTimeout;
-  try {
-    const started = performance.now();
-    const firedAt = await new Promise<number>((resolve) => {
-      longTimeout(() => resolve(performance.now()), 60, { cap: 15 });
-    });
-    assert.ok(firedAt - started >= 59, `fired after ${firedAt - started} ms, due at 60`);
-    assert.ok(sets >= 4, `re-armed at the cap: ${sets} timers for 60 ms at 15 ms each`);
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
+/** A manual clock whose timers wait at most 15 ms, as the process's wait at most MAX_TIMER_MS. */
+class CappedClock extends ManualClock {
+  sets = 0;
+  override setTimer(fn: () => void, ms: number): unknown {
+    this.sets++;
+    return super.setTimer(fn, Math.min(ms, 15));
   }
+}
+
+test('longTimeout: a wait longer than the cap re-arms for the rest and fires once, when it is due', () => {
+  const clock = new CappedClock(0);
+  let firedAt = -1;
+  let fired = 0;
+  longTimeout(() => ((firedAt = clock.now()), fired++), 60, clock);
+  clock.advance(59);
+  assert.equal(fired, 0, 'not before it is due');
+  clock.advance(100);
+  assert.equal(fired, 1);
+  assert.equal(firedAt, 60);
+  assert.equal(clock.sets, 4, 'set at 0, re-armed at 15, 30 and 45');
 });
 
-test('longTimeout: clear() stops it, also between re-arms', async () => {
+test('longTimeout: clear() stops it, also between re-arms', () => {
+  const clock = new CappedClock(0);
   let fired = false;
-  const t = longTimeout(() => (fired = true), 40, { cap: 10 });
-  await new Promise((resolve) => setTimeout(resolve, 15));
+  const t = longTimeout(() => (fired = true), 40, clock);
+  clock.advance(20);
   t.clear();
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  clock.advance(100);
   assert.equal(fired, false);
+  assert.equal(clock.pending, 0);
 });
